@@ -1,0 +1,1150 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * {@linkcode SlabAllocator}: fixed-size slots in one SharedArrayBuffer, with a
+ * lock-free free list that any number of Workers can use at once.
+ *
+ * @module
+ */
+
+import { coarseNow } from "./coarse_clock.ts";
+import { HandleError, type HandleErrorReason } from "./handle_error.ts";
+import { HandleState, isHandleState, STATE_LETTERS } from "./handle_state.ts";
+import {
+  GENERATION_ONE,
+  GENERATION_SHIFT,
+  handleGenerationBits,
+  HEAD_INDEX_BITS,
+  HEADER_BYTES,
+  headerChecksum,
+  indexBitsFor,
+  initialGeneration,
+  L_ALLOCS,
+  L_CLAIM,
+  L_FREES,
+  LANE_COUNT,
+  LANE_WORDS,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_CAPACITY,
+  MAX_PAYLOAD_BYTES,
+  MAX_SLOT_SIZE,
+  NAME_BYTES,
+  NAME_OFFSET,
+  NO_OWNER,
+  regionsFor,
+  SHARED_LANE,
+  STATE_MASK,
+  W_CAPACITY,
+  W_CAS_RETRIES,
+  W_CHECKSUM,
+  W_CORRUPT_POPS,
+  W_EPOCH_HI,
+  W_EPOCH_LO,
+  W_HAS_OWNERS,
+  W_INDEX_BITS,
+  W_INVALID_FREES,
+  W_KIND,
+  W_LANES_USED,
+  W_MAGIC,
+  W_NAME_LENGTH,
+  W_OVERFLOW,
+  W_PEAK,
+  W_SALT,
+  W_SLOT_SIZE,
+  W_STRIDE,
+  W_VERSION,
+} from "./slab_layout.ts";
+import { headerProblem, laneUsed, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
+
+export type { SlabKind } from "./slab_views.ts";
+export type { SlabVerifyResult } from "./slab_verify.ts";
+
+/** Options for {@linkcode SlabAllocator}. */
+export interface SlabAllocatorOptions {
+  /** Name shown in snapshots and error messages: 1 to 64 UTF-8 bytes. */
+  name: string;
+  /** Payload bytes per slot: an integer from 1 to 16,777,216. */
+  slotSize: number;
+  /** Number of slots: an integer from 1 to 4,194,304. */
+  capacity: number;
+  /**
+   * `"plain"` slots are Free or Used. `"handle"` slots track a connection
+   * lifecycle (Connecting, Active, Idle, Closing) set with
+   * {@linkcode SlabAllocator.prototype.setState}.
+   *
+   * @default {"plain"}
+   */
+  kind?: SlabKind;
+}
+
+/** Counters of one slab, as returned by {@linkcode SlabAllocator.prototype.stats}. */
+export interface SlabStats {
+  /** The slab's name. */
+  name: string;
+  /** `"plain"` or `"handle"`. */
+  kind: SlabKind;
+  /** Number of slots. */
+  capacity: number;
+  /** Payload bytes per slot. */
+  slotSize: number;
+  /** Slots currently allocated. */
+  used: number;
+  /** High-water mark: the most slots ever allocated at once. */
+  peak: number;
+  /** Calls to `alloc()` that found the slab empty and returned `null`. */
+  overflow: number;
+  /** Successful allocations since the slab was created. */
+  allocs: number;
+  /** Successful frees since the slab was created. */
+  frees: number;
+  /** Rejected `free()` calls: double frees, stale or foreign handles, bad numbers. */
+  invalidFrees: number;
+  /** Compare-and-swap attempts that lost a race and were retried. */
+  casRetries: number;
+}
+
+/** What one slot holds, as returned by {@linkcode SlabAllocator.prototype.slotInfo}. */
+export interface SlotInfo {
+  /** Slot index, from 0 to capacity - 1. */
+  index: number;
+  /** Current state. */
+  state: HandleState;
+  /** Owner index (see `OwnerRegistry`), or `null` when the slot has none. */
+  owner: number | null;
+  /** When the slot entered its current state, in ms since the Unix epoch. */
+  since: number;
+}
+
+// A head word is `tag << 24 | (index + 1)`. Adding TAG_ONE bumps the tag.
+const TAG_ONE = 1n << BigInt(HEAD_INDEX_BITS);
+const ALL_TAG_BITS = -TAG_ONE; // ~(2^24 - 1): keeps every tag bit
+const MAX_OWNER = NO_OWNER - 1;
+const MAX_HANDLE = 2 ** 31 - 1;
+const FREE = HandleState.Free;
+
+/** Test-only switches; see {@linkcode configureSlabForTesting}. */
+export interface SlabTestingOptions {
+  /** Make the ABA tag wrap after 2^tagBits pops instead of 2^40. */
+  tagBits?: number;
+  /**
+   * Called inside `alloc()` after the head and its link were read and before
+   * the compare-and-swap: the moment a preempted thread would sleep.
+   */
+  onPopRace?: (slot: number) => void;
+}
+
+// Private construction path for attach(): class fields can only be created
+// by the constructor, so attach() passes this token and the views.
+const ATTACH = Symbol("attach");
+let attaching: SlabViews | undefined;
+let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
+let views: (slab: SlabAllocator) => SlabViews;
+
+/**
+ * A pool of fixed-size slots in one `SharedArrayBuffer`.
+ *
+ * - `alloc()` pops a slot off a lock-free Treiber stack and returns a
+ *   **handle**: an integer below 2^31 that packs the slot index with the
+ *   slot's generation. It returns `null` when the slab is empty, and counts
+ *   that as an overflow. It never blocks.
+ * - `free(handle)` pushes the slot back. Double frees, stale handles,
+ *   handles of other slabs and numbers that are not handles are detected,
+ *   counted in `invalidFrees` and rejected with a {@linkcode HandleError};
+ *   the free list is not touched.
+ * - All state, counters included, lives in {@linkcode SlabAllocator.buffer}.
+ *   Post it to a Worker and call {@linkcode SlabAllocator.attach} there to
+ *   use the same slab from both sides.
+ *
+ * Each slot also records its state, an owner index and the time its state
+ * last changed; snapshots read them to draw the slot grid.
+ *
+ * @example Allocate, write, free
+ * ```ts
+ * import { SlabAllocator } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const slab = new SlabAllocator({ name: "buffers", slotSize: 64, capacity: 2 });
+ * const a = slab.alloc()!;
+ * slab.bytes(a).set([1, 2, 3]);
+ * const b = slab.alloc()!;
+ * assert.equal(slab.alloc(), null); // empty: counted as an overflow
+ * slab.free(a);
+ * slab.free(b);
+ * assert.deepEqual(
+ *   { used: slab.stats().used, peak: slab.stats().peak, overflow: slab.stats().overflow },
+ *   { used: 0, peak: 2, overflow: 1 },
+ * );
+ * assert.equal(slab.verify().ok, true);
+ * ```
+ *
+ * @example Sharing a slab with a Worker
+ * ```ts ignore
+ * // main.ts
+ * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
+ * worker.postMessage(slab.buffer);
+ *
+ * // worker.ts
+ * self.onmessage = (event) => {
+ *   const slab = SlabAllocator.attach(event.data);
+ *   const handle = slab.alloc();
+ * };
+ * ```
+ */
+export class SlabAllocator {
+  // Every field is set by #init(), from the constructor or from attach().
+  #views!: SlabViews;
+  #name!: string;
+  #kind!: SlabKind;
+  #capacity!: number;
+  #slotSize!: number;
+  #stride!: number;
+  #payload!: number;
+  #epoch!: number;
+  #indexBits!: number;
+  #indexMask!: number;
+  #generationMask!: number;
+  #initialState!: number;
+  // Hot-path copies of the views (one field load instead of two).
+  #words!: Int32Array;
+  #head!: BigInt64Array;
+  #links!: BigInt64Array;
+  #self!: BigInt64Array;
+  #slots!: Int32Array;
+  #times!: Uint32Array;
+  #owners!: Uint16Array;
+  #lanes!: Int32Array;
+  /** Word index of this instance's allocs counter; its frees counter follows. */
+  #lane!: number;
+  /** True when counting in the shared lane 0, which needs Atomics.add. */
+  #sharedLane!: boolean;
+  #tagMask: bigint = ALL_TAG_BITS;
+  #onPopRace: ((slot: number) => void) | undefined = undefined;
+
+  static {
+    configure = (slab, options) => {
+      if (options.tagBits !== undefined) {
+        const bits = BigInt(HEAD_INDEX_BITS + options.tagBits);
+        slab.#tagMask = ((1n << bits) - 1n) & ALL_TAG_BITS;
+      }
+      slab.#onPopRace = options.onPopRace;
+    };
+    views = (slab) => slab.#views;
+  }
+
+  /**
+   * Creates a slab in a new `SharedArrayBuffer`.
+   *
+   * @param options Name, slot size, capacity and kind.
+   * @throws {TypeError} If an option has the wrong type.
+   * @throws {RangeError} If `capacity`, `slotSize` or the name length is out
+   * of range; the message names the value.
+   */
+  constructor(options: SlabAllocatorOptions) {
+    if ((options as unknown) === ATTACH) {
+      this.#init(attaching!);
+      return;
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create slab: expected an options object, received ${typeName(options)}`,
+      );
+    }
+    const { name, slotSize, capacity, kind = "plain" } = options;
+    const nameBytes = encodeName(name);
+    checkInteger(name, "capacity", capacity, 1, MAX_CAPACITY);
+    checkInteger(name, "slotSize", slotSize, 1, MAX_SLOT_SIZE);
+    if (kind !== "plain" && kind !== "handle") {
+      throw new TypeError(
+        `Cannot create slab "${name}": kind must be "plain" or "handle", received ${
+          JSON.stringify(kind)
+        }`,
+      );
+    }
+    const regions = regionsFor(capacity, slotSize);
+    if (regions.stride * capacity > MAX_PAYLOAD_BYTES) {
+      throw new RangeError(
+        `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
+      );
+    }
+    const buffer = new SharedArrayBuffer(regions.total);
+    const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
+    const epoch = Date.now();
+    words[W_MAGIC] = MAGIC;
+    words[W_VERSION] = LAYOUT_VERSION;
+    words[W_CAPACITY] = capacity;
+    words[W_SLOT_SIZE] = slotSize;
+    words[W_KIND] = kind === "handle" ? 1 : 0;
+    words[W_INDEX_BITS] = indexBitsFor(capacity);
+    words[W_STRIDE] = regions.stride;
+    words[W_SALT] = salt;
+    words[W_NAME_LENGTH] = nameBytes.length;
+    words[W_EPOCH_LO] = epoch % 2 ** 32;
+    words[W_EPOCH_HI] = Math.floor(epoch / 2 ** 32);
+    const header = new Uint8Array(buffer, 0, HEADER_BYTES);
+    header.set(nameBytes, NAME_OFFSET);
+    words[W_CHECKSUM] = headerChecksum(words, header);
+
+    const v = viewsOf(buffer);
+    // The initial free list is 0 → 1 → … → capacity-1, so the first
+    // allocations take the lowest slots and the grid fills from the top.
+    for (let i = 0; i < capacity; i++) {
+      v.links[i] = BigInt(i + 2 <= capacity ? i + 2 : 0);
+      v.self[i] = BigInt(i + 1);
+      v.slots[i] = initialGeneration(salt, i) << GENERATION_SHIFT;
+    }
+    v.owners.fill(NO_OWNER);
+    v.head[0] = 1n;
+    // No other thread can see the buffer yet: it becomes visible only when
+    // posted, and postMessage orders all of these plain writes before that.
+    this.#init(v);
+  }
+
+  /**
+   * Opens an existing slab from its buffer, typically inside a Worker that
+   * received `slab.buffer` by `postMessage`. The result shares every slot,
+   * counter and the free list with all other instances over that buffer.
+   *
+   * @param buffer A slab's {@linkcode SlabAllocator.buffer}.
+   * @returns An allocator over the same memory.
+   * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` holding a
+   * slab of this layout version, or its header is damaged.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 });
+   * const twin = SlabAllocator.attach(slab.buffer);
+   * const handle = twin.alloc()!;
+   * assert.equal(slab.stats().used, 1);
+   * slab.free(handle);
+   * assert.equal(twin.stats().used, 0);
+   * ```
+   */
+  static attach(buffer: SharedArrayBuffer): SlabAllocator {
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError(
+        `Cannot attach slab: expected a SharedArrayBuffer, received ${typeName(buffer)}`,
+      );
+    }
+    const problem = headerProblem(buffer);
+    if (problem !== undefined) {
+      throw new TypeError(`Cannot attach slab: ${problem}`);
+    }
+    attaching = viewsOf(buffer);
+    try {
+      return new SlabAllocator(ATTACH as unknown as SlabAllocatorOptions);
+    } finally {
+      attaching = undefined;
+    }
+  }
+
+  /** The slab's name. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** `"plain"` or `"handle"`. */
+  get kind(): SlabKind {
+    return this.#kind;
+  }
+
+  /** Number of slots. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Payload bytes per slot. */
+  get slotSize(): number {
+    return this.#slotSize;
+  }
+
+  /**
+   * Whether slots carry owners worth showing: always for handle slabs, and
+   * for plain slabs once any slot was given an owner.
+   */
+  get hasOwners(): boolean {
+    return this.#kind === "handle" || Atomics.load(this.#words, W_HAS_OWNERS) === 1;
+  }
+
+  /** The shared memory holding every slot, the free list and the counters. */
+  get buffer(): SharedArrayBuffer {
+    return this.#views.buffer;
+  }
+
+  /**
+   * Takes a free slot.
+   *
+   * @param owner Optional owner index to record on the slot (see
+   * `OwnerRegistry`): an integer from 0 to 65,534.
+   * @returns A handle (an integer from 0 to 2^31 - 1), or `null` when every
+   * slot is in use; that `null` is counted in `stats().overflow`.
+   * @throws {RangeError} If `owner` is given and is not a valid owner index.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "one", slotSize: 8, capacity: 1 });
+   * const handle = slab.alloc();
+   * assert.equal(typeof handle, "number");
+   * assert.equal(slab.alloc(), null);
+   * ```
+   */
+  alloc(owner?: number): number | null {
+    if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
+    for (;;) {
+      const index = this.#pop();
+      if (index < 0) {
+        Atomics.add(this.#words, W_OVERFLOW, 1);
+        return null;
+      }
+      // The pop made this thread the slot's only legitimate writer, so plain
+      // accesses suffice here; the seq_cst CAS inside a later free() or the
+      // postMessage that hands the handle over publishes them.
+      const word = this.#slots[index]!;
+      if ((word & STATE_MASK) !== FREE) {
+        // The free list named a slot that is in use: corruption (a foreign
+        // write into the buffer). Never hand it out twice; leave it off the
+        // list, count it, and take the next slot. verify() will report it.
+        Atomics.add(this.#words, W_CORRUPT_POPS, 1);
+        continue;
+      }
+      this.#slots[index] = word | this.#initialState;
+      this.#times[index] = coarseNow() - this.#epoch;
+      // free() leaves NO_OWNER behind, so only an explicit owner is written.
+      if (owner !== undefined) this.#setOwner(index, owner);
+      // The allocation count is the one counter that must be seq_cst even in
+      // a private lane: the peak below sums every lane, and two threads that
+      // allocate at once must each see the other's increment or one of them
+      // (the one reaching the true maximum) could miss it.
+      Atomics.add(this.#lanes, this.#lane, 1);
+      const used = this.#usedNow();
+      if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
+      return (((word >>> GENERATION_SHIFT) & this.#generationMask) << this.#indexBits) | index;
+    }
+  }
+
+  /**
+   * Returns a slot to the slab.
+   *
+   * @param handle A handle returned by {@linkcode SlabAllocator.prototype.alloc}.
+   * @throws {HandleError} (a `RangeError`) for a double free, a stale handle,
+   * another slab's handle, an out-of-range index, NaN or a non-integer. The
+   * free list is left untouched and `stats().invalidFrees` counts it.
+   * @throws {TypeError} If `handle` is not a number (also counted).
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "f", slotSize: 8, capacity: 4 });
+   * const handle = slab.alloc()!;
+   * slab.free(handle);
+   * assert.throws(() => slab.free(handle), RangeError);
+   * ```
+   */
+  free(handle: number): void {
+    const index = this.#checkHandle(handle, "free", true);
+    const generation = handle >>> this.#indexBits;
+    const slots = this.#slots;
+    let retries = 0;
+    // The first read is plain: whoever legitimately holds the handle has
+    // synchronized with its alloc, so it sees the current word; anything
+    // else is settled by the CAS, which compares against the real value.
+    let word = slots[index]!;
+    for (;;) {
+      if (
+        (word & STATE_MASK) === FREE ||
+        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
+      ) {
+        const current = Atomics.load(slots, index);
+        if (current !== word) {
+          word = current; // the plain read was stale; judge the real value
+          continue;
+        }
+        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+        throw this.#rejected(handle, index, word, "free", true);
+      }
+      // This CAS is where a free takes effect. When two threads free the same
+      // handle at once exactly one CAS succeeds; the loser re-reads, sees the
+      // slot free, and reports a double free. Bumping the generation in the
+      // same CAS makes every copy of this handle stale from here on.
+      const next = (word + GENERATION_ONE) & ~STATE_MASK;
+      const seen = Atomics.compareExchange(slots, index, word, next);
+      if (seen === word) break;
+      word = seen; // a concurrent setState() changed the state bits
+      retries++;
+    }
+    if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+    this.#times[index] = coarseNow() - this.#epoch;
+    this.#owners[index] = NO_OWNER;
+    // Counted before the push: the push's CAS publishes the count, so no
+    // thread can pop this slot and still see it counted as used.
+    const frees = this.#lane + 1;
+    if (this.#sharedLane) Atomics.add(this.#lanes, frees, 1);
+    else this.#lanes[frees] = this.#lanes[frees]! + 1; // sole writer: plain
+    this.#push(index);
+  }
+
+  /**
+   * Changes the state of an allocated slot, and optionally its owner.
+   *
+   * Handle slabs accept `Connecting`, `Active`, `Idle` and `Closing`; plain
+   * slabs accept `Used` (to change only the owner). Use
+   * {@linkcode SlabAllocator.prototype.free} to make a slot `Free`.
+   *
+   * @param handle A live handle of this slab.
+   * @param state The new state.
+   * @param owner Optional new owner index, from 0 to 65,534.
+   * @throws {HandleError} If `handle` does not name a live slot.
+   * @throws {RangeError} If `state` or `owner` is not allowed.
+   *
+   * @example Following a connection
+   * ```ts
+   * import { HandleState, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const handles = new SlabAllocator({ name: "conns", slotSize: 1, capacity: 8, kind: "handle" });
+   * const conn = handles.alloc(0)!; // starts as Connecting, owned by owner 0
+   * handles.setState(conn, HandleState.Active);
+   * assert.equal(handles.slotInfo(conn & 7).state, HandleState.Active);
+   * ```
+   */
+  setState(handle: number, state: HandleState, owner?: number): void {
+    const index = this.#checkHandle(handle, "set the state of", false);
+    this.#checkState(state);
+    if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
+    const generation = handle >>> this.#indexBits;
+    const slots = this.#slots;
+    for (;;) {
+      const word = Atomics.load(slots, index);
+      if (
+        (word & STATE_MASK) === FREE ||
+        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
+      ) {
+        throw this.#rejected(handle, index, word, "set the state of", false);
+      }
+      // CAS rather than a store: a concurrent free() of the same slot must
+      // not be undone by writing a live state over it.
+      if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) break;
+      Atomics.add(this.#words, W_CAS_RETRIES, 1);
+    }
+    this.#times[index] = coarseNow() - this.#epoch;
+    if (owner !== undefined) this.#setOwner(index, owner);
+  }
+
+  /**
+   * Returns a view of a live slot's payload: exactly `slotSize` bytes of the
+   * shared buffer.
+   *
+   * @param handle A live handle of this slab.
+   * @returns A `Uint8Array` over the slot's bytes.
+   * @throws {HandleError} If `handle` does not name a live slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "b", slotSize: 3, capacity: 2 });
+   * const view = slab.bytes(slab.alloc()!);
+   * assert.equal(view.length, 3);
+   * ```
+   */
+  bytes(handle: number): Uint8Array {
+    const index = this.#liveIndex(handle, "view the bytes of");
+    return new Uint8Array(
+      this.#views.buffer,
+      this.#payload + index * this.#stride,
+      this.#slotSize,
+    );
+  }
+
+  /**
+   * Returns the slot index of a live handle: a number from 0 to
+   * `capacity - 1`, handy for keeping side tables indexed by slot.
+   *
+   * @param handle A live handle of this slab.
+   * @returns The handle's slot index.
+   * @throws {HandleError} If `handle` does not name a live slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "x", slotSize: 8, capacity: 4 });
+   * assert.equal(slab.indexOf(slab.alloc()!), 0);
+   * assert.equal(slab.indexOf(slab.alloc()!), 1);
+   * ```
+   */
+  indexOf(handle: number): number {
+    return this.#liveIndex(handle, "find the slot of");
+  }
+
+  /**
+   * Reads what a slot holds right now: state, owner and since when.
+   *
+   * @param index A slot index from 0 to `capacity - 1` (not a handle).
+   * @returns The slot's state, owner and the time it entered that state.
+   * @throws {RangeError} If `index` is not a slot index.
+   *
+   * @example Usage
+   * ```ts
+   * import { HandleState, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "i", slotSize: 8, capacity: 2 });
+   * assert.equal(slab.slotInfo(0).state, HandleState.Free);
+   * ```
+   */
+  slotInfo(index: number): SlotInfo {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#capacity) {
+      throw new RangeError(
+        `Cannot read slot ${String(index)} of slab "${this.#name}": expected an integer from 0 to ${
+          this.#capacity - 1
+        }`,
+      );
+    }
+    const owner = this.#owners[index]!;
+    return {
+      index,
+      state: (Atomics.load(this.#slots, index) & STATE_MASK) as HandleState,
+      owner: owner === NO_OWNER ? null : owner,
+      since: relativeToEpoch(this.#times[index]!, this.#epoch),
+    };
+  }
+
+  /**
+   * Returns the slab's counters as a plain object.
+   *
+   * Each counter is read atomically. While other threads allocate, the
+   * counters are each current but not a consistent set; at a quiescent point
+   * `allocs - frees === used` exactly.
+   *
+   * @returns Used, peak, overflow, allocs, frees, invalid frees, CAS retries.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 });
+   * slab.free(slab.alloc()!);
+   * const { allocs, frees, used } = slab.stats();
+   * assert.deepEqual([allocs, frees, used], [1, 1, 0]);
+   * ```
+   */
+  stats(): SlabStats {
+    const words = this.#words;
+    const used = laneUsed(this.#views);
+    // Every successful pop adds one to the head's tag, so the tag is the
+    // exact number of pops (mod 2^40); corrupt pops were never handed out.
+    const pops = Number(BigInt.asUintN(64, Atomics.load(this.#head, 0)) >> BigInt(HEAD_INDEX_BITS));
+    const allocs = pops - Atomics.load(words, W_CORRUPT_POPS);
+    return {
+      name: this.#name,
+      kind: this.#kind,
+      capacity: this.#capacity,
+      slotSize: this.#slotSize,
+      used,
+      peak: Atomics.load(words, W_PEAK),
+      overflow: Atomics.load(words, W_OVERFLOW),
+      allocs,
+      frees: Math.max(0, allocs - used),
+      invalidFrees: Atomics.load(words, W_INVALID_FREES),
+      casRetries: Atomics.load(words, W_CAS_RETRIES),
+    };
+  }
+
+  /**
+   * Checks every invariant of the slab: the free list has no cycle and every
+   * link is in range; every slot on it is free and no free slot is missing
+   * from it; free + used = capacity; the counters agree with the slot states.
+   *
+   * The walk is bounded by the capacity, so a corrupted list cannot make it
+   * loop. Call it at a quiescent point: while other threads allocate, the
+   * list and the states legitimately disagree for an instant.
+   *
+   * @returns `{ ok, errors }`: `ok` is `true` when `errors` is empty.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "v", slotSize: 8, capacity: 16 });
+   * slab.alloc();
+   * assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+   * ```
+   */
+  verify(): SlabVerifyResult {
+    return verifySlab(this.#views);
+  }
+
+  /**
+   * Copies every slot's state code (a {@linkcode HandleState}) into `into`,
+   * read from the live per-slot state words, never from the free list.
+   *
+   * @param into Optional reusable target of at least `capacity` bytes.
+   * @returns One byte per slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "r", slotSize: 8, capacity: 3 });
+   * slab.alloc();
+   * assert.deepEqual([...slab.readStates()], [1, 0, 0]);
+   * ```
+   */
+  readStates(into: Uint8Array = new Uint8Array(this.#capacity)): Uint8Array {
+    const slots = this.#slots;
+    const n = this.#capacity;
+    // Plain reads: a snapshot is a best-effort picture of a moving pool and
+    // each Int32 read is tear-free, so no state byte is ever invented.
+    for (let i = 0; i < n; i++) into[i] = slots[i]! & STATE_MASK;
+    return into;
+  }
+
+  /**
+   * Copies the used bitmap: bit `i % 8` of byte `i >> 3` is 1 when slot `i`
+   * is not free (LSB-first). Padding bits after the last slot are 0.
+   *
+   * @param into Optional reusable target of at least `ceil(capacity / 8)` bytes.
+   * @returns The bitmap.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "m", slotSize: 8, capacity: 10 });
+   * slab.alloc();
+   * slab.alloc();
+   * assert.deepEqual([...slab.readBitmap()], [0b11, 0]);
+   * ```
+   */
+  readBitmap(
+    into: Uint8Array = new Uint8Array(Math.ceil(this.#capacity / 8)),
+  ): Uint8Array {
+    const slots = this.#slots;
+    const n = this.#capacity;
+    const whole = n >>> 3;
+    for (let byte = 0, i = 0; byte < whole; byte++) {
+      let bits = 0;
+      for (let bit = 0; bit < 8; bit++, i++) {
+        const state = slots[i]! & STATE_MASK;
+        bits |= ((state + STATE_MASK) >>> 8) << bit; // 1 when state !== 0
+      }
+      into[byte] = bits;
+    }
+    if (whole * 8 < n) {
+      let bits = 0;
+      for (let i = whole * 8, bit = 0; i < n; i++, bit++) {
+        if ((slots[i]! & STATE_MASK) !== FREE) bits |= 1 << bit;
+      }
+      into[whole] = bits;
+    }
+    return into;
+  }
+
+  /**
+   * Copies every slot's owner index (65,535 means no owner).
+   *
+   * @param into Optional reusable target of at least `capacity` entries.
+   * @returns One owner index per slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "o", slotSize: 8, capacity: 2 });
+   * slab.alloc(7);
+   * assert.deepEqual([...slab.readOwners()], [7, 65535]);
+   * ```
+   */
+  readOwners(into: Uint16Array = new Uint16Array(this.#capacity)): Uint16Array {
+    into.set(this.#owners);
+    return into;
+  }
+
+  /**
+   * Gives this instance's private counter lane back, for a Worker that is
+   * about to stop. The slab stays fully usable: this instance and every
+   * other keep working, and all counts are kept. Idempotent.
+   *
+   * Each slab has 63 private lanes. Instances beyond that share one lane,
+   * which is correct but slower under contention.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "c", slotSize: 8, capacity: 2 });
+   * const twin = SlabAllocator.attach(slab.buffer);
+   * twin.alloc();
+   * twin.close();
+   * assert.equal(slab.stats().used, 1);
+   * ```
+   */
+  close(): void {
+    if (this.#sharedLane) return;
+    const claim = this.#lane - L_ALLOCS + L_CLAIM;
+    // Switch to the shared lane first so that no plain write to the old lane
+    // can race with the next instance that claims it. The counts already in
+    // the old lane stay: a lane only ever holds part of a running total.
+    this.#useLane(SHARED_LANE, true);
+    Atomics.store(this.#lanes, claim, 0);
+  }
+
+  #init(v: SlabViews): void {
+    this.#views = v;
+    this.#epoch = v.epoch;
+    this.#name = v.name;
+    this.#kind = v.kind;
+    this.#capacity = v.capacity;
+    this.#slotSize = v.slotSize;
+    this.#stride = v.regions.stride;
+    this.#payload = v.regions.payload;
+    this.#indexBits = v.indexBits;
+    this.#indexMask = (1 << v.indexBits) - 1;
+    this.#generationMask = 2 ** handleGenerationBits(v.indexBits) - 1;
+    this.#initialState = v.kind === "handle" ? HandleState.Connecting : HandleState.Used;
+    this.#words = v.words;
+    this.#head = v.head;
+    this.#links = v.links;
+    this.#self = v.self;
+    this.#slots = v.slots;
+    this.#times = v.times;
+    this.#owners = v.owners;
+    this.#lanes = v.lanes;
+    this.#claimLane();
+  }
+
+  /**
+   * Claims a private counter lane, or falls back to the shared lane 0 when
+   * all 63 private lanes are taken (for instance by Workers that were
+   * terminated without calling close()).
+   */
+  #claimLane(): void {
+    const lanes = this.#lanes;
+    for (let l = 1; l < LANE_COUNT; l++) {
+      if (Atomics.compareExchange(lanes, l * LANE_WORDS + L_CLAIM, 0, 1) === 0) {
+        this.#useLane(l, false);
+        return;
+      }
+    }
+    this.#useLane(SHARED_LANE, true);
+  }
+
+  #useLane(lane: number, shared: boolean): void {
+    this.#lane = lane * LANE_WORDS + L_ALLOCS;
+    this.#sharedLane = shared;
+    // Raise the lane high-water mark so that readers include this lane.
+    for (;;) {
+      const count = Atomics.load(this.#words, W_LANES_USED);
+      if (count > lane) return;
+      if (
+        Atomics.compareExchange(this.#words, W_LANES_USED, count, lane + 1) === count
+      ) return;
+    }
+  }
+
+  /** Pops the top of the free list; returns its index, or -1 when empty. */
+  #pop(): number {
+    const head = this.#head;
+    const links = this.#links;
+    let retries = 0;
+    for (;;) {
+      // Atomics.load is sequentially consistent: if it returns a head that a
+      // push() installed, everything that push wrote before its CAS (the
+      // link below) is visible to this thread.
+      const h = Atomics.load(head, 0);
+      // `24` must be a literal (HEAD_INDEX_BITS): TurboFan lowers asUintN to
+      // a mask only for a constant width, and this line is the hot path.
+      const top = BigInt.asUintN(24, h); // index + 1, 0 = empty
+      if (top === 0n) {
+        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+        return -1;
+      }
+      const index = Number(top) - 1;
+      // A plain read that may race: if another thread pops `index` and
+      // pushes it back with a new link meanwhile, this value is stale or
+      // even torn. It is harmless, because that pop also bumped the tag,
+      // so the CAS below fails and the value is thrown away.
+      const next = links[index]!;
+      // ABA: the tag is what makes "head still equals h" mean "nothing
+      // happened". Every pop adds one; a push cannot recreate an old head
+      // value because it installs a slot that was not on the list. The tag
+      // has 40 bits, so it returns to a value only after 2^40 pops (about
+      // 20 hours at 15 M pops/s), never within one preemption.
+      const replacement = ((h - top + TAG_ONE) & this.#tagMask) + next;
+      if (this.#onPopRace !== undefined) this.#onPopRace(index);
+      if (Atomics.compareExchange(head, 0, h, replacement) === h) {
+        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+        return index;
+      }
+      retries++;
+    }
+  }
+
+  /** Pushes a slot this thread has just marked free. */
+  #push(index: number): void {
+    const head = this.#head;
+    // `self[index]` holds BigInt(index + 1), precomputed in shared memory:
+    // converting a Number to a BigInt here costs more than the whole push.
+    const me = this.#self[index]!;
+    let retries = 0;
+    // Only the CAS decides, so the first read of the head may be plain (even
+    // torn): a wrong value just fails the CAS, which returns the real one.
+    let h = this.#head[0]!;
+    for (;;) {
+      const top = BigInt.asUintN(24, h);
+      // Plain write of our own slot's link. The seq_cst CAS below publishes
+      // it: a popper that reads the new head also sees this link.
+      this.#links[index] = top;
+      // The tag is left alone: pushes need no bump (Scott, "Shared-Memory
+      // Synchronization", §2.3): a head can only return to an old value
+      // through pops, and those bump it.
+      const seen = Atomics.compareExchange(head, 0, h, h - top + me);
+      if (seen === h) break;
+      h = seen;
+      retries++;
+    }
+    if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+  }
+
+  #setOwner(index: number, owner: number): void {
+    this.#owners[index] = owner;
+    if (this.#words[W_HAS_OWNERS] === 0) Atomics.store(this.#words, W_HAS_OWNERS, 1);
+  }
+
+  /** Hot-path twin of `laneUsed()`: sums allocs − frees over every lane. */
+  #usedNow(): number {
+    const lanes = this.#lanes;
+    const end = this.#words[W_LANES_USED]! * LANE_WORDS;
+    let total = 0;
+    // Plain loads, on purpose: Atomics.load costs about 5 ns per call here
+    // and this runs on every alloc. They come after this thread's locked
+    // allocs increment, which is a full fence on x86 and an acquire on
+    // ARM, so of two threads allocating at once the later still sees the
+    // other's count. Frees are published by the push's CAS. What a plain
+    // read can miss is an operation still in flight, which is also what
+    // makes `used` a statistic rather than a lock.
+    for (let w = 0; w < end; w += LANE_WORDS) {
+      total += lanes[w + L_ALLOCS]! - lanes[w + L_FREES]!;
+    }
+    return total >>> 0;
+  }
+
+  #raisePeak(used: number): void {
+    // A racing read of other lanes can momentarily exceed the capacity;
+    // such a value is not a real level and must not become the peak.
+    if (used > this.#capacity) return;
+    const words = this.#words;
+    for (;;) {
+      const peak = Atomics.load(words, W_PEAK);
+      if (used <= peak) return;
+      if (Atomics.compareExchange(words, W_PEAK, peak, used) === peak) return;
+    }
+  }
+
+  /** Validates that a handle names a live slot and returns its index. */
+  #liveIndex(handle: number, action: string): number {
+    const index = this.#checkHandle(handle, action, false);
+    const word = Atomics.load(this.#slots, index);
+    if (
+      (word & STATE_MASK) === FREE ||
+      ((word >>> GENERATION_SHIFT) & this.#generationMask) !==
+        handle >>> this.#indexBits
+    ) {
+      throw this.#rejected(handle, index, word, action, false);
+    }
+    return index;
+  }
+
+  /** Validates a handle's shape and returns its slot index. */
+  #checkHandle(handle: number, action: string, counted: boolean): number {
+    if ((handle | 0) === handle && handle >= 0) {
+      const index = handle & this.#indexMask;
+      if (index < this.#capacity) return index;
+      throw this.#invalid(
+        `Cannot ${action} handle ${handle} of slab "${this.#name}": slot index ${index} is not below the capacity ${this.#capacity}`,
+        handle,
+        "out-of-range",
+        counted,
+      );
+    }
+    if (typeof handle !== "number") {
+      if (counted) Atomics.add(this.#words, W_INVALID_FREES, 1);
+      throw new TypeError(
+        `Cannot ${action} handle ${
+          describe(handle)
+        } of slab "${this.#name}": expected a number, received ${typeName(handle)}`,
+      );
+    }
+    throw this.#invalid(
+      `Cannot ${action} handle ${
+        describe(handle)
+      } of slab "${this.#name}": expected an integer from 0 to ${MAX_HANDLE}`,
+      handle,
+      "not-a-handle",
+      counted,
+    );
+  }
+
+  #rejected(
+    handle: number,
+    index: number,
+    word: number,
+    action: string,
+    counted: boolean,
+  ): HandleError {
+    const mask = this.#generationMask;
+    const given = handle >>> this.#indexBits;
+    const current = (word >>> GENERATION_SHIFT) & mask;
+    const prefix = `Cannot ${action} handle ${handle} of slab "${this.#name}"`;
+    if ((word & STATE_MASK) === FREE) {
+      if (current === ((given + 1) & mask)) {
+        return this.#invalid(
+          `${prefix}: slot ${index} is already free (double free)`,
+          handle,
+          "double-free",
+          counted,
+        );
+      }
+      return this.#invalid(
+        `${prefix}: slot ${index} is free and this handle was not issued for it (stale, or from another slab)`,
+        handle,
+        "free-slot",
+        counted,
+      );
+    }
+    return this.#invalid(
+      `${prefix}: slot ${index} was freed and reused since (handle generation ${given}, slot generation ${current}), or the handle belongs to another slab`,
+      handle,
+      "stale",
+      counted,
+    );
+  }
+
+  #invalid(
+    message: string,
+    handle: unknown,
+    reason: HandleErrorReason,
+    counted: boolean,
+  ): HandleError {
+    if (counted) Atomics.add(this.#words, W_INVALID_FREES, 1);
+    return new HandleError(message, { slab: this.#name, handle, reason });
+  }
+
+  #checkState(state: HandleState): void {
+    const allowed = this.#kind === "handle"
+      ? state === HandleState.Connecting || state === HandleState.Active ||
+        state === HandleState.Idle || state === HandleState.Closing
+      : state === HandleState.Used;
+    if (allowed) return;
+    const expected = this.#kind === "handle"
+      ? "Connecting (2), Active (3), Idle (4) or Closing (5)"
+      : "Used (1); Connecting, Active, Idle and Closing need a handle slab";
+    const shown = isHandleState(state) ? `${STATE_LETTERS[state]} (${state})` : String(state);
+    throw new RangeError(
+      `Cannot set state ${shown} on slab "${this.#name}": expected ${expected}; use free() to free a slot`,
+    );
+  }
+
+  #checkOwner(owner: number, action: string): void {
+    if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
+      throw new RangeError(
+        `Cannot ${action} of slab "${this.#name}": owner must be an integer from 0 to ${MAX_OWNER}, received ${
+          describe(owner)
+        }`,
+      );
+    }
+  }
+}
+
+/**
+ * Test-only: shrinks the ABA tag or installs a hook at the racy point of a
+ * pop, to show the race the tag prevents. Not part of the public API.
+ */
+export function configureSlabForTesting(
+  slab: SlabAllocator,
+  options: SlabTestingOptions,
+): void {
+  configure(slab, options);
+}
+
+/** Internal: the typed-array views of a slab (verifier and tests). */
+export function slabViews(slab: SlabAllocator): SlabViews {
+  return views(slab);
+}
+
+function relativeToEpoch(stamp: number, epoch: number): number {
+  // Stamps are Uint32 ms after the epoch; they wrap every 49.7 days. Pick the
+  // latest wrap that is not in the future.
+  const now = Date.now();
+  let since = epoch + stamp;
+  while (since + 2 ** 32 <= now) since += 2 ** 32;
+  return since;
+}
+
+function encodeName(name: unknown): Uint8Array {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot create slab: name must be a string, received ${typeName(name)}`,
+    );
+  }
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length < 1 || bytes.length > NAME_BYTES) {
+    throw new RangeError(
+      `Cannot create slab ${
+        JSON.stringify(name)
+      }: name must be 1 to ${NAME_BYTES} UTF-8 bytes, received ${bytes.length}`,
+    );
+  }
+  return bytes;
+}
+
+function checkInteger(
+  slab: string,
+  option: string,
+  value: unknown,
+  min: number,
+  max: number,
+): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create slab "${slab}": ${option} must be a number, received ${typeName(value)}`,
+    );
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create slab "${slab}": ${option} must be an integer from ${min} to ${max}, received ${
+        describe(value)
+      }`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") {
+    return (value as object).constructor?.name ?? "object";
+  }
+  return typeof value;
+}

@@ -1,0 +1,131 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * The slab invariant checker behind `SlabAllocator.prototype.verify()`.
+ *
+ * @module
+ */
+
+import { HandleState, STATE_COUNT } from "./handle_state.ts";
+import {
+  HEAD_INDEX_BITS,
+  HEADER_BYTES,
+  headerChecksum,
+  STATE_MASK,
+  W_CHECKSUM,
+  W_PEAK,
+} from "./slab_layout.ts";
+import { laneUsed, type SlabViews } from "./slab_views.ts";
+
+/** The result of `SlabAllocator.prototype.verify()`. */
+export interface SlabVerifyResult {
+  /** `true` when no invariant is violated. */
+  ok: boolean;
+  /** One sentence per violation; empty when `ok`. */
+  errors: string[];
+}
+
+/** At most this many individual slots are named per kind of violation. */
+const MAX_NAMED = 16;
+
+/**
+ * Walks the free list (at most `capacity` steps) and checks every invariant.
+ * Reads use `Atomics.load` so that each value is one that was really stored.
+ */
+export function verifySlab(v: SlabViews): SlabVerifyResult {
+  const errors: string[] = [];
+  const { capacity, words } = v;
+  const header = new Uint8Array(v.buffer, 0, HEADER_BYTES);
+  if (Atomics.load(words, W_CHECKSUM) !== headerChecksum(words, header)) {
+    errors.push("header checksum does not match: the header was overwritten");
+  }
+
+  // 1. Walk the free list. `seen` doubles as the cycle detector and as the
+  //    set of slots on the list. The walk stops at the first broken link
+  //    (out of range, a cycle, or a slot in use): past it nothing can be
+  //    trusted, and the free slots beyond it are reported as unreachable.
+  const seen = new Uint8Array(capacity);
+  let listed = 0;
+  let link = BigInt.asUintN(HEAD_INDEX_BITS, Atomics.load(v.head, 0));
+  let from = "the head";
+  while (link !== 0n) {
+    if (link < 0n || link > BigInt(capacity)) {
+      errors.push(
+        `free list: the link from ${from} is ${link - 1n}, outside 0‥${capacity - 1}`,
+      );
+      break;
+    }
+    const index = Number(link) - 1;
+    if (seen[index] === 1) {
+      errors.push(
+        `free list: cycle: the link from ${from} leads back to slot ${index}`,
+      );
+      break;
+    }
+    if ((Atomics.load(v.slots, index) & STATE_MASK) !== HandleState.Free) {
+      errors.push(
+        `free list: the link from ${from} points to slot ${index}, which is in use`,
+      );
+      break;
+    }
+    seen[index] = 1;
+    listed++;
+    link = Atomics.load(v.links, index);
+    from = `slot ${index}`;
+  }
+
+  // 2. Count states, and find free slots the walk did not reach.
+  let used = 0;
+  let missing = 0;
+  const missingNamed: number[] = [];
+  let unknown = 0;
+  const unknownNamed: number[] = [];
+  const plain = v.kind === "plain";
+  for (let i = 0; i < capacity; i++) {
+    const state = Atomics.load(v.slots, i) & STATE_MASK;
+    if (
+      state >= STATE_COUNT || (plain && state > HandleState.Used) ||
+      (!plain && state === HandleState.Used)
+    ) {
+      unknown++;
+      if (unknownNamed.length < MAX_NAMED) unknownNamed.push(i);
+    }
+    if (state !== HandleState.Free) {
+      used++;
+    } else if (seen[i] === 0) {
+      missing++;
+      if (missingNamed.length < MAX_NAMED) missingNamed.push(i);
+    }
+  }
+  if (unknown > 0) {
+    errors.push(
+      `${unknown} slot(s) hold a state a ${v.kind} slab never uses: ${
+        named(unknownNamed, unknown)
+      }`,
+    );
+  }
+  if (missing > 0) {
+    errors.push(
+      `free + used != capacity: the free list holds ${listed} of ${
+        capacity - used
+      } free slot(s); ${missing} are unreachable: ${named(missingNamed, missing)}`,
+    );
+  }
+
+  // 3. Counters against states.
+  const counted = laneUsed(v);
+  if (counted !== used) {
+    errors.push(
+      `the used counter is ${counted} but ${used} slot(s) are in use`,
+    );
+  }
+  const peak = Atomics.load(words, W_PEAK);
+  if (peak < used) {
+    errors.push(`the peak ${peak} is below the ${used} slot(s) in use`);
+  }
+  return { ok: errors.length === 0, errors };
+}
+
+function named(indexes: number[], total: number): string {
+  const more = total - indexes.length;
+  return `slot ${indexes.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}

@@ -1,0 +1,164 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Typed-array views over one slab's SharedArrayBuffer, built from its header.
+ * Internal: shared by the allocator, the verifier and the tests.
+ *
+ * @module
+ */
+
+import {
+  HEAD_OFFSET,
+  HEADER_BYTES,
+  headerChecksum,
+  indexBitsFor,
+  L_ALLOCS,
+  L_FREES,
+  LANE_COUNT,
+  LANE_WORDS,
+  LANES_OFFSET,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_CAPACITY,
+  MAX_PAYLOAD_BYTES,
+  MAX_SLOT_SIZE,
+  NAME_BYTES,
+  NAME_OFFSET,
+  regionsFor,
+  type SlabRegions,
+  W_CAPACITY,
+  W_CHECKSUM,
+  W_EPOCH_HI,
+  W_EPOCH_LO,
+  W_INDEX_BITS,
+  W_KIND,
+  W_LANES_USED,
+  W_MAGIC,
+  W_NAME_LENGTH,
+  W_SLOT_SIZE,
+  W_STRIDE,
+  W_VERSION,
+} from "./slab_layout.ts";
+
+/** Whether slots carry only Free/Used, or the full connection lifecycle. */
+export type SlabKind = "plain" | "handle";
+
+/** Every view of one slab's memory, plus the geometry read from its header. */
+export interface SlabViews {
+  buffer: SharedArrayBuffer;
+  name: string;
+  kind: SlabKind;
+  capacity: number;
+  slotSize: number;
+  indexBits: number;
+  /** Creation time, ms since the Unix epoch; slot times are relative to it. */
+  epoch: number;
+  regions: SlabRegions;
+  /** Header words (counters included). */
+  words: Int32Array;
+  /** Length 1: the tagged free-list head. */
+  head: BigInt64Array;
+  /** Counter lanes, `LANE_WORDS` Int32 words each (counts wrap mod 2^32). */
+  lanes: Int32Array;
+  links: BigInt64Array;
+  self: BigInt64Array;
+  slots: Int32Array;
+  times: Uint32Array;
+  owners: Uint16Array;
+}
+
+/** Builds views for a buffer whose header is known to be valid. */
+export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
+  const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+  const capacity = words[W_CAPACITY]!;
+  const slotSize = words[W_SLOT_SIZE]!;
+  const regions = regionsFor(capacity, slotSize);
+  const nameBytes = new Uint8Array(
+    buffer,
+    NAME_OFFSET,
+    Math.min(words[W_NAME_LENGTH]!, NAME_BYTES),
+  );
+  return {
+    buffer,
+    name: new TextDecoder().decode(nameBytes.slice()),
+    kind: words[W_KIND] === 1 ? "handle" : "plain",
+    capacity,
+    slotSize,
+    indexBits: words[W_INDEX_BITS]!,
+    epoch: (words[W_EPOCH_HI]! >>> 0) * 2 ** 32 + (words[W_EPOCH_LO]! >>> 0),
+    regions,
+    words,
+    head: new BigInt64Array(buffer, HEAD_OFFSET, 1),
+    lanes: new Int32Array(buffer, LANES_OFFSET, LANE_COUNT * LANE_WORDS),
+    links: new BigInt64Array(buffer, regions.links, capacity),
+    self: new BigInt64Array(buffer, regions.self, capacity),
+    slots: new Int32Array(buffer, regions.slots, capacity),
+    times: new Uint32Array(buffer, regions.times, capacity),
+    owners: new Uint16Array(buffer, regions.owners, capacity),
+  };
+}
+
+/**
+ * Slots in use according to the counter lanes: the sum of allocs − frees.
+ * Each lane counts mod 2^32 and the true total is between 0 and the
+ * capacity, so the sum mod 2^32 is exact at a quiescent point. While other
+ * threads work, a racing read can land outside that range; it is clamped.
+ */
+export function laneUsed(v: SlabViews): number {
+  const lanes = v.lanes;
+  const count = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
+  let total = 0;
+  for (let l = 0, w = 0; l < count; l++, w += LANE_WORDS) {
+    total += Atomics.load(lanes, w + L_ALLOCS) - Atomics.load(lanes, w + L_FREES);
+  }
+  const used = total >>> 0;
+  return used > v.capacity ? (used > 2 ** 31 ? 0 : v.capacity) : used;
+}
+
+/**
+ * Checks that a buffer carries a slab header this version understands, and
+ * returns the reason it does not, or `undefined` when it does.
+ */
+export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
+  if (buffer.byteLength < HEADER_BYTES) {
+    return `buffer is ${buffer.byteLength} bytes, smaller than the ${HEADER_BYTES}-byte header`;
+  }
+  const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+  if (words[W_MAGIC] !== MAGIC) {
+    return `bad magic 0x${(words[W_MAGIC]! >>> 0).toString(16)}, expected 0x${MAGIC.toString(16)}`;
+  }
+  if (words[W_VERSION] !== LAYOUT_VERSION) {
+    return `layout version ${words[W_VERSION]} is not the supported version ${LAYOUT_VERSION}`;
+  }
+  const bytes = new Uint8Array(buffer, 0, HEADER_BYTES);
+  if (words[W_CHECKSUM] !== headerChecksum(words, bytes)) {
+    return "header checksum does not match (the header is damaged)";
+  }
+  const capacity = words[W_CAPACITY]!;
+  const slotSize = words[W_SLOT_SIZE]!;
+  if (capacity < 1 || capacity > MAX_CAPACITY) {
+    return `capacity ${capacity} is out of range`;
+  }
+  if (slotSize < 1 || slotSize > MAX_SLOT_SIZE) {
+    return `slot size ${slotSize} is out of range`;
+  }
+  if (words[W_INDEX_BITS] !== indexBitsFor(capacity)) {
+    return `index width ${words[W_INDEX_BITS]} does not fit capacity ${capacity}`;
+  }
+  const regions = regionsFor(capacity, slotSize);
+  if (
+    words[W_STRIDE] !== regions.stride ||
+    regions.stride * capacity > MAX_PAYLOAD_BYTES
+  ) {
+    return `slot stride ${words[W_STRIDE]} does not fit slot size ${slotSize}`;
+  }
+  if (buffer.byteLength !== regions.total) {
+    return `buffer is ${buffer.byteLength} bytes, expected ${regions.total} for ${capacity} slots of ${slotSize} bytes`;
+  }
+  if (words[W_KIND] !== 0 && words[W_KIND] !== 1) {
+    return `unknown slab kind ${words[W_KIND]}`;
+  }
+  if (words[W_NAME_LENGTH]! < 1 || words[W_NAME_LENGTH]! > NAME_BYTES) {
+    return `name length ${words[W_NAME_LENGTH]} is out of range`;
+  }
+  return undefined;
+}

@@ -1,0 +1,316 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * {@linkcode DiagnosticsRegistry}: every pool a process wants to see, and
+ * snapshots of all of them at once.
+ *
+ * @module
+ */
+
+import type { Arena } from "../allocator/arena.ts";
+import type { ArenaPool } from "../allocator/arena_pool.ts";
+import type { SlabAllocator, SlotInfo } from "../allocator/slab.ts";
+import { type HeapSnapshot, type MemorySnapshot, WIRE_VERSION } from "../wire/types.ts";
+import { collectArena, collectArenaPool, collectSlab, heapSnapshot } from "./collect.ts";
+import { heapStats } from "./heap.ts";
+import { type Owner, OwnerRegistry } from "./owners.ts";
+
+/** Options for {@linkcode DiagnosticsRegistry}. */
+export interface DiagnosticsRegistryOptions {
+  /** The owner registry to use; a new one by default. */
+  owners?: OwnerRegistry;
+}
+
+/** Options for {@linkcode DiagnosticsRegistry.prototype.snapshot}. */
+export interface SnapshotOptions {
+  /**
+   * Read the heap now. When `false`, the heap figures of the previous
+   * snapshot are reused (streams sample the heap less often than pools).
+   *
+   * @default {true}
+   */
+  sampleHeap?: boolean;
+}
+
+/** A slot's details with its owner's name, for tooltips and the detail endpoint. */
+export interface SlotDetails extends SlotInfo {
+  /** The slab's name. */
+  slab: string;
+  /** The owner's name and kind, when the slot has a registered owner. */
+  ownerName: string | null;
+  /** The owner's kind, when the slot has a registered owner. */
+  ownerKind: string | null;
+}
+
+type Pool =
+  | { kind: "slab"; name: string; slab: SlabAllocator }
+  | { kind: "arena"; name: string; arena: Arena }
+  | { kind: "pool"; name: string; pool: ArenaPool };
+
+/**
+ * The set of pools a process shows, plus the owner names their slots refer
+ * to. {@linkcode DiagnosticsRegistry.prototype.snapshot} reads all of them at
+ * one moment into a {@linkcode MemorySnapshot}; the diagnostics stream sends
+ * those snapshots to dashboards.
+ *
+ * Names are unique: one slab or pool per name, one arena or pool per name.
+ *
+ * @example Registering pools and taking a snapshot
+ * ```ts
+ * import { Arena, DiagnosticsRegistry, HandleState, SlabAllocator } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const server = registry.owners.register(":8080", "server");
+ * const handles = registry.addSlab(
+ *   new SlabAllocator({ name: "handles", slotSize: 1, capacity: 8, kind: "handle" }),
+ * );
+ * handles.setState(handles.alloc(server)!, HandleState.Active);
+ * registry.addArena(new Arena({ name: "scratch", capacity: 1024 })).alloc(100);
+ *
+ * const snapshot = registry.snapshot();
+ * assert.equal(snapshot.slabs[0].used, 1);
+ * assert.deepEqual(snapshot.slabs[0].summary.by_owner, {
+ *   "0": { U: 0, N: 0, A: 1, I: 0, C: 0 },
+ * });
+ * assert.equal(snapshot.arenas[0].used, 100);
+ * assert.deepEqual(snapshot.owner_map, [":8080"]);
+ * ```
+ */
+export class DiagnosticsRegistry {
+  #owners: OwnerRegistry;
+  #slabs = new Map<string, Pool>();
+  #arenas = new Map<string, Pool>();
+  #heap: HeapSnapshot | undefined;
+
+  /**
+   * Creates an empty registry.
+   *
+   * @param options Optionally, an existing owner registry.
+   */
+  constructor(options: DiagnosticsRegistryOptions = {}) {
+    this.#owners = options.owners ?? new OwnerRegistry();
+  }
+
+  /** Names for the owner indexes stored in slots. */
+  get owners(): OwnerRegistry {
+    return this.#owners;
+  }
+
+  /**
+   * Adds a slab.
+   *
+   * @param slab The slab to show.
+   * @returns The same slab, for chaining.
+   * @throws {Error} If a slab or arena pool with that name is registered.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const slab = registry.addSlab(new SlabAllocator({ name: "a", slotSize: 8, capacity: 4 }));
+   * assert.throws(() => registry.addSlab(slab), Error);
+   * ```
+   */
+  addSlab(slab: SlabAllocator): SlabAllocator {
+    this.#claim(this.#slabs, slab.name, "slab");
+    this.#slabs.set(slab.name, { kind: "slab", name: slab.name, slab });
+    return slab;
+  }
+
+  /**
+   * Adds an arena.
+   *
+   * @param arena The arena to show.
+   * @returns The same arena, for chaining.
+   * @throws {Error} If an arena or arena pool with that name is registered.
+   *
+   * @example Usage
+   * ```ts
+   * import { Arena, DiagnosticsRegistry } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * registry.addArena(new Arena({ name: "scratch", capacity: 64 }));
+   * assert.equal(registry.snapshot().arenas[0].capacity, 64);
+   * ```
+   */
+  addArena(arena: Arena): Arena {
+    this.#claim(this.#arenas, arena.name, "arena");
+    this.#arenas.set(arena.name, { kind: "arena", name: arena.name, arena });
+    return arena;
+  }
+
+  /**
+   * Adds an arena pool. It shows up twice: as a slab (one slot per arena)
+   * and as an arena entry with the pool's byte totals.
+   *
+   * @param pool The pool to show.
+   * @returns The same pool, for chaining.
+   * @throws {Error} If a slab, arena or pool with that name is registered.
+   *
+   * @example Usage
+   * ```ts
+   * import { ArenaPool, DiagnosticsRegistry } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * registry.addArenaPool(new ArenaPool({ name: "stream_arenas", arenaCapacity: 256, count: 4 }));
+   * const snapshot = registry.snapshot();
+   * assert.equal(snapshot.slabs[0].name, "stream_arenas");
+   * assert.equal(snapshot.arenas[0].pool?.count, 4);
+   * ```
+   */
+  addArenaPool(pool: ArenaPool): ArenaPool {
+    this.#claim(this.#slabs, pool.name, "arena pool");
+    this.#claim(this.#arenas, pool.name, "arena pool");
+    const entry: Pool = { kind: "pool", name: pool.name, pool };
+    this.#slabs.set(pool.name, entry);
+    this.#arenas.set(pool.name, entry);
+    return pool;
+  }
+
+  /**
+   * Removes the slab, arena or arena pool with this name (a pool is removed
+   * from both lists).
+   *
+   * @param name The pool's name.
+   * @returns `true` if something was removed.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * registry.addSlab(new SlabAllocator({ name: "gone", slotSize: 8, capacity: 4 }));
+   * assert.equal(registry.remove("gone"), true);
+   * assert.equal(registry.snapshot().slabs.length, 0);
+   * ```
+   */
+  remove(name: string): boolean {
+    const slab = this.#slabs.delete(name);
+    const arena = this.#arenas.delete(name);
+    return slab || arena;
+  }
+
+  /**
+   * Looks a slab up by name (arena pools answer with their slab).
+   *
+   * @param name The slab's name.
+   * @returns The slab, or `undefined`.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 }));
+   * assert.equal(registry.slab("s"), slab);
+   * ```
+   */
+  slab(name: string): SlabAllocator | undefined {
+    const entry = this.#slabs.get(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === "slab" ? entry.slab : entry.kind === "pool" ? entry.pool.slab : undefined;
+  }
+
+  /**
+   * Reads one slot of a registered slab, with its owner's name.
+   *
+   * @param slab The slab's name.
+   * @param index The slot index.
+   * @returns The slot's details, or `undefined` when no slab has that name.
+   * @throws {RangeError} If `index` is not a slot index of that slab.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const owner = registry.owners.register("worker", "worker");
+   * registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 })).alloc(owner);
+   * assert.equal(registry.slotDetails("s", 0)?.ownerName, "worker");
+   * ```
+   */
+  slotDetails(slab: string, index: number): SlotDetails | undefined {
+    const found = this.slab(slab);
+    if (found === undefined) return undefined;
+    const info = found.slotInfo(index);
+    const owner: Owner | undefined = info.owner === null ? undefined : this.#owners.get(info.owner);
+    return {
+      ...info,
+      slab,
+      ownerName: owner?.name ?? null,
+      ownerKind: owner?.kind ?? null,
+    };
+  }
+
+  /**
+   * Reads every registered pool, the owner names and the heap at once.
+   *
+   * Bitmaps and state letters come from the per-slot state words that
+   * `alloc()`/`free()` keep current, never from walking a free list, so a
+   * snapshot is safe while Workers allocate (each slot is read atomically;
+   * the picture as a whole is as of "during the call").
+   *
+   * @param options Whether to sample the heap now.
+   * @returns A snapshot of everything registered.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 16 }));
+   * slab.alloc();
+   * const { slabs } = registry.snapshot();
+   * assert.deepEqual([...slabs[0].bitmap!], [1, 0]);
+   * ```
+   */
+  snapshot(options: SnapshotOptions = {}): MemorySnapshot {
+    const slabs = [];
+    for (const entry of this.#slabs.values()) {
+      slabs.push(
+        collectSlab(entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab),
+      );
+    }
+    const arenas = [];
+    for (const entry of this.#arenas.values()) {
+      arenas.push(
+        entry.kind === "arena"
+          ? collectArena(entry.arena)
+          : collectArenaPool((entry as { pool: ArenaPool }).pool),
+      );
+    }
+    if (options.sampleHeap !== false || this.#heap === undefined) {
+      this.#heap = heapSnapshot(heapStats());
+    }
+    return {
+      v: WIRE_VERSION,
+      seq: 0,
+      ts: Date.now(),
+      slabs,
+      arenas,
+      owner_map: this.#owners.names(),
+      owner_kinds: this.#owners.kinds(),
+      heap: this.#heap,
+    };
+  }
+
+  #claim(map: Map<string, Pool>, name: string, what: string): void {
+    const existing = map.get(name);
+    if (existing === undefined) return;
+    throw new Error(
+      `Cannot add ${what} "${name}": ${
+        existing.kind === "pool"
+          ? "an arena pool"
+          : `a${existing.kind === "arena" ? "n" : ""} ${existing.kind}`
+      } with that name is already registered`,
+    );
+  }
+}

@@ -1,0 +1,304 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * Deltas: what changed between two snapshots, as the data of a
+ * `diagnostics-delta` event. Field by field in `docs/wire-format.md`.
+ *
+ * Every changed scalar is sent (the seed's deltas forgot `total`,
+ * `overflow` and arena `hwm`), and nothing is ever truncated: when a slab's
+ * changes would take more text than the slab itself, the slab is sent whole.
+ *
+ * @module
+ */
+
+import { STATE_LETTERS } from "../allocator/handle_state.ts";
+import { encodeBase64 } from "./base64.ts";
+import { ARENA_FIELDS, SLAB_SCALARS, slabToWire } from "./keyframe.ts";
+import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
+import type {
+  ArenaSnapshot,
+  HeapSnapshot,
+  MemorySnapshot,
+  SlabSnapshot,
+  SlabSummary,
+} from "./types.ts";
+import type { JsonObject } from "./validate.ts";
+import { encodeIndexGaps } from "./vlq.ts";
+
+/**
+ * Encodes what changed from `prev` to `next` as delta JSON, or returns
+ * `null` when nothing did. `ts`, `seq` and the stream's own figures never
+ * count as a change: they ride along when something else changed (counting
+ * the stream's bytes as a change would make every tick "changed", the
+ * seed's feedback loop).
+ *
+ * @param prev The state the client has.
+ * @param next The state to bring it to.
+ * @returns The data of a `diagnostics-delta` event (`base` = `prev.seq`,
+ * `seq` = `next.seq`), or `null`.
+ *
+ * @example Round trip through a delta
+ * ```ts
+ * import { applyDelta, DiagnosticsRegistry, encodeDelta, SlabAllocator } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 64 }));
+ * const before = { ...registry.snapshot(), seq: 1 };
+ * slab.alloc();
+ * const after = { ...registry.snapshot({ sampleHeap: false }), seq: 2 };
+ *
+ * const delta = encodeDelta(before, after)!;
+ * assert.deepEqual(applyDelta(before, delta), after);
+ * assert.equal(encodeDelta(after, { ...after, seq: 3 }), null); // nothing changed
+ * ```
+ */
+export function encodeDelta(prev: MemorySnapshot, next: MemorySnapshot): string | null {
+  const delta = deltaObject(prev, next);
+  return delta === null ? null : JSON.stringify(delta);
+}
+
+/** {@linkcode encodeDelta} before `JSON.stringify`. */
+export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObject | null {
+  const delta: JsonObject = { v: next.v, seq: next.seq, base: prev.seq, ts: next.ts };
+  let changed = false;
+
+  const slabs = diffList(prev.slabs, next.slabs, diffSlab);
+  if (slabs.patches.length > 0) delta.slabs = slabs.patches;
+  if (slabs.removed.length > 0) delta.removed_slabs = slabs.removed;
+  if (slabs.order !== undefined) delta.slab_order = slabs.order;
+  changed ||= slabs.changed;
+
+  const arenas = diffList(prev.arenas, next.arenas, diffArena);
+  if (arenas.patches.length > 0) delta.arenas = arenas.patches;
+  if (arenas.removed.length > 0) delta.removed_arenas = arenas.removed;
+  if (arenas.order !== undefined) delta.arena_order = arenas.order;
+  changed ||= arenas.changed;
+
+  if (!sameList(prev.owner_map, next.owner_map)) {
+    delta.owner_map = next.owner_map;
+    changed = true;
+  }
+  if (!sameList(prev.owner_kinds, next.owner_kinds)) {
+    delta.owner_kinds = next.owner_kinds;
+    changed = true;
+  }
+  if (prev.heap !== next.heap && !sameHeap(prev.heap, next.heap)) {
+    delta.heap = next.heap;
+    changed = true;
+  }
+  if (!changed) return null;
+  if (next.stream !== undefined) delta.stream = next.stream;
+  return delta;
+}
+
+interface ListDiff {
+  patches: JsonObject[];
+  removed: string[];
+  order: string[] | undefined;
+  changed: boolean;
+}
+
+function diffList<T extends { name: string }>(
+  prev: T[],
+  next: T[],
+  diff: (a: T, b: T) => JsonObject | undefined,
+): ListDiff {
+  const before = new Map(prev.map((entry) => [entry.name, entry]));
+  const after = new Set(next.map((entry) => entry.name));
+  const result: ListDiff = { patches: [], removed: [], order: undefined, changed: false };
+  for (const entry of prev) if (!after.has(entry.name)) result.removed.push(entry.name);
+  const added: string[] = [];
+  for (const entry of next) {
+    const old = before.get(entry.name);
+    const patch = old === undefined ? diff(undefined as unknown as T, entry) : diff(old, entry);
+    if (old === undefined) added.push(entry.name);
+    if (patch !== undefined) result.patches.push(patch);
+  }
+  // Applying appends new entries after the survivors; say the order only
+  // when that does not reproduce it (an entry removed and re-added).
+  const expected = prev.map((e) => e.name).filter((name) => after.has(name)).concat(added);
+  if (!sameList(expected, next.map((e) => e.name))) result.order = next.map((e) => e.name);
+  result.changed = result.patches.length > 0 || result.removed.length > 0 ||
+    result.order !== undefined;
+  return result;
+}
+
+function diffArena(a: ArenaSnapshot | undefined, b: ArenaSnapshot): JsonObject | undefined {
+  if (a === undefined) return { full: true, ...b };
+  const patch: JsonObject = { name: b.name };
+  let changed = false;
+  for (const field of ARENA_FIELDS) {
+    if (a[field] !== b[field]) {
+      patch[field] = b[field];
+      changed = true;
+    }
+  }
+  if (
+    a.pool?.count !== b.pool?.count || a.pool?.in_use !== b.pool?.in_use ||
+    a.pool?.arena_capacity !== b.pool?.arena_capacity
+  ) {
+    if (b.pool === undefined) return { full: true, ...b };
+    patch.pool = b.pool;
+    changed = true;
+  }
+  return changed ? patch : undefined;
+}
+
+function diffSlab(a: SlabSnapshot | undefined, b: SlabSnapshot): JsonObject | undefined {
+  if (
+    a === undefined || a.kind !== b.kind || a.total !== b.total ||
+    a.slot_size !== b.slot_size || (a.owners !== undefined && b.owners === undefined)
+  ) {
+    return { full: true, ...slabToWire(b) };
+  }
+  const patch: JsonObject = { name: b.name };
+  let changed = false;
+  for (const field of SLAB_SCALARS) {
+    if (a[field] !== b[field]) {
+      patch[field] = b[field];
+      changed = true;
+    }
+  }
+  if (!sameSummary(a.summary, b.summary)) {
+    patch.summary = b.summary;
+    changed = true;
+  }
+  if (b.kind === "plain" && b.owners === undefined) {
+    changed = diffBitmap(a.bitmap!, b.bitmap!, patch) || changed;
+  } else if (a.owners === undefined) {
+    // A plain slab that just started recording owners: send both whole, once.
+    patch.bitmap = encodeBase64(b.bitmap!);
+    patch.owners = encodeOwnerRuns(b.owners!);
+    changed = true;
+  } else {
+    changed = diffSlots(a, b, patch) || changed;
+  }
+  return changed ? patch : undefined;
+}
+
+/** Reusable scratch for changed indexes. */
+let scratch = new Uint32Array(1024);
+
+function record(n: number, index: number): void {
+  if (n === scratch.length) {
+    const grown = new Uint32Array(scratch.length * 2);
+    grown.set(scratch);
+    scratch = grown;
+  }
+  scratch[n] = index;
+}
+
+/** Plain slab without owners: list the flipped bits, or send the bitmap. */
+function diffBitmap(a: Uint8Array, b: Uint8Array, patch: JsonObject): boolean {
+  const full = Math.ceil(b.length / 3) * 4; // base64 length of the bitmap
+  let n = 0;
+  // Compare four bytes at a time where alignment allows, the rest byte-wise.
+  const words = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 ? b.length >>> 2 : 0;
+  const a32 = new Int32Array(a.buffer, a.byteOffset, words);
+  const b32 = new Int32Array(b.buffer, b.byteOffset, words);
+  for (let w = 0; w < words; w++) {
+    let x = a32[w]! ^ b32[w]!;
+    while (x !== 0) {
+      const bit = 31 - Math.clz32(x & -x);
+      record(n++, w * 32 + bit);
+      x &= x - 1;
+    }
+    // Each index costs at least one character: past `full` changes the
+    // whole bitmap is certainly shorter, so stop listing.
+    if (n > full) break;
+  }
+  for (let byte = words * 4; byte < b.length && n <= full; byte++) {
+    let x = a[byte]! ^ b[byte]!;
+    while (x !== 0) {
+      const bit = 31 - Math.clz32(x & -x);
+      record(n++, byte * 8 + bit);
+      x &= x - 1;
+    }
+  }
+  if (n === 0) return false;
+  const at = n > full ? undefined : encodeIndexGaps(scratch, n);
+  if (at === undefined || at.length >= full) {
+    patch.bitmap = encodeBase64(b);
+  } else {
+    patch.changes = { n, at };
+  }
+  return true;
+}
+
+/** Slabs with owners (and all handle slabs): new state and owner per changed slot. */
+function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean {
+  const total = b.total;
+  const aOwners = a.owners!;
+  const bOwners = b.owners!;
+  let n = 0;
+  if (b.kind === "handle") {
+    const as = a.states!;
+    const bs = b.states!;
+    for (let i = 0; i < total; i++) {
+      if (as[i] !== bs[i] || aOwners[i] !== bOwners[i]) record(n++, i);
+    }
+  } else {
+    const ab = a.bitmap!;
+    const bb = b.bitmap!;
+    for (let i = 0; i < total; i++) {
+      const mask = 1 << (i & 7);
+      if (((ab[i >> 3]! ^ bb[i >> 3]!) & mask) !== 0 || aOwners[i] !== bOwners[i]) record(n++, i);
+    }
+  }
+  if (n === 0) return false;
+  const letters: string[] = [];
+  const owners = new Uint16Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = scratch[k]!;
+    const state = b.kind === "handle" ? b.states![i]! : (b.bitmap![i >> 3]! >> (i & 7)) & 1;
+    letters.push(STATE_LETTERS[state]!);
+    owners[k] = bOwners[i]!;
+  }
+  const changes = {
+    n,
+    at: encodeIndexGaps(scratch, n),
+    states: letters.join(""),
+    owners: encodeOwnerRuns(owners),
+  };
+  const changesLength = changes.at.length + changes.states.length + changes.owners.length;
+  // Cheap lower bound of the whole slab's text first; encode it only when
+  // the changes could be longer than it.
+  if (changesLength > 64) {
+    const whole = b.kind === "handle"
+      ? { states: encodeStateRuns(b.states!), owners: encodeOwnerRuns(bOwners) }
+      : { bitmap: encodeBase64(b.bitmap!), owners: encodeOwnerRuns(bOwners) };
+    const wholeLength = Object.values(whole).reduce((sum, text) => sum + text.length, 0);
+    if (wholeLength <= changesLength) {
+      Object.assign(patch, whole);
+      return true;
+    }
+  }
+  patch.changes = changes;
+  return true;
+}
+
+function sameSummary(a: SlabSummary, b: SlabSummary): boolean {
+  if (a.U !== b.U || a.N !== b.N || a.A !== b.A || a.I !== b.I || a.C !== b.C) return false;
+  const aKeys = Object.keys(a.by_owner);
+  const bKeys = Object.keys(b.by_owner);
+  if (aKeys.length !== bKeys.length) return false;
+  for (const key of bKeys) {
+    const x = a.by_owner[key];
+    const y = b.by_owner[key]!;
+    if (
+      x === undefined || x.U !== y.U || x.N !== y.N || x.A !== y.A || x.I !== y.I || x.C !== y.C
+    ) return false;
+  }
+  return true;
+}
+
+function sameHeap(a: HeapSnapshot, b: HeapSnapshot): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,95 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * slabscope: memory pools you can see.
+ *
+ * - {@linkcode SlabAllocator}: fixed-size slots in one `SharedArrayBuffer`,
+ *   with a lock-free free list (a Treiber stack with an ABA-safe tagged
+ *   head) that several Workers can use at once; double frees and stale
+ *   handles are caught and counted.
+ * - {@linkcode Arena} and {@linkcode ArenaPool}: bump allocators with
+ *   high-water marks and a heap fallback when a request does not fit.
+ * - Handle diagnostics: per-slot {@linkcode HandleState}
+ *   (Free/Connecting/Active/Idle/Closing) and owners from an
+ *   {@linkcode OwnerRegistry}.
+ * - {@linkcode heapStats}, and {@linkcode DiagnosticsRegistry} to snapshot
+ *   all of it at once; {@linkcode encodeKeyframe}, {@linkcode encodeDelta}
+ *   and {@linkcode applyDelta} put snapshots on the wire.
+ *
+ * The live dashboard and its stream are in `dashboard.ts`.
+ *
+ * @example A slab, a snapshot, and a double free caught
+ * ```ts
+ * import { DiagnosticsRegistry, HandleError, SlabAllocator } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const buffers = registry.addSlab(
+ *   new SlabAllocator({ name: "tcp_buffers", slotSize: 4096, capacity: 576 }),
+ * );
+ * const handle = buffers.alloc()!;
+ * buffers.bytes(handle).set(new TextEncoder().encode("hello"));
+ *
+ * const [slab] = registry.snapshot().slabs;
+ * assert.deepEqual([slab.used, slab.total, slab.hwm], [1, 576, 1]);
+ *
+ * buffers.free(handle);
+ * assert.throws(() => buffers.free(handle), HandleError);
+ * assert.equal(buffers.stats().invalidFrees, 1);
+ * ```
+ *
+ * @module
+ */
+
+export { Arena, type ArenaOptions, type ArenaStats } from "./core/allocator/arena.ts";
+export {
+  ArenaPool,
+  type ArenaPoolOptions,
+  type ArenaPoolStats,
+} from "./core/allocator/arena_pool.ts";
+export {
+  HandleError,
+  type HandleErrorOptions,
+  type HandleErrorReason,
+} from "./core/allocator/handle_error.ts";
+export {
+  HandleState,
+  isHandleState,
+  stateFromLetter,
+  type StateLetter,
+  stateLetter,
+} from "./core/allocator/handle_state.ts";
+export {
+  SlabAllocator,
+  type SlabAllocatorOptions,
+  type SlabKind,
+  type SlabStats,
+  type SlabVerifyResult,
+  type SlotInfo,
+} from "./core/allocator/slab.ts";
+export { type HeapSpaceStats, type HeapStats, heapStats } from "./core/diagnostics/heap.ts";
+export {
+  type Owner,
+  type OwnerKind,
+  OwnerRegistry,
+  type OwnerRegistryOptions,
+} from "./core/diagnostics/owners.ts";
+export {
+  DiagnosticsRegistry,
+  type DiagnosticsRegistryOptions,
+  type SlotDetails,
+  type SnapshotOptions,
+} from "./core/diagnostics/registry.ts";
+export { applyDelta, DeltaBaseError } from "./core/wire/apply_delta.ts";
+export { encodeDelta } from "./core/wire/delta.ts";
+export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";
+export type {
+  ArenaPoolSnapshot,
+  ArenaSnapshot,
+  HeapSnapshot,
+  HeapSpaceSnapshot,
+  MemorySnapshot,
+  SlabSnapshot,
+  SlabSummary,
+  StateCounts,
+  StreamSnapshot,
+} from "./core/wire/types.ts";
