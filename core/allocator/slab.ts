@@ -122,6 +122,8 @@ const ALL_TAG_BITS = -TAG_ONE; // ~(2^24 - 1): keeps every tag bit
 const MAX_OWNER = NO_OWNER - 1;
 const MAX_HANDLE = 2 ** 31 - 1;
 const FREE = HandleState.Free;
+/** Corrupt entries one alloc() skips before it reports the slab empty. */
+const MAX_CORRUPT_POPS = 64;
 
 /** Test-only switches; see {@linkcode configureSlabForTesting}. */
 export interface SlabTestingOptions {
@@ -397,8 +399,8 @@ export class SlabAllocator {
    */
   alloc(owner?: number): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
-    for (;;) {
-      const index = this.#pop();
+    for (let corrupt = 0;; corrupt++) {
+      const index = corrupt < MAX_CORRUPT_POPS ? this.#pop() : -1;
       if (index < 0) {
         Atomics.add(this.#words, W_OVERFLOW, 1);
         return null;
@@ -411,6 +413,8 @@ export class SlabAllocator {
         // The free list named a slot that is in use: corruption (a foreign
         // write into the buffer). Never hand it out twice; leave it off the
         // list, count it, and take the next slot. verify() will report it.
+        // The links of slots in use are stale and may cycle, so give up
+        // (as if empty) after MAX_CORRUPT_POPS of them in one call.
         Atomics.add(this.#words, W_CORRUPT_POPS, 1);
         continue;
       }

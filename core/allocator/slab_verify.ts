@@ -12,6 +12,7 @@ import {
   headerChecksum,
   STATE_MASK,
   W_CHECKSUM,
+  W_CORRUPT_POPS,
   W_PEAK,
 } from "./slab_layout.ts";
 import { laneUsed, type SlabViews } from "./slab_views.ts";
@@ -116,6 +117,12 @@ export function verifySlab(v: SlabViews): SlabVerifyResult {
   if (counted !== used) {
     errors.push(
       `the used counter is ${counted} but ${used} slot(s) are in use`,
+    );
+  }
+  const corrupt = Atomics.load(words, W_CORRUPT_POPS);
+  if (corrupt > 0) {
+    errors.push(
+      `alloc() found ${corrupt} slot(s) in use at the top of the free list and skipped them`,
     );
   }
   const peak = Atomics.load(words, W_PEAK);

@@ -131,8 +131,10 @@ export function decodeOwnerRuns(text: string, count: number): Uint16Array {
       );
     }
     const owner = match[1] === "-" ? NO_OWNER : Number(match[1]);
-    if (owner > NO_OWNER - 1 && owner !== NO_OWNER) {
-      throw new SyntaxError(`Cannot decode owners: owner ${owner} is above 65534`);
+    if (match[1] !== "-" && owner >= NO_OWNER) {
+      throw new SyntaxError(
+        `Cannot decode owners: owner ${owner} is above 65534 (use "-" for none)`,
+      );
     }
     const length = match[2] === undefined ? 1 : Number(match[2]);
     if (filled + length > count) {

@@ -1,0 +1,77 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// The ABA race of a Treiber stack, replayed deterministically: thread A reads
+// the head (slot 0) and its link (slot 1), then sleeps; meanwhile B pops
+// slot 0, pops slot 1 and pushes slot 0 back. The head names slot 0 again.
+// If its tag is also the same as when A read it, A's CAS succeeds and
+// installs slot 1, which B holds, as the new head.
+import assert from "node:assert/strict";
+import { SlabAllocator } from "../../mod.ts";
+import { configureSlabForTesting } from "../../core/allocator/slab.ts";
+import { HEAD_INDEX_BITS, HEAD_TAG_BITS } from "../../core/allocator/slab_layout.ts";
+
+function replayAba(tagBits?: number) {
+  const a = new SlabAllocator({ name: "aba", slotSize: 8, capacity: 4 });
+  const b = SlabAllocator.attach(a.buffer);
+  // A tiny tag is a property of the build, so every thread gets it.
+  if (tagBits !== undefined) configureSlabForTesting(b, { tagBits });
+  let bHolds = -1;
+  let fired = false;
+  configureSlabForTesting(a, {
+    tagBits,
+    onPopRace: () => {
+      if (fired) return; // only A's first attempt is "preempted"
+      fired = true;
+      const first = b.alloc()!; // slot 0: two pops advance the tag by 2
+      bHolds = b.alloc()!; // slot 1
+      b.free(first); // slot 0 back on top
+    },
+  });
+  const mine = a.alloc()!;
+  return { a, b, mine, bHolds };
+}
+
+Deno.test("with a 1-bit tag the ABA race corrupts the free list, and the slab catches it", () => {
+  const { a, mine, bHolds } = replayAba(1);
+  assert.equal(a.indexOf(mine), 0);
+  // The head now names slot 1, which B holds: the race happened.
+  assert.deepEqual(a.verify().errors, [
+    "free list: the link from the head points to slot 1, which is in use",
+    "free + used != capacity: the free list holds 0 of 2 free slot(s); 2 are unreachable: slot 2, 3",
+  ]);
+  // The per-slot state check refuses to hand slot 1 out a second time.
+  const next = a.alloc();
+  assert.notEqual(next === null ? -1 : a.indexOf(next), a.indexOf(bHolds));
+});
+
+Deno.test("with the real 40-bit tag the same interleaving is harmless", () => {
+  const { a, mine, bHolds } = replayAba();
+  assert.equal(a.indexOf(mine), 0, "A retried and took slot 0, which B had pushed back");
+  assert.equal(a.indexOf(bHolds), 1);
+  assert.ok(a.stats().casRetries >= 1, "A's first CAS failed on the tag");
+  assert.deepEqual(a.verify(), { ok: true, errors: [] });
+  const rest = [a.alloc()!, a.alloc()!].map((h) => a.indexOf(h)).sort();
+  assert.deepEqual(rest, [2, 3]);
+  assert.equal(a.alloc(), null);
+});
+
+Deno.test("the real tag does not wrap for hours even at ten times the measured pop rate", () => {
+  assert.equal(HEAD_INDEX_BITS + HEAD_TAG_BITS, 64);
+  assert.equal(HEAD_TAG_BITS, 40);
+  // Measure this machine's single-thread alloc rate (a pop per alloc).
+  const slab = new SlabAllocator({ name: "rate", slotSize: 1, capacity: 1024 });
+  const rounds = 200_000;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) slab.free(slab.alloc()!);
+  const popsPerSecond = rounds / ((performance.now() - started) / 1000);
+  // Only pops advance the tag, so it returns to a value after 2^40 pops.
+  const secondsToWrap = 2 ** HEAD_TAG_BITS / (10 * popsPerSecond);
+  assert.ok(
+    secondsToWrap > 3600,
+    `2^40 pops at ${(10 * popsPerSecond).toExponential(2)}/s take ${secondsToWrap.toFixed(0)} s`,
+  );
+  // The arithmetic of the brief: a 13-bit tag (an Int32 head with a 19-bit
+  // index) wraps in under a millisecond at the same rate.
+  assert.ok(2 ** 13 / popsPerSecond < 0.01);
+  // And the stats read the pop count out of the tag exactly.
+  assert.equal(slab.stats().allocs, rounds);
+});

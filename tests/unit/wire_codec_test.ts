@@ -1,0 +1,142 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import assert from "node:assert/strict";
+import { decodeBase64, encodeBase64 } from "../../core/wire/base64.ts";
+import { decodeIndexGaps, encodeIndexGaps } from "../../core/wire/vlq.ts";
+import {
+  decodeOwnerRuns,
+  decodeStateRuns,
+  encodeOwnerRuns,
+  encodeStateRuns,
+} from "../../core/wire/rle.ts";
+import {
+  applyDelta,
+  decodeKeyframe,
+  DiagnosticsRegistry,
+  encodeKeyframe,
+  SlabAllocator,
+} from "../../mod.ts";
+
+Deno.test("base64 matches btoa and rejects non-canonical text", () => {
+  for (const length of [0, 1, 2, 3, 4, 5, 31, 32, 33]) {
+    const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 255);
+    const text = encodeBase64(bytes);
+    assert.equal(text, btoa(String.fromCharCode(...bytes)));
+    assert.deepEqual(decodeBase64(text), bytes);
+  }
+  for (const bad of ["A", "AB", "A===", "AB=C", "ab cd", "AQ==AQ==", "√√√√"]) {
+    assert.throws(() => decodeBase64(bad), SyntaxError, bad);
+  }
+});
+
+Deno.test("VLQ gaps: exact text for known lists, and round trips", () => {
+  assert.equal(encodeIndexGaps([]), "");
+  assert.equal(encodeIndexGaps([0, 1, 2]), "AAA");
+  assert.equal(encodeIndexGaps([31]), "f");
+  assert.equal(encodeIndexGaps([32]), "gB");
+  assert.equal(encodeIndexGaps([5, 100]), "F+C"); // gaps 5 and 94 = 30 + 2·32
+  const big = [0, 7, 8, 1000, 65_535, 1_048_575, 4_194_303];
+  assert.deepEqual([...decodeIndexGaps(encodeIndexGaps(big), big.length, 4_194_304)], big);
+});
+
+Deno.test("VLQ gaps: malformed lists are a SyntaxError", () => {
+  assert.throws(() => decodeIndexGaps("A", 2, 10), /ends after 1 of 2/);
+  assert.throws(() => decodeIndexGaps("AAA", 2, 10), /1 characters left/);
+  assert.throws(() => decodeIndexGaps("K", 1, 10), /index 10 is not below the slot count 10/);
+  assert.throws(() => decodeIndexGaps("*", 1, 10), /not a base64 digit/);
+  assert.throws(() => decodeIndexGaps("gggggggggA", 1, 10), /too long/);
+  assert.throws(() => decodeIndexGaps("g", 1, 10), /ends after 0 of 1/);
+});
+
+Deno.test("state runs: the seed's format, with missing counts read as 1", () => {
+  const states = Uint8Array.from([3, 3, 4, 0, 3, 5, 0, 0]);
+  assert.equal(encodeStateRuns(states), "A2I1F1A1C1F2");
+  assert.deepEqual(decodeStateRuns("A2I1F1A1C1F2", 8), states);
+  assert.deepEqual(decodeStateRuns("A2IFACF2", 8), states);
+  for (
+    const [bad, message] of [
+      ["A2I1", /cover 3 of 8/],
+      ["A9", /covers 9 slots/],
+      ["X8", /not a state letter/],
+      ["A0F8", /covers 0 slots/],
+      ["A123456789", /too long/],
+    ] as const
+  ) {
+    assert.throws(() => decodeStateRuns(bad, 8), message);
+  }
+});
+
+Deno.test("owner runs: exact text and strict decoding", () => {
+  const owners = Uint16Array.from([0, 0, 0, 65535, 65535, 7, 65534]);
+  assert.equal(encodeOwnerRuns(owners), "0*3,-*2,7,65534");
+  assert.deepEqual(decodeOwnerRuns("0*3,-*2,7,65534", 7), owners);
+  for (const bad of ["0*3", "0*3,-*2,7,65535", "0*0,-*7", "a", "00,-*6", "0*3,,-*4", "-*8"]) {
+    assert.throws(() => decodeOwnerRuns(bad, 7), SyntaxError, bad);
+  }
+});
+
+Deno.test("keyframe decoding names the broken field", () => {
+  const registry = new DiagnosticsRegistry();
+  registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 10 })).alloc();
+  const good = JSON.parse(encodeKeyframe(registry.snapshot()));
+  const cases: [(k: Record<string, unknown>) => void, RegExp][] = [
+    [(k) => (k.v = 2), /keyframe\.v: expected wire version 1/],
+    [(k) => delete k.heap, /keyframe\.heap: expected an object/],
+    [
+      (k) => ((k.slabs as { bitmap: string }[])[0]!.bitmap = "AQ=="),
+      /slabs\[0\]\.bitmap: 1 bytes, expected 2/,
+    ],
+    [(k) => ((k.slabs as { bitmap: string }[])[0]!.bitmap = "AQQ="), /padding bits/],
+    [
+      (k) => ((k.slabs as { used: number }[])[0]!.used = -1),
+      /slabs\[0\]\.used: expected a non-negative integer/,
+    ],
+    [(k) => ((k.slabs as { kind: string }[])[0]!.kind = "weird"), /slabs\[0\]\.kind/],
+    [(k) => (k.slabs = [...(k.slabs as unknown[]), ...(k.slabs as unknown[])]), /appears twice/],
+    [
+      (
+        k,
+      ) => ((k.slabs as { summary: unknown }[])[0]!.summary = {
+        U: 1,
+        N: 0,
+        A: 0,
+        I: 0,
+        C: 0,
+        by_owner: { x: {} },
+      }),
+      /not an owner index/,
+    ],
+  ];
+  for (const [breakIt, message] of cases) {
+    const copy = structuredClone(good);
+    breakIt(copy);
+    assert.throws(() => decodeKeyframe(JSON.stringify(copy)), message);
+  }
+  assert.throws(() => decodeKeyframe("{"), /keyframe: not JSON/);
+  assert.throws(() => decodeKeyframe(42 as unknown as string), /expected JSON text/);
+});
+
+Deno.test("delta application refuses malformed deltas and leaves the state alone", () => {
+  const registry = new DiagnosticsRegistry();
+  registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 10 }));
+  const state = decodeKeyframe(encodeKeyframe({ ...registry.snapshot(), seq: 4 }));
+  const frozen = structuredClone(state);
+  const base = { v: 1, seq: 5, base: 4, ts: 1 };
+  for (
+    const [delta, message] of [
+      [{ ...base, slabs: [{ name: "nope", used: 1 }] }, /does not have/],
+      [{ ...base, slabs: [{ name: "s", changes: { n: 1, at: "K" } }] }, /index 10 is not below/],
+      [{ ...base, slabs: [{ name: "s", changes: { n: 11, at: "" } }] }, /11 changes for 10 slots/],
+      [
+        { ...base, slabs: [{ name: "s", changes: { n: 1, at: "A", states: "U" } }] },
+        /flipping bits only/,
+      ],
+      [{ ...base, removed_slabs: ["zzz"] }, /no entry named "zzz"/],
+      [{ ...base, slab_order: ["s", "s"] }, /exactly the entries/],
+      [{ ...base, slabs: [{ name: "s", full: false }] }, /expected true or no field/],
+      [{ ...base, heap: { rss: 1 } }, /delta\.heap\.heap_used/],
+    ] as const
+  ) {
+    assert.throws(() => applyDelta(state, delta), message);
+  }
+  assert.deepEqual(state, frozen);
+});

@@ -1,0 +1,270 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// The wire format's central promise, property-tested: whatever the pools did
+// between two snapshots, applying the delta to the previous keyframe state
+// gives exactly the next keyframe state.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  applyDelta,
+  Arena,
+  ArenaPool,
+  decodeKeyframe,
+  DiagnosticsRegistry,
+  encodeDelta,
+  encodeKeyframe,
+  HandleState,
+  type MemorySnapshot,
+  SlabAllocator,
+} from "../../mod.ts";
+
+type Op =
+  | { op: "alloc"; slab: number; owner: number | null; times: number }
+  | { op: "free"; slab: number; pick: number; times: number }
+  | { op: "state"; slab: number; pick: number; state: number; owner: number | null }
+  | { op: "addSlab"; kind: "plain" | "handle"; capacity: number }
+  | { op: "removeSlab"; slab: number }
+  | { op: "arena"; size: number; reset: boolean }
+  | { op: "pool"; acquire: boolean; size: number }
+  | { op: "owner"; register: boolean; pick: number }
+  | { op: "snapshot" };
+
+const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("alloc" as const),
+      slab: fc.nat(),
+      owner: fc.option(fc.nat(6)),
+      times: fc.integer({ min: 1, max: 40 }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("free" as const),
+      slab: fc.nat(),
+      pick: fc.nat(),
+      times: fc.integer({ min: 1, max: 30 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("state" as const),
+      slab: fc.nat(),
+      pick: fc.nat(),
+      state: fc.integer({ min: 2, max: 5 }),
+      owner: fc.option(fc.nat(6)),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("addSlab" as const),
+      kind: fc.constantFrom("plain" as const, "handle" as const),
+      capacity: fc.integer({ min: 1, max: 300 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("removeSlab" as const), slab: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("arena" as const),
+      size: fc.integer({ min: 1, max: 600 }),
+      reset: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("pool" as const),
+      acquire: fc.boolean(),
+      size: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("owner" as const),
+      register: fc.boolean(),
+      pick: fc.nat(),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("snapshot" as const) }) },
+);
+
+/** Plays ops against real pools; snapshots are taken at every "snapshot" op. */
+class World {
+  registry = new DiagnosticsRegistry();
+  slabs: { slab: SlabAllocator; handles: number[] }[] = [];
+  arena = this.registry.addArena(new Arena({ name: "scratch", capacity: 512 }));
+  pool = this.registry.addArenaPool(
+    new ArenaPool({ name: "stream_arenas", arenaCapacity: 64, count: 5 }),
+  );
+  acquired: Arena[] = [];
+  owners: number[] = [];
+  serial = 0;
+
+  constructor() {
+    this.add("plain", 70);
+    this.add("handle", 33);
+    this.owners.push(this.registry.owners.register(":8080", "server"));
+  }
+
+  add(kind: "plain" | "handle", capacity: number): void {
+    const slab = new SlabAllocator({
+      name: `slab-${this.serial++ % 4}`,
+      slotSize: 8,
+      capacity,
+      kind,
+    });
+    const existing = this.slabs.findIndex((s) => s.slab.name === slab.name);
+    if (existing >= 0) {
+      // Replace a slab of the same name: removed and re-added, maybe another shape.
+      this.registry.remove(slab.name);
+      this.slabs.splice(existing, 1);
+    }
+    this.registry.addSlab(slab);
+    this.slabs.push({ slab, handles: [] });
+  }
+
+  ownerFor(pick: number | null): number | undefined {
+    if (pick === null || this.owners.length === 0) return undefined;
+    return this.owners[pick % this.owners.length];
+  }
+
+  play(op: Op): void {
+    const entry = this.slabs.length > 0
+      ? this.slabs[("slab" in op ? op.slab : 0) % this.slabs.length]
+      : undefined;
+    switch (op.op) {
+      case "alloc":
+        for (let i = 0; i < op.times && entry; i++) {
+          const h = entry.slab.alloc(this.ownerFor(op.owner));
+          if (h !== null) entry.handles.push(h);
+        }
+        break;
+      case "free":
+        for (let i = 0; i < op.times && entry && entry.handles.length > 0; i++) {
+          const k = (op.pick + i) % entry.handles.length;
+          entry.slab.free(entry.handles.splice(k, 1)[0]!);
+        }
+        break;
+      case "state":
+        if (entry && entry.handles.length > 0) {
+          const h = entry.handles[op.pick % entry.handles.length]!;
+          const state = entry.slab.kind === "handle" ? op.state : HandleState.Used;
+          entry.slab.setState(h, state as HandleState, this.ownerFor(op.owner));
+        }
+        break;
+      case "addSlab":
+        this.add(op.kind, op.capacity);
+        break;
+      case "removeSlab":
+        if (entry) {
+          this.registry.remove(entry.slab.name);
+          this.slabs.splice(this.slabs.indexOf(entry), 1);
+        }
+        break;
+      case "arena":
+        if (op.reset) this.arena.reset();
+        else this.arena.alloc(op.size);
+        break;
+      case "pool":
+        if (op.acquire) {
+          const a = this.pool.acquire();
+          if (a) {
+            a.alloc(op.size);
+            this.acquired.push(a);
+          }
+        } else if (this.acquired.length > 0) {
+          this.pool.release(this.acquired.shift()!);
+        }
+        break;
+      case "owner":
+        if (op.register || this.owners.length === 0) {
+          if (this.registry.owners.size < 8) {
+            this.owners.push(this.registry.owners.register(`client-${op.pick}`, "client"));
+          }
+        } else {
+          const [gone] = this.owners.splice(op.pick % this.owners.length, 1);
+          this.registry.owners.unregister(gone!);
+        }
+        break;
+      case "snapshot":
+        break;
+    }
+  }
+}
+
+function roundTrip(snapshot: MemorySnapshot): MemorySnapshot {
+  return decodeKeyframe(encodeKeyframe(snapshot));
+}
+
+Deno.test("property: keyframe + deltas reproduce every snapshot exactly", () => {
+  fc.assert(
+    fc.property(
+      fc.array(opArbitrary, { minLength: 1, maxLength: 120 }),
+      fc.boolean(),
+      (ops, sampleHeap) => {
+        const world = new World();
+        let seq = 1;
+        let server = { ...world.registry.snapshot(), seq };
+        let client = roundTrip(server);
+        assert.deepEqual(client, server);
+        for (const op of ops) {
+          world.play(op);
+          if (op.op !== "snapshot") continue;
+          const next = { ...world.registry.snapshot({ sampleHeap }), seq: ++seq };
+          const delta = encodeDelta(server, next);
+          if (delta === null) {
+            // Nothing but ts/seq changed: the client keeps its state.
+            assert.deepEqual({ ...client, ts: 0, seq: 0 }, { ...roundTrip(next), ts: 0, seq: 0 });
+            seq--;
+            continue;
+          }
+          client = applyDelta(client, delta);
+          assert.deepEqual(client, roundTrip(next));
+          server = next;
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("keyframes round-trip exactly, padding bits and all", () => {
+  const world = new World();
+  for (const op of fc.sample(opArbitrary, { numRuns: 400, seed: 7 })) world.play(op);
+  const snapshot = world.registry.snapshot();
+  assert.deepEqual(roundTrip(snapshot), snapshot);
+});
+
+Deno.test("a delta never costs more than the keyframe it replaces", () => {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(new SlabAllocator({ name: "big", slotSize: 1, capacity: 262_144 }));
+  const handles: number[] = [];
+  for (let i = 0; i < 131_072; i++) handles.push(slab.alloc()!);
+  let prev = { ...registry.snapshot({ sampleHeap: false }), seq: 1 };
+  const keyframeBytes = encodeKeyframe(prev).length;
+  // From 1 % to 100 % churn: the delta stays within the keyframe's size.
+  for (const churn of [0.01, 0.1, 0.5, 1]) {
+    for (let i = 0; i < handles.length * churn; i++) {
+      const k = Math.floor(Math.random() * handles.length);
+      slab.free(handles[k]!);
+      handles[k] = slab.alloc()!;
+      if (i % 3 === 0) {
+        const extra = slab.alloc();
+        if (extra !== null) handles.push(extra);
+      }
+    }
+    const next = { ...registry.snapshot({ sampleHeap: false }), seq: prev.seq + 1 };
+    const delta = encodeDelta(prev, next)!;
+    assert.ok(
+      delta.length <= keyframeBytes + 512,
+      `${churn}: delta ${delta.length} vs keyframe ${keyframeBytes}`,
+    );
+    assert.deepEqual(applyDelta(roundTrip(prev), delta), roundTrip(next));
+    prev = next;
+  }
+});
