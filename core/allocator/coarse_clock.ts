@@ -29,17 +29,21 @@ function markStale(): void {
   fresh = false;
 }
 
-/**
- * Returns `Date.now()` as of this task, re-read every 1,024 calls.
- *
- * @returns Milliseconds since the Unix epoch.
- */
-export function coarseNow(): number {
-  if (fresh && ++calls < REFRESH_EVERY) return reading;
+/** The slow path, kept out of `coarseNow()` so that it inlines. */
+function refresh(): number {
   calls = 0;
   if (!fresh) {
     fresh = true;
     queueMicrotask(markStale);
   }
   return reading = Date.now();
+}
+
+/**
+ * Returns `Date.now()` as of this task, re-read every 1,024 calls.
+ *
+ * @returns Milliseconds since the Unix epoch.
+ */
+export function coarseNow(): number {
+  return fresh && ++calls < REFRESH_EVERY ? reading : refresh();
 }

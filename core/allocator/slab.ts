@@ -7,55 +7,28 @@
  */
 
 import { coarseNow } from "./coarse_clock.ts";
+import { CounterLanes, laneUsed } from "./counter_lanes.ts";
+import { describe, typeName } from "./describe.ts";
+import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
 import { HandleError, type HandleErrorReason } from "./handle_error.ts";
 import { HandleState, isHandleState, STATE_LETTERS } from "./handle_state.ts";
+import { createSlabMemory } from "./slab_create.ts";
 import {
   GENERATION_ONE,
   GENERATION_SHIFT,
   handleGenerationBits,
-  HEAD_INDEX_BITS,
-  HEADER_BYTES,
-  headerChecksum,
-  indexBitsFor,
-  initialGeneration,
-  L_ALLOCS,
-  L_CLAIM,
-  L_FREES,
-  LANE_COUNT,
-  LANE_WORDS,
-  LAYOUT_VERSION,
-  MAGIC,
-  MAX_CAPACITY,
-  MAX_PAYLOAD_BYTES,
-  MAX_SLOT_SIZE,
-  NAME_BYTES,
-  NAME_OFFSET,
   NO_OWNER,
-  regionsFor,
-  SHARED_LANE,
   STATE_MASK,
-  W_CAPACITY,
   W_CAS_RETRIES,
-  W_CHECKSUM,
   W_CORRUPT_POPS,
-  W_EPOCH_HI,
-  W_EPOCH_LO,
   W_HAS_OWNERS,
-  W_INDEX_BITS,
   W_INVALID_FREES,
-  W_KIND,
-  W_LANES_USED,
-  W_MAGIC,
-  W_NAME_LENGTH,
   W_OVERFLOW,
   W_PEAK,
-  W_SALT,
-  W_SLOT_SIZE,
-  W_STRIDE,
-  W_VERSION,
 } from "./slab_layout.ts";
-import { headerProblem, laneUsed, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { scanBitmap, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
+import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
@@ -116,9 +89,6 @@ export interface SlotInfo {
   since: number;
 }
 
-// A head word is `tag << 24 | (index + 1)`. Adding TAG_ONE bumps the tag.
-const TAG_ONE = 1n << BigInt(HEAD_INDEX_BITS);
-const ALL_TAG_BITS = -TAG_ONE; // ~(2^24 - 1): keeps every tag bit
 const MAX_OWNER = NO_OWNER - 1;
 const MAX_HANDLE = 2 ** 31 - 1;
 const FREE = HandleState.Free;
@@ -126,15 +96,7 @@ const FREE = HandleState.Free;
 const MAX_CORRUPT_POPS = 64;
 
 /** Test-only switches; see {@linkcode configureSlabForTesting}. */
-export interface SlabTestingOptions {
-  /** Make the ABA tag wrap after 2^tagBits pops instead of 2^40. */
-  tagBits?: number;
-  /**
-   * Called inside `alloc()` after the head and its link were read and before
-   * the compare-and-swap: the moment a preempted thread would sleep.
-   */
-  onPopRace?: (slot: number) => void;
-}
+export type SlabTestingOptions = FreeListTestingOptions;
 
 // Private construction path for attach(): class fields can only be created
 // by the constructor, so attach() passes this token and the views.
@@ -160,6 +122,15 @@ let views: (slab: SlabAllocator) => SlabViews;
  *
  * Each slot also records its state, an owner index and the time its state
  * last changed; snapshots read them to draw the slot grid.
+ *
+ * **What "detected" means.** A handle carries `G = min(24, 31 − ⌈log2
+ * capacity⌉)` generation bits (24 up to 128 slots, 11 at 1,048,576, 9 at
+ * the 4,194,304 maximum). A stale copy of a handle is rejected unless its
+ * slot was reused an exact multiple of 2^G times since. Each slab starts
+ * its generations at a random salt, so another slab's handle is rejected
+ * unless it happens to name a slot in use with the same generation (odds
+ * 2^−G). Double frees, out-of-range indexes and non-integers are always
+ * rejected.
  *
  * @example Allocate, write, free
  * ```ts
@@ -207,30 +178,16 @@ export class SlabAllocator {
   #indexMask!: number;
   #generationMask!: number;
   #initialState!: number;
+  #freeList!: TaggedFreeList;
+  #lanes!: CounterLanes;
   // Hot-path copies of the views (one field load instead of two).
   #words!: Int32Array;
-  #head!: BigInt64Array;
-  #links!: BigInt64Array;
-  #self!: BigInt64Array;
   #slots!: Int32Array;
   #times!: Uint32Array;
   #owners!: Uint16Array;
-  #lanes!: Int32Array;
-  /** Word index of this instance's allocs counter; its frees counter follows. */
-  #lane!: number;
-  /** True when counting in the shared lane 0, which needs Atomics.add. */
-  #sharedLane!: boolean;
-  #tagMask: bigint = ALL_TAG_BITS;
-  #onPopRace: ((slot: number) => void) | undefined = undefined;
 
   static {
-    configure = (slab, options) => {
-      if (options.tagBits !== undefined) {
-        const bits = BigInt(HEAD_INDEX_BITS + options.tagBits);
-        slab.#tagMask = ((1n << bits) - 1n) & ALL_TAG_BITS;
-      }
-      slab.#onPopRace = options.onPopRace;
-    };
+    configure = (slab, options) => slab.#freeList.configureForTesting(options);
     views = (slab) => slab.#views;
   }
 
@@ -243,64 +200,7 @@ export class SlabAllocator {
    * of range; the message names the value.
    */
   constructor(options: SlabAllocatorOptions) {
-    if ((options as unknown) === ATTACH) {
-      this.#init(attaching!);
-      return;
-    }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create slab: expected an options object, received ${typeName(options)}`,
-      );
-    }
-    const { name, slotSize, capacity, kind = "plain" } = options;
-    const nameBytes = encodeName(name);
-    checkInteger(name, "capacity", capacity, 1, MAX_CAPACITY);
-    checkInteger(name, "slotSize", slotSize, 1, MAX_SLOT_SIZE);
-    if (kind !== "plain" && kind !== "handle") {
-      throw new TypeError(
-        `Cannot create slab "${name}": kind must be "plain" or "handle", received ${
-          JSON.stringify(kind)
-        }`,
-      );
-    }
-    const regions = regionsFor(capacity, slotSize);
-    if (regions.stride * capacity > MAX_PAYLOAD_BYTES) {
-      throw new RangeError(
-        `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
-      );
-    }
-    const buffer = new SharedArrayBuffer(regions.total);
-    const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
-    const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
-    const epoch = Date.now();
-    words[W_MAGIC] = MAGIC;
-    words[W_VERSION] = LAYOUT_VERSION;
-    words[W_CAPACITY] = capacity;
-    words[W_SLOT_SIZE] = slotSize;
-    words[W_KIND] = kind === "handle" ? 1 : 0;
-    words[W_INDEX_BITS] = indexBitsFor(capacity);
-    words[W_STRIDE] = regions.stride;
-    words[W_SALT] = salt;
-    words[W_NAME_LENGTH] = nameBytes.length;
-    words[W_EPOCH_LO] = epoch % 2 ** 32;
-    words[W_EPOCH_HI] = Math.floor(epoch / 2 ** 32);
-    const header = new Uint8Array(buffer, 0, HEADER_BYTES);
-    header.set(nameBytes, NAME_OFFSET);
-    words[W_CHECKSUM] = headerChecksum(words, header);
-
-    const v = viewsOf(buffer);
-    // The initial free list is 0 → 1 → … → capacity-1, so the first
-    // allocations take the lowest slots and the grid fills from the top.
-    for (let i = 0; i < capacity; i++) {
-      v.links[i] = BigInt(i + 2 <= capacity ? i + 2 : 0);
-      v.self[i] = BigInt(i + 1);
-      v.slots[i] = initialGeneration(salt, i) << GENERATION_SHIFT;
-    }
-    v.owners.fill(NO_OWNER);
-    v.head[0] = 1n;
-    // No other thread can see the buffer yet: it becomes visible only when
-    // posted, and postMessage orders all of these plain writes before that.
-    this.#init(v);
+    this.#init((options as unknown) === ATTACH ? attaching! : createSlabMemory(options));
   }
 
   /**
@@ -400,7 +300,7 @@ export class SlabAllocator {
   alloc(owner?: number): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     for (let corrupt = 0;; corrupt++) {
-      const index = corrupt < MAX_CORRUPT_POPS ? this.#pop() : -1;
+      const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
       if (index < 0) {
         Atomics.add(this.#words, W_OVERFLOW, 1);
         return null;
@@ -422,12 +322,8 @@ export class SlabAllocator {
       this.#times[index] = coarseNow() - this.#epoch;
       // free() leaves NO_OWNER behind, so only an explicit owner is written.
       if (owner !== undefined) this.#setOwner(index, owner);
-      // The allocation count is the one counter that must be seq_cst even in
-      // a private lane: the peak below sums every lane, and two threads that
-      // allocate at once must each see the other's increment or one of them
-      // (the one reaching the true maximum) could miss it.
-      Atomics.add(this.#lanes, this.#lane, 1);
-      const used = this.#usedNow();
+      this.#lanes.countAlloc();
+      const used = this.#lanes.used();
       if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
       return (((word >>> GENERATION_SHIFT) & this.#generationMask) << this.#indexBits) | index;
     }
@@ -488,12 +384,8 @@ export class SlabAllocator {
     if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
     this.#times[index] = coarseNow() - this.#epoch;
     this.#owners[index] = NO_OWNER;
-    // Counted before the push: the push's CAS publishes the count, so no
-    // thread can pop this slot and still see it counted as used.
-    const frees = this.#lane + 1;
-    if (this.#sharedLane) Atomics.add(this.#lanes, frees, 1);
-    else this.#lanes[frees] = this.#lanes[frees]! + 1; // sole writer: plain
-    this.#push(index);
+    this.#lanes.countFree(); // before the push, which publishes it
+    this.#freeList.push(index);
   }
 
   /**
@@ -648,10 +540,8 @@ export class SlabAllocator {
   stats(): SlabStats {
     const words = this.#words;
     const used = laneUsed(this.#views);
-    // Every successful pop adds one to the head's tag, so the tag is the
-    // exact number of pops (mod 2^40); corrupt pops were never handed out.
-    const pops = Number(BigInt.asUintN(64, Atomics.load(this.#head, 0)) >> BigInt(HEAD_INDEX_BITS));
-    const allocs = pops - Atomics.load(words, W_CORRUPT_POPS);
+    // The head's tag counts pops exactly; corrupt pops were never handed out.
+    const allocs = this.#freeList.pops() - Atomics.load(words, W_CORRUPT_POPS);
     return {
       name: this.#name,
       kind: this.#kind,
@@ -710,12 +600,7 @@ export class SlabAllocator {
    * ```
    */
   readStates(into: Uint8Array = new Uint8Array(this.#capacity)): Uint8Array {
-    const slots = this.#slots;
-    const n = this.#capacity;
-    // Plain reads: a snapshot is a best-effort picture of a moving pool and
-    // each Int32 read is tear-free, so no state byte is ever invented.
-    for (let i = 0; i < n; i++) into[i] = slots[i]! & STATE_MASK;
-    return into;
+    return scanStates(this.#slots, into);
   }
 
   /**
@@ -736,28 +621,8 @@ export class SlabAllocator {
    * assert.deepEqual([...slab.readBitmap()], [0b11, 0]);
    * ```
    */
-  readBitmap(
-    into: Uint8Array = new Uint8Array(Math.ceil(this.#capacity / 8)),
-  ): Uint8Array {
-    const slots = this.#slots;
-    const n = this.#capacity;
-    const whole = n >>> 3;
-    for (let byte = 0, i = 0; byte < whole; byte++) {
-      let bits = 0;
-      for (let bit = 0; bit < 8; bit++, i++) {
-        const state = slots[i]! & STATE_MASK;
-        bits |= ((state + STATE_MASK) >>> 8) << bit; // 1 when state !== 0
-      }
-      into[byte] = bits;
-    }
-    if (whole * 8 < n) {
-      let bits = 0;
-      for (let i = whole * 8, bit = 0; i < n; i++, bit++) {
-        if ((slots[i]! & STATE_MASK) !== FREE) bits |= 1 << bit;
-      }
-      into[whole] = bits;
-    }
-    return into;
+  readBitmap(into: Uint8Array = new Uint8Array(Math.ceil(this.#capacity / 8))): Uint8Array {
+    return scanBitmap(this.#slots, into);
   }
 
   /**
@@ -802,13 +667,7 @@ export class SlabAllocator {
    * ```
    */
   close(): void {
-    if (this.#sharedLane) return;
-    const claim = this.#lane - L_ALLOCS + L_CLAIM;
-    // Switch to the shared lane first so that no plain write to the old lane
-    // can race with the next instance that claims it. The counts already in
-    // the old lane stay: a lane only ever holds part of a running total.
-    this.#useLane(SHARED_LANE, true);
-    Atomics.store(this.#lanes, claim, 0);
+    this.#lanes.release();
   }
 
   #init(v: SlabViews): void {
@@ -824,131 +683,17 @@ export class SlabAllocator {
     this.#indexMask = (1 << v.indexBits) - 1;
     this.#generationMask = 2 ** handleGenerationBits(v.indexBits) - 1;
     this.#initialState = v.kind === "handle" ? HandleState.Connecting : HandleState.Used;
+    this.#freeList = new TaggedFreeList(v);
+    this.#lanes = new CounterLanes(v);
     this.#words = v.words;
-    this.#head = v.head;
-    this.#links = v.links;
-    this.#self = v.self;
     this.#slots = v.slots;
     this.#times = v.times;
     this.#owners = v.owners;
-    this.#lanes = v.lanes;
-    this.#claimLane();
-  }
-
-  /**
-   * Claims a private counter lane, or falls back to the shared lane 0 when
-   * all 63 private lanes are taken (for instance by Workers that were
-   * terminated without calling close()).
-   */
-  #claimLane(): void {
-    const lanes = this.#lanes;
-    for (let l = 1; l < LANE_COUNT; l++) {
-      if (Atomics.compareExchange(lanes, l * LANE_WORDS + L_CLAIM, 0, 1) === 0) {
-        this.#useLane(l, false);
-        return;
-      }
-    }
-    this.#useLane(SHARED_LANE, true);
-  }
-
-  #useLane(lane: number, shared: boolean): void {
-    this.#lane = lane * LANE_WORDS + L_ALLOCS;
-    this.#sharedLane = shared;
-    // Raise the lane high-water mark so that readers include this lane.
-    for (;;) {
-      const count = Atomics.load(this.#words, W_LANES_USED);
-      if (count > lane) return;
-      if (
-        Atomics.compareExchange(this.#words, W_LANES_USED, count, lane + 1) === count
-      ) return;
-    }
-  }
-
-  /** Pops the top of the free list; returns its index, or -1 when empty. */
-  #pop(): number {
-    const head = this.#head;
-    const links = this.#links;
-    let retries = 0;
-    for (;;) {
-      // Atomics.load is sequentially consistent: if it returns a head that a
-      // push() installed, everything that push wrote before its CAS (the
-      // link below) is visible to this thread.
-      const h = Atomics.load(head, 0);
-      // `24` must be a literal (HEAD_INDEX_BITS): TurboFan lowers asUintN to
-      // a mask only for a constant width, and this line is the hot path.
-      const top = BigInt.asUintN(24, h); // index + 1, 0 = empty
-      if (top === 0n) {
-        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-        return -1;
-      }
-      const index = Number(top) - 1;
-      // A plain read that may race: if another thread pops `index` and
-      // pushes it back with a new link meanwhile, this value is stale or
-      // even torn. It is harmless, because that pop also bumped the tag,
-      // so the CAS below fails and the value is thrown away.
-      const next = links[index]!;
-      // ABA: the tag is what makes "head still equals h" mean "nothing
-      // happened". Every pop adds one; a push cannot recreate an old head
-      // value because it installs a slot that was not on the list. The tag
-      // has 40 bits, so it returns to a value only after 2^40 pops (about
-      // 20 hours at 15 M pops/s), never within one preemption.
-      const replacement = ((h - top + TAG_ONE) & this.#tagMask) + next;
-      if (this.#onPopRace !== undefined) this.#onPopRace(index);
-      if (Atomics.compareExchange(head, 0, h, replacement) === h) {
-        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-        return index;
-      }
-      retries++;
-    }
-  }
-
-  /** Pushes a slot this thread has just marked free. */
-  #push(index: number): void {
-    const head = this.#head;
-    // `self[index]` holds BigInt(index + 1), precomputed in shared memory:
-    // converting a Number to a BigInt here costs more than the whole push.
-    const me = this.#self[index]!;
-    let retries = 0;
-    // Only the CAS decides, so the first read of the head may be plain (even
-    // torn): a wrong value just fails the CAS, which returns the real one.
-    let h = this.#head[0]!;
-    for (;;) {
-      const top = BigInt.asUintN(24, h);
-      // Plain write of our own slot's link. The seq_cst CAS below publishes
-      // it: a popper that reads the new head also sees this link.
-      this.#links[index] = top;
-      // The tag is left alone: pushes need no bump (Scott, "Shared-Memory
-      // Synchronization", §2.3): a head can only return to an old value
-      // through pops, and those bump it.
-      const seen = Atomics.compareExchange(head, 0, h, h - top + me);
-      if (seen === h) break;
-      h = seen;
-      retries++;
-    }
-    if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
   }
 
   #setOwner(index: number, owner: number): void {
     this.#owners[index] = owner;
     if (this.#words[W_HAS_OWNERS] === 0) Atomics.store(this.#words, W_HAS_OWNERS, 1);
-  }
-
-  /** Hot-path twin of `laneUsed()`: sums allocs − frees over every lane. */
-  #usedNow(): number {
-    const lanes = this.#lanes;
-    const end = this.#words[W_LANES_USED]! * LANE_WORDS;
-    let total = 0;
-    // Plain loads, on purpose: Atomics.load costs about 5 ns per call here
-    // and this runs on every alloc. They come after this thread's locked
-    // allocs increment, which is a full fence on x86 and an acquire on
-    // ARM, so of two threads allocating at once the later still sees the
-    // other's count. Frees are published by the push's CAS. What a plain
-    // read can miss is an operation still in flight, which is also what
-    // makes `used` a statistic rather than a lock.
-    for (let w = 0; w < end; w += LANE_WORDS) {
-      total += lanes[w + L_ALLOCS]! - lanes[w + L_FREES]!;
-    }
-    return total >>> 0;
   }
 
   #raisePeak(used: number): void {
@@ -1101,54 +846,4 @@ function relativeToEpoch(stamp: number, epoch: number): number {
   let since = epoch + stamp;
   while (since + 2 ** 32 <= now) since += 2 ** 32;
   return since;
-}
-
-function encodeName(name: unknown): Uint8Array {
-  if (typeof name !== "string") {
-    throw new TypeError(
-      `Cannot create slab: name must be a string, received ${typeName(name)}`,
-    );
-  }
-  const bytes = new TextEncoder().encode(name);
-  if (bytes.length < 1 || bytes.length > NAME_BYTES) {
-    throw new RangeError(
-      `Cannot create slab ${
-        JSON.stringify(name)
-      }: name must be 1 to ${NAME_BYTES} UTF-8 bytes, received ${bytes.length}`,
-    );
-  }
-  return bytes;
-}
-
-function checkInteger(
-  slab: string,
-  option: string,
-  value: unknown,
-  min: number,
-  max: number,
-): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create slab "${slab}": ${option} must be a number, received ${typeName(value)}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `Cannot create slab "${slab}": ${option} must be an integer from ${min} to ${max}, received ${
-        describe(value)
-      }`,
-    );
-  }
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") {
-    return (value as object).constructor?.name ?? "object";
-  }
-  return typeof value;
 }

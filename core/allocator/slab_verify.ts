@@ -15,7 +15,8 @@ import {
   W_CORRUPT_POPS,
   W_PEAK,
 } from "./slab_layout.ts";
-import { laneUsed, type SlabViews } from "./slab_views.ts";
+import { laneUsed } from "./counter_lanes.ts";
+import type { SlabViews } from "./slab_views.ts";
 
 /** The result of `SlabAllocator.prototype.verify()`. */
 export interface SlabVerifyResult {

@@ -11,8 +11,6 @@ import {
   HEADER_BYTES,
   headerChecksum,
   indexBitsFor,
-  L_ALLOCS,
-  L_FREES,
   LANE_COUNT,
   LANE_WORDS,
   LANES_OFFSET,
@@ -31,7 +29,6 @@ import {
   W_EPOCH_LO,
   W_INDEX_BITS,
   W_KIND,
-  W_LANES_USED,
   W_MAGIC,
   W_NAME_LENGTH,
   W_SLOT_SIZE,
@@ -95,23 +92,6 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
     times: new Uint32Array(buffer, regions.times, capacity),
     owners: new Uint16Array(buffer, regions.owners, capacity),
   };
-}
-
-/**
- * Slots in use according to the counter lanes: the sum of allocs − frees.
- * Each lane counts mod 2^32 and the true total is between 0 and the
- * capacity, so the sum mod 2^32 is exact at a quiescent point. While other
- * threads work, a racing read can land outside that range; it is clamped.
- */
-export function laneUsed(v: SlabViews): number {
-  const lanes = v.lanes;
-  const count = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
-  let total = 0;
-  for (let l = 0, w = 0; l < count; l++, w += LANE_WORDS) {
-    total += Atomics.load(lanes, w + L_ALLOCS) - Atomics.load(lanes, w + L_FREES);
-  }
-  const used = total >>> 0;
-  return used > v.capacity ? (used > 2 ** 31 ? 0 : v.capacity) : used;
 }
 
 /**

@@ -33,7 +33,7 @@ import {
   parseJson,
   string,
 } from "./validate.ts";
-import { decodeIndexGaps } from "./vlq.ts";
+import { decodeSlotList } from "./rice.ts";
 
 /**
  * Thrown by {@linkcode applyDelta} when a delta was computed against another
@@ -236,7 +236,8 @@ function applyChanges(slab: SlabSnapshot, old: SlabSnapshot, c: JsonObject, path
   const n = count(c.n, `${path}.changes.n`);
   if (n > slab.total) fail(`${path}.changes.n`, `${n} changes for ${slab.total} slots`);
   const at = string(c.at, `${path}.changes.at`);
-  const indexes = nested(`${path}.changes.at`, () => decodeIndexGaps(at, n, slab.total));
+  const k = count(c.k, `${path}.changes.k`);
+  const indexes = nested(`${path}.changes.at`, () => decodeSlotList(at, k, n, slab.total));
   if (slab.kind === "plain" && slab.owners === undefined) {
     if (c.states !== undefined || c.owners !== undefined) {
       fail(`${path}.changes`, "a plain slab without owners changes by flipping bits only");

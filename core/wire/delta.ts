@@ -23,7 +23,7 @@ import type {
   SlabSummary,
 } from "./types.ts";
 import type { JsonObject } from "./validate.ts";
-import { encodeIndexGaps } from "./vlq.ts";
+import { encodeSlotList } from "./rice.ts";
 
 /**
  * Encodes what changed from `prev` to `next` as delta JSON, or returns
@@ -217,11 +217,11 @@ function diffBitmap(a: Uint8Array, b: Uint8Array, patch: JsonObject): boolean {
     }
   }
   if (n === 0) return false;
-  const at = n > full ? undefined : encodeIndexGaps(scratch, n);
-  if (at === undefined || at.length >= full) {
+  const list = n > full ? undefined : encodeSlotList(scratch, n);
+  if (list === undefined || list.at.length >= full) {
     patch.bitmap = encodeBase64(b);
   } else {
-    patch.changes = { n, at };
+    patch.changes = { n, k: list.k, at: list.at };
   }
   return true;
 }
@@ -255,9 +255,11 @@ function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean
     letters.push(STATE_LETTERS[state]!);
     owners[k] = bOwners[i]!;
   }
+  const list = encodeSlotList(scratch, n);
   const changes = {
     n,
-    at: encodeIndexGaps(scratch, n),
+    k: list.k,
+    at: list.at,
     states: letters.join(""),
     owners: encodeOwnerRuns(owners),
   };

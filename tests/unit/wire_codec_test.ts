@@ -1,7 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 import assert from "node:assert/strict";
 import { decodeBase64, encodeBase64 } from "../../core/wire/base64.ts";
-import { decodeIndexGaps, encodeIndexGaps } from "../../core/wire/vlq.ts";
+import { decodeSlotList, encodeSlotList } from "../../core/wire/rice.ts";
 import {
   decodeOwnerRuns,
   decodeStateRuns,
@@ -28,23 +28,37 @@ Deno.test("base64 matches btoa and rejects non-canonical text", () => {
   }
 });
 
-Deno.test("VLQ gaps: exact text for known lists, and round trips", () => {
-  assert.equal(encodeIndexGaps([]), "");
-  assert.equal(encodeIndexGaps([0, 1, 2]), "AAA");
-  assert.equal(encodeIndexGaps([31]), "f");
-  assert.equal(encodeIndexGaps([32]), "gB");
-  assert.equal(encodeIndexGaps([5, 100]), "F+C"); // gaps 5 and 94 = 30 + 2·32
+Deno.test("Rice-coded slot lists: exact bits for known lists, and round trips", () => {
+  assert.deepEqual(encodeSlotList([]), { k: 0, at: "" });
+  // Gaps 0, 0, 0 with k = 0: three zero-bits.
+  assert.deepEqual(encodeSlotList([0, 1, 2]), { k: 0, at: "AA==" });
+  // Gaps 5 and 94 with k = 5: 0|00101 then 110|11110 → 00010111 01111000.
+  assert.deepEqual(encodeSlotList([5, 100]), { k: 5, at: "F3g=" });
   const big = [0, 7, 8, 1000, 65_535, 1_048_575, 4_194_303];
-  assert.deepEqual([...decodeIndexGaps(encodeIndexGaps(big), big.length, 4_194_304)], big);
+  const { k, at } = encodeSlotList(big);
+  assert.deepEqual([...decodeSlotList(at, k, big.length, 4_194_304)], big);
+  // 1 % random churn of 262,144 slots costs under 9 bits per slot.
+  const churn = [
+    ...new Set(Array.from({ length: 2621 }, () => Math.floor(Math.random() * 262_144))),
+  ]
+    .sort((a, b) => a - b);
+  const encoded = encodeSlotList(churn);
+  assert.ok(
+    encoded.at.length * 6 / churn.length < 9.2,
+    `${encoded.at.length * 6 / churn.length} bits`,
+  );
+  assert.deepEqual([...decodeSlotList(encoded.at, encoded.k, churn.length, 262_144)], churn);
 });
 
-Deno.test("VLQ gaps: malformed lists are a SyntaxError", () => {
-  assert.throws(() => decodeIndexGaps("A", 2, 10), /ends after 1 of 2/);
-  assert.throws(() => decodeIndexGaps("AAA", 2, 10), /1 characters left/);
-  assert.throws(() => decodeIndexGaps("K", 1, 10), /index 10 is not below the slot count 10/);
-  assert.throws(() => decodeIndexGaps("*", 1, 10), /not a base64 digit/);
-  assert.throws(() => decodeIndexGaps("gggggggggA", 1, 10), /too long/);
-  assert.throws(() => decodeIndexGaps("g", 1, 10), /ends after 0 of 1/);
+Deno.test("Rice-coded slot lists: malformed lists are a SyntaxError", () => {
+  assert.throws(() => decodeSlotList("AA==", 0, 9, 10), /ends after 8 of 9/);
+  assert.throws(() => decodeSlotList("AAA=", 0, 2, 10), /bits left after 2/);
+  assert.throws(() => decodeSlotList("gAA=", 0, 1, 10), /14 bits left/); // a whole spare byte
+  assert.throws(() => decodeSlotList("AQ==", 0, 1, 10), /bits left/); // padding bits set
+  assert.throws(() => decodeSlotList("//8=", 0, 1, 10), /not below the slot count 10/);
+  assert.throws(() => decodeSlotList("AA==", 31, 1, 10), /k must be an integer from 0 to 30/);
+  assert.throws(() => decodeSlotList("A", 0, 1, 10), /base64/);
+  assert.throws(() => decodeSlotList("", 0, 1, 10), /ends after 0 of 1/);
 });
 
 Deno.test("state runs: the seed's format, with missing counts read as 1", () => {
@@ -124,10 +138,16 @@ Deno.test("delta application refuses malformed deltas and leaves the state alone
   for (
     const [delta, message] of [
       [{ ...base, slabs: [{ name: "nope", used: 1 }] }, /does not have/],
-      [{ ...base, slabs: [{ name: "s", changes: { n: 1, at: "K" } }] }, /index 10 is not below/],
-      [{ ...base, slabs: [{ name: "s", changes: { n: 11, at: "" } }] }, /11 changes for 10 slots/],
       [
-        { ...base, slabs: [{ name: "s", changes: { n: 1, at: "A", states: "U" } }] },
+        { ...base, slabs: [{ name: "s", changes: { n: 1, k: 4, at: "UA==" } }] },
+        /index 10 is not below/,
+      ],
+      [
+        { ...base, slabs: [{ name: "s", changes: { n: 11, k: 0, at: "" } }] },
+        /11 changes for 10 slots/,
+      ],
+      [
+        { ...base, slabs: [{ name: "s", changes: { n: 1, k: 0, at: "AA==", states: "U" } }] },
         /flipping bits only/,
       ],
       [{ ...base, removed_slabs: ["zzz"] }, /no entry named "zzz"/],

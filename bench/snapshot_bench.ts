@@ -1,0 +1,50 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// Snapshot + full keyframe encode of large slabs (budget: ≤ 1 ms for
+// 262,144 slots, ≤ 4 ms for 1,048,576), and the delta at 1 % churn.
+//
+//   deno bench -A bench/snapshot_bench.ts
+import { DiagnosticsRegistry, encodeDelta, encodeKeyframe, SlabAllocator } from "../mod.ts";
+
+function halfFull(capacity: number) {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(new SlabAllocator({ name: "lval", slotSize: 16, capacity }));
+  const handles: number[] = [];
+  for (let i = 0; i < capacity; i++) handles.push(slab.alloc()!);
+  // Free a random half so the bitmap is incompressible (the worst case).
+  for (let i = handles.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [handles[i], handles[j]] = [handles[j]!, handles[i]!];
+  }
+  for (const h of handles.splice(0, capacity / 2)) slab.free(h);
+  return { registry, slab, handles };
+}
+
+for (const capacity of [262_144, 1_048_576]) {
+  const { registry, slab, handles } = halfFull(capacity);
+  const label = capacity.toLocaleString("en-US");
+  Deno.bench({
+    name: `snapshot + keyframe encode, ${label} slots`,
+    group: `snapshot ${label}`,
+    baseline: true,
+    fn() {
+      const json = encodeKeyframe(registry.snapshot({ sampleHeap: false }));
+      if (json.length < capacity / 8) throw new Error("keyframe too small");
+    },
+  });
+  Deno.bench({
+    name: `snapshot + delta encode at 1 % churn, ${label} slots`,
+    group: `snapshot ${label}`,
+    fn(b) {
+      const prev = { ...registry.snapshot({ sampleHeap: false }), seq: 1 };
+      for (let i = 0; i < capacity / 100; i++) {
+        const k = (i * 7919) % handles.length;
+        slab.free(handles[k]!);
+        handles[k] = slab.alloc()!;
+      }
+      b.start();
+      const next = { ...registry.snapshot({ sampleHeap: false }), seq: 2 };
+      encodeDelta(prev, next);
+      b.end();
+    },
+  });
+}

@@ -1,0 +1,43 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Reading every slot's state at once, for snapshots. Internal to
+ * `SlabAllocator`.
+ *
+ * Reads are plain: a snapshot is a best-effort picture of a moving pool, and
+ * each Int32 read is tear-free, so no state is ever invented. They come from
+ * the per-slot state words `alloc()` and `free()` keep current, never from
+ * walking the free list (which is neither linearizable nor bounded while
+ * other threads change it).
+ *
+ * @module
+ */
+
+import { STATE_MASK } from "./slab_layout.ts";
+
+/** Copies each slot's state code into `into`. */
+export function scanStates(slots: Int32Array, into: Uint8Array): Uint8Array {
+  for (let i = 0; i < slots.length; i++) into[i] = slots[i]! & STATE_MASK;
+  return into;
+}
+
+/** Writes the LSB-first used bitmap into `into`; padding bits are 0. */
+export function scanBitmap(slots: Int32Array, into: Uint8Array): Uint8Array {
+  const n = slots.length;
+  const whole = n >>> 3;
+  for (let byte = 0, i = 0; byte < whole; byte++) {
+    let bits = 0;
+    for (let bit = 0; bit < 8; bit++, i++) {
+      // (state + 255) >>> 8 is 1 for states 1‥255 and 0 for Free: branch-free.
+      bits |= (((slots[i]! & STATE_MASK) + STATE_MASK) >>> 8) << bit;
+    }
+    into[byte] = bits;
+  }
+  if (whole * 8 < n) {
+    let bits = 0;
+    for (let i = whole * 8, bit = 0; i < n; i++, bit++) {
+      if ((slots[i]! & STATE_MASK) !== 0) bits |= 1 << bit;
+    }
+    into[whole] = bits;
+  }
+  return into;
+}

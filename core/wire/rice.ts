@@ -1,0 +1,134 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * Sorted slot indexes as Golomb-Rice coded gaps: the changed-slot lists of
+ * deltas.
+ *
+ * A list of strictly increasing indexes becomes gaps (the first index, then
+ * `index - previous - 1`). Each gap `g` is written as `g >> k` one-bits, a
+ * zero-bit, then the low `k` bits of `g`, most significant first; the bits
+ * are packed MSB-first into bytes (zero-padded) and sent as base64. Random
+ * changes have geometrically distributed gaps, for which a Rice code with
+ * the right `k` is within a few percent of the entropy: at 1 % churn on a
+ * large slab about 8.6 bits per changed slot, against about 10.4 for
+ * base64 VLQ and 30+ for "offset:letters" text.
+ *
+ * @module
+ */
+
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+
+/** The Rice parameter `k` that gives the fewest bits for these gaps. */
+function bestParameter(indexes: ArrayLike<number>, count: number): number {
+  if (count === 0) return 0;
+  const last = indexes[count - 1]!;
+  const mean = (last + 1) / count; // mean gap + 1
+  const guess = Math.max(0, Math.round(Math.log2(Math.max(1, mean * Math.LN2))));
+  let best = guess;
+  let bestBits = Infinity;
+  for (let k = Math.max(0, guess - 2); k <= Math.min(30, guess + 2); k++) {
+    let bits = 0;
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      const gap = indexes[i]! - previous - 1;
+      previous = indexes[i]!;
+      bits += 1 + k + Math.floor(gap / 2 ** k);
+    }
+    if (bits < bestBits) {
+      bestBits = bits;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** An encoded slot list: the Rice parameter and the base64 bit stream. */
+export interface EncodedSlots {
+  /** Rice parameter, 0‥30. */
+  k: number;
+  /** Padded base64 of the bit stream. */
+  at: string;
+}
+
+/** Encodes the first `count` of strictly increasing non-negative integers. */
+export function encodeSlotList(
+  indexes: ArrayLike<number>,
+  count: number = indexes.length,
+): EncodedSlots {
+  const k = bestParameter(indexes, count);
+  let bits = 0;
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const gap = indexes[i]! - previous - 1;
+    previous = indexes[i]!;
+    bits += 1 + k + Math.floor(gap / 2 ** k);
+  }
+  const bytes = new Uint8Array(Math.ceil(bits / 8));
+  let pos = 0; // bit position
+  previous = -1;
+  for (let i = 0; i < count; i++) {
+    const gap = indexes[i]! - previous - 1;
+    previous = indexes[i]!;
+    // Unary quotient: q one-bits, then the zero-bit (already zero).
+    for (let q = Math.floor(gap / 2 ** k); q > 0; q--, pos++) bytes[pos >> 3]! |= 0x80 >> (pos & 7);
+    pos++;
+    for (let b = k - 1; b >= 0; b--, pos++) {
+      if (Math.floor(gap / 2 ** b) % 2 === 1) bytes[pos >> 3]! |= 0x80 >> (pos & 7);
+    }
+  }
+  return { k, at: encodeBase64(bytes) };
+}
+
+/**
+ * Decodes `count` indexes written by {@linkcode encodeSlotList}, each of
+ * which must be below `limit`.
+ *
+ * @throws {SyntaxError} On bad base64, a bad `k`, a stream that ends early
+ * or has bits left over, or an index not below `limit`.
+ */
+export function decodeSlotList(text: string, k: number, count: number, limit: number): Uint32Array {
+  if (!Number.isInteger(k) || k < 0 || k > 30) {
+    throw new SyntaxError(
+      `Cannot decode slot list: k must be an integer from 0 to 30, received ${k}`,
+    );
+  }
+  const bytes = decodeBase64(text);
+  const total = bytes.length * 8;
+  const out = new Uint32Array(count);
+  let pos = 0;
+  let previous = -1;
+  const bit = () => (bytes[pos >> 3]! >> (7 - (pos++ & 7))) & 1;
+  for (let i = 0; i < count; i++) {
+    let quotient = 0;
+    for (;;) {
+      if (pos >= total) {
+        throw new SyntaxError(`Cannot decode slot list: it ends after ${i} of ${count} indexes`);
+      }
+      if (bit() === 0) break;
+      if (++quotient * 2 ** k >= limit) {
+        throw new SyntaxError(
+          `Cannot decode slot list: index ${i} is not below the slot count ${limit}`,
+        );
+      }
+    }
+    if (pos + k > total) {
+      throw new SyntaxError(`Cannot decode slot list: it ends after ${i} of ${count} indexes`);
+    }
+    let remainder = 0;
+    for (let b = 0; b < k; b++) remainder = remainder * 2 + bit();
+    const index = previous + 1 + quotient * 2 ** k + remainder;
+    if (index >= limit) {
+      throw new SyntaxError(
+        `Cannot decode slot list: index ${index} is not below the slot count ${limit}`,
+      );
+    }
+    out[i] = index;
+    previous = index;
+  }
+  if (total - pos >= 8 || (pos < total && (bytes[pos >> 3]! & (0xff >> (pos & 7))) !== 0)) {
+    throw new SyntaxError(
+      `Cannot decode slot list: ${total - pos} bits left after ${count} indexes`,
+    );
+  }
+  return out;
+}
