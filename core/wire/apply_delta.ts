@@ -11,10 +11,10 @@ import {
   ARENA_FIELDS,
   arenaFromWire,
   bitmapFromWire,
-  heapFromWire,
+  heapPatchFromWire,
   SLAB_SCALARS,
   slabFromWire,
-  streamFromWire,
+  streamPatchFromWire,
   summaryFromWire,
   unique,
 } from "./keyframe.ts";
@@ -132,8 +132,10 @@ export function applyDelta(state: MemorySnapshot, delta: string | unknown): Memo
   if (d.owner_kinds !== undefined) {
     next.owner_kinds = nullableStrings(d.owner_kinds, "delta.owner_kinds");
   }
-  if (d.heap !== undefined) next.heap = heapFromWire(d.heap, "delta.heap");
-  if (d.stream !== undefined) next.stream = streamFromWire(d.stream, "delta.stream");
+  if (d.heap !== undefined) next.heap = heapPatchFromWire(state.heap, d.heap, "delta.heap");
+  if (d.stream !== undefined) {
+    next.stream = streamPatchFromWire(state.stream, d.stream, "delta.stream");
+  }
   return next;
 }
 

@@ -13,7 +13,7 @@
 
 import { STATE_LETTERS } from "../allocator/handle_state.ts";
 import { encodeBase64 } from "./base64.ts";
-import { ARENA_FIELDS, SLAB_SCALARS, slabToWire } from "./keyframe.ts";
+import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, slabToWire, STREAM_FIELDS } from "./keyframe.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type {
   ArenaSnapshot,
@@ -83,12 +83,14 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
     delta.owner_kinds = next.owner_kinds;
     changed = true;
   }
-  if (prev.heap !== next.heap && !sameHeap(prev.heap, next.heap)) {
-    delta.heap = next.heap;
+  const heap = prev.heap === next.heap ? undefined : diffHeap(prev.heap, next.heap);
+  if (heap !== undefined) {
+    delta.heap = heap;
     changed = true;
   }
   if (!changed) return null;
-  if (next.stream !== undefined) delta.stream = next.stream;
+  const stream = diffFields(prev.stream, next.stream, STREAM_FIELDS);
+  if (stream !== undefined) delta.stream = stream;
   return delta;
 }
 
@@ -295,8 +297,31 @@ function sameSummary(a: SlabSummary, b: SlabSummary): boolean {
   return true;
 }
 
-function sameHeap(a: HeapSnapshot, b: HeapSnapshot): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** The heap fields that changed; `spaces` whole when any space changed. */
+function diffHeap(a: HeapSnapshot, b: HeapSnapshot): JsonObject | undefined {
+  const patch = diffFields(a, b, HEAP_FIELDS) ?? {};
+  if (a.spaces !== b.spaces && JSON.stringify(a.spaces) !== JSON.stringify(b.spaces)) {
+    patch.spaces = b.spaces;
+  }
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
+/** The listed fields of `b` that differ from `a` (all of them when `a` is missing). */
+function diffFields<T extends object>(
+  a: T | undefined,
+  b: T | undefined,
+  fields: readonly (keyof T)[],
+): JsonObject | undefined {
+  if (b === undefined) return undefined;
+  const patch: JsonObject = {};
+  let changed = false;
+  for (const field of fields) {
+    if (a === undefined || a[field] !== b[field]) {
+      patch[field as string] = b[field];
+      changed = true;
+    }
+  }
+  return changed ? patch : undefined;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -54,7 +54,8 @@ export const ARENA_FIELDS = [
   "overflow_bytes",
 ] as const;
 
-const HEAP_FIELDS = [
+/** Number fields of the heap object. */
+export const HEAP_FIELDS = [
   "rss",
   "heap_used",
   "heap_total",
@@ -65,7 +66,8 @@ const HEAP_FIELDS = [
   "native_contexts",
   "detached_contexts",
 ] as const;
-const STREAM_FIELDS = [
+/** Fields of the stream object. */
+export const STREAM_FIELDS = [
   "clients",
   "events_sent",
   "bytes_sent",
@@ -73,6 +75,7 @@ const STREAM_FIELDS = [
   "slow_dropped",
   "collect_us",
   "encode_us",
+  "send_us",
 ] as const;
 
 /**
@@ -292,6 +295,40 @@ export function heapFromWire(value: unknown, path: string): HeapSnapshot {
     };
   });
   return heap;
+}
+
+/** Applies a heap patch (changed fields only; `spaces` whole) to a heap. */
+export function heapPatchFromWire(base: HeapSnapshot, value: unknown, path: string): HeapSnapshot {
+  const o = object(value, path);
+  const heap: HeapSnapshot = { ...base };
+  for (const [key, field] of Object.entries(o)) {
+    if (key === "spaces") {
+      heap.spaces = heapFromWire({ ...base, spaces: field }, path).spaces;
+    } else if ((HEAP_FIELDS as readonly string[]).includes(key)) {
+      heap[key as typeof HEAP_FIELDS[number]] = count(field, `${path}.${key}`);
+    } else {
+      fail(`${path}.${key}`, "not a heap field");
+    }
+  }
+  return heap;
+}
+
+/** Applies a stream patch (changed fields only). */
+export function streamPatchFromWire(
+  base: StreamSnapshot | undefined,
+  value: unknown,
+  path: string,
+): StreamSnapshot {
+  const o = object(value, path);
+  if (base === undefined) return streamFromWire(o, path);
+  const stream: StreamSnapshot = { ...base };
+  for (const [key, field] of Object.entries(o)) {
+    if (!(STREAM_FIELDS as readonly string[]).includes(key)) {
+      fail(`${path}.${key}`, "not a stream field");
+    }
+    stream[key as typeof STREAM_FIELDS[number]] = count(field, `${path}.${key}`);
+  }
+  return stream;
 }
 
 /** Decodes the stream's own figures. */

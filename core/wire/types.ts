@@ -161,6 +161,8 @@ export interface StreamSnapshot {
   collect_us: number;
   /** Time to encode the last tick's events, in microseconds. */
   encode_us: number;
+  /** Time to hand the last tick's bytes to every client, in microseconds. */
+  send_us: number;
 }
 
 /** Everything a dashboard shows: one moment of every pool. */

@@ -153,7 +153,7 @@ Deno.test("delta application refuses malformed deltas and leaves the state alone
       [{ ...base, removed_slabs: ["zzz"] }, /no entry named "zzz"/],
       [{ ...base, slab_order: ["s", "s"] }, /exactly the entries/],
       [{ ...base, slabs: [{ name: "s", full: false }] }, /expected true or no field/],
-      [{ ...base, heap: { rss: 1 } }, /delta\.heap\.heap_used/],
+      [{ ...base, heap: { nope: 1 } }, /delta\.heap\.nope: not a heap field/],
     ] as const
   ) {
     assert.throws(() => applyDelta(state, delta), message);

@@ -1,0 +1,56 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * The live side of slabscope: the diagnostics endpoints and their
+ * persistent Server-Sent-Events stream, mountable in any Deno server.
+ *
+ * - {@linkcode createDiagnosticsHandler}: `GET /debug/diagnostics/memory`
+ *   (the stream), `GET /debug/diagnostics/snapshot` (JSON) and a slot
+ *   detail endpoint, as one `Request → Response` function.
+ * - {@linkcode DiagnosticsStream}: the stream service itself: one timer,
+ *   one encode per tick, keyframes, deltas, heartbeats, resumption and
+ *   latest-wins backpressure.
+ * - {@linkcode ServerSentEventStream} and {@linkcode formatServerSentEvent}:
+ *   SSE framing with `@std/http` semantics.
+ *
+ * @example Diagnostics next to your app
+ * ```ts
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { createDiagnosticsHandler } from "@slabscope/slabscope/dashboard";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * registry.addSlab(new SlabAllocator({ name: "objects", slotSize: 32, capacity: 1024 }));
+ * const diagnostics = createDiagnosticsHandler(registry);
+ *
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+ *   if (new URL(request.url).pathname.startsWith("/debug/")) return diagnostics(request);
+ *   return new Response("hello");
+ * });
+ * const url = `http://127.0.0.1:${server.addr.port}`;
+ * assert.equal(await (await fetch(url)).text(), "hello");
+ * const events = await fetch(`${url}/debug/diagnostics/memory`);
+ * assert.equal(events.headers.get("content-type"), "text/event-stream; charset=utf-8");
+ * await events.body!.cancel();
+ * await diagnostics.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  createDiagnosticsHandler,
+  type DiagnosticsHandler,
+  type DiagnosticsHandlerOptions,
+} from "./core/stream/handler.ts";
+export {
+  type ConnectionInfo,
+  DiagnosticsStream,
+  type DiagnosticsStreamOptions,
+} from "./core/stream/diagnostics_stream.ts";
+export {
+  encodeServerSentEvent,
+  formatServerSentEvent,
+  type ServerSentEventMessage,
+  ServerSentEventStream,
+} from "./core/stream/sse.ts";
