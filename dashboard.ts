@@ -3,6 +3,8 @@
  * The live side of slabscope: the diagnostics endpoints and their
  * persistent Server-Sent-Events stream, mountable in any Deno server.
  *
+ * - {@linkcode createDashboard}: the dashboard page at `/debug/`, its assets
+ *   and the endpoints below, as one `Request → Response` function.
  * - {@linkcode createDiagnosticsHandler}: `GET /debug/diagnostics/memory`
  *   (the stream), `GET /debug/diagnostics/snapshot` (JSON) and a slot
  *   detail endpoint, as one `Request → Response` function.
@@ -38,6 +40,11 @@
  * @module
  */
 
+export {
+  createDashboard,
+  type Dashboard,
+  type DashboardOptions,
+} from "./core/stream/dashboard_app.ts";
 export {
   createDiagnosticsHandler,
   type DiagnosticsHandler,

@@ -79,6 +79,18 @@ export {
   type SlotDetails,
   type SnapshotOptions,
 } from "./core/diagnostics/registry.ts";
+export {
+  type FetchInstrumentationOptions,
+  type InstrumentedFetch,
+  instrumentFetch,
+} from "./core/instrument/fetch.ts";
+export {
+  type InstrumentableHandler,
+  type InstrumentedServer,
+  instrumentServer,
+  type RequestScope,
+  type ServerInstrumentationOptions,
+} from "./core/instrument/serve.ts";
 export { applyDelta, DeltaBaseError } from "./core/wire/apply_delta.ts";
 export { encodeDelta } from "./core/wire/delta.ts";
 export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";

@@ -218,6 +218,27 @@ export class DiagnosticsRegistry {
   }
 
   /**
+   * Looks an arena pool up by name.
+   *
+   * @param name The pool's name.
+   * @returns The pool, or `undefined`.
+   *
+   * @example Usage
+   * ```ts
+   * import { ArenaPool, DiagnosticsRegistry } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const pool = registry.addArenaPool(new ArenaPool({ name: "p", arenaCapacity: 64, count: 2 }));
+   * assert.equal(registry.arenaPool("p"), pool);
+   * ```
+   */
+  arenaPool(name: string): ArenaPool | undefined {
+    const entry = this.#arenas.get(name);
+    return entry?.kind === "pool" ? entry.pool : undefined;
+  }
+
+  /**
    * Reads one slot of a registered slab, with its owner's name.
    *
    * @param slab The slab's name.

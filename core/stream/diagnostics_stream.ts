@@ -29,6 +29,15 @@ export interface DiagnosticsStreamOptions {
    */
   heartbeatInterval?: number;
   /**
+   * A `ping` event (data: the current seq) goes to a client that got no
+   * event for this long. `EventSource` never surfaces comments, so this is
+   * how a dashboard tells a live quiet stream from a stale one, and spots a
+   * missed event (the seq differs from its own).
+   *
+   * @default {1000}
+   */
+  pingInterval?: number;
+  /**
    * A client that received pool changes gets a fresh keyframe at least this
    * often, so that every client converges whatever happened.
    *
@@ -84,7 +93,10 @@ interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
   /** The state this client holds; -1 until it got a keyframe. */
   seq: number;
+  /** Last state event or heartbeat: drives the 15 s comment heartbeat. */
   lastSentAt: number;
+  /** Last event of any kind, pings included: drives the 1 s ping. */
+  lastEventAt: number;
   lastKeyframeAt: number;
   /** Received pool changes since its last keyframe. */
   dirty: boolean;
@@ -109,7 +121,9 @@ const QUIET_KEYS = new Set(["v", "seq", "base", "ts", "heap", "stream"]);
  * - One timer for all clients, running only while at least one is
  *   connected. Each tick collects one snapshot and encodes each event once;
  *   every client gets the same bytes.
- * - Every event has `id: <boot id>-<seq>`. A client reconnecting with the
+ * - A quiet stream sends a small `ping` event (data: the current seq) every
+ *   second, and a comment every 15 s, so clients can tell quiet from stale.
+ * - Every state event has `id: <boot id>-<seq>`. A client reconnecting with the
  *   current id resumes without a keyframe; any other `Last-Event-ID`
  *   (missing, garbage, another boot, behind, ahead) gets a keyframe.
  * - Backpressure is latest-wins: a client whose queue is full skips ticks,
@@ -143,6 +157,7 @@ export class DiagnosticsStream {
   #registry: DiagnosticsRegistry;
   #interval: number;
   #heartbeatInterval: number;
+  #pingInterval: number;
   #keyframeInterval: number;
   #heapInterval: number;
   #heapQuietInterval: number;
@@ -156,6 +171,7 @@ export class DiagnosticsStream {
   #closed = false;
   #current: MemorySnapshot | undefined;
   #keyframe: { seq: number; text: string; bytes: Uint8Array } | undefined;
+  #pingBytes: { seq: number; bytes: Uint8Array } | undefined;
   #lastError = "no snapshot collected yet";
   #lastHeapSample = -Infinity;
   #lastHeapPublish = -Infinity;
@@ -182,6 +198,7 @@ export class DiagnosticsStream {
     this.#registry = registry;
     this.#interval = positive(options.interval, 100, "interval");
     this.#heartbeatInterval = positive(options.heartbeatInterval, 15_000, "heartbeatInterval");
+    this.#pingInterval = positive(options.pingInterval, 1_000, "pingInterval");
     this.#keyframeInterval = positive(options.keyframeInterval, 30_000, "keyframeInterval");
     this.#heapInterval = positive(options.heapInterval, 1_000, "heapInterval");
     this.#heapQuietInterval = positive(options.heapQuietInterval, 5_000, "heapQuietInterval");
@@ -295,6 +312,7 @@ export class DiagnosticsStream {
       controller,
       seq: -1,
       lastSentAt: performance.now(),
+      lastEventAt: performance.now(),
       lastKeyframeAt: performance.now(),
       dirty: false,
       skippingSince: 0,
@@ -439,11 +457,27 @@ export class DiagnosticsStream {
         this.#sendKeyframe(client); // new, or missed ticks while slow
       } else if (client.dirty && now - client.lastKeyframeAt >= this.#keyframeInterval) {
         this.#sendKeyframe(client);
-      } else if (now - client.lastSentAt >= this.#heartbeatInterval) {
-        this.#send(client, HEARTBEAT, false);
+      } else {
+        // Quiet: a comment heartbeat every heartbeatInterval (proxies, Deno
+        // Deploy), and a ping event when no event went out for a second.
+        if (now - client.lastSentAt >= this.#heartbeatInterval) {
+          this.#send(client, HEARTBEAT, false);
+        }
+        if (now - client.lastEventAt >= this.#pingInterval) {
+          this.#send(client, this.#ping(), "ping");
+        }
       }
     }
     this.#stats.send_us = Math.round((performance.now() - encoded) * 1000);
+  }
+
+  /** A `ping` event carrying the current seq; the same bytes for everyone in a tick. */
+  #ping(): Uint8Array {
+    const seq = this.#current?.seq ?? 0;
+    if (this.#pingBytes?.seq !== seq) {
+      this.#pingBytes = { seq, bytes: encodeServerSentEvent({ event: "ping", data: String(seq) }) };
+    }
+    return this.#pingBytes.bytes;
   }
 
   #publish(next: MemorySnapshot, now: number, heapIncluded: boolean): void {
@@ -477,16 +511,27 @@ export class DiagnosticsStream {
     this.#send(client, this.#keyframe!.bytes, true);
   }
 
-  #send(client: Client, bytes: Uint8Array, event: boolean): void {
+  /**
+   * Enqueues bytes for one client. `kind` says what they are: a state event
+   * (keyframe, delta, error) resets both quiet timers, a ping only the ping
+   * timer, anything else (`false`: retry, comments) neither.
+   */
+  #send(client: Client, bytes: Uint8Array, kind: boolean | "ping"): void {
     try {
       client.controller.enqueue(bytes);
     } catch {
       this.#remove(client); // the stream is gone: the third way out
       return;
     }
-    client.lastSentAt = performance.now();
+    const now = performance.now();
     this.#stats.bytes_sent += bytes.byteLength;
-    if (event) this.#stats.events_sent++;
+    if (kind === false) {
+      if (bytes === HEARTBEAT) client.lastSentAt = now;
+      return;
+    }
+    this.#stats.events_sent++;
+    client.lastEventAt = now;
+    if (kind === true) client.lastSentAt = now;
   }
 
   #broadcastError(action: string, error: unknown): void {

@@ -93,19 +93,13 @@ export function createDiagnosticsHandler(
   const stream = new DiagnosticsStream(registry, options);
   const routes: Record<string, (request: Request, url: URL, info?: ConnectionInfo) => Response> = {
     [`${prefix}/diagnostics/memory`]: (request, _url, info) => stream.connect(request, info),
-    [`${prefix}/diagnostics/snapshot`]: () => {
-      try {
-        return new Response(stream.snapshot(), { headers: JSON_HEADERS });
-      } catch (error) {
-        return json({ error: (error as Error).message }, 500);
-      }
-    },
-    [`${prefix}/diagnostics/slot`]: (_request, url) => slotDetails(registry, url),
+    [`${prefix}/diagnostics/snapshot`]: () => snapshotResponse(stream),
+    [`${prefix}/diagnostics/slot`]: (_request, url) => slotResponse(registry, url),
   };
   const handler = (request: Request, info?: ConnectionInfo): Response => {
     const url = new URL(request.url);
     const route = routes[url.pathname];
-    if (route === undefined) return json({ error: "Not found" }, 404);
+    if (route === undefined) return jsonResponse({ error: "Not found" }, 404);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
     }
@@ -119,21 +113,49 @@ export function createDiagnosticsHandler(
   return Object.assign(handler, { stream, close: () => stream.close() });
 }
 
-function slotDetails(registry: DiagnosticsRegistry, url: URL): Response {
-  const slab = url.searchParams.get("slab");
-  const index = Number(url.searchParams.get("index"));
-  if (slab === null || !Number.isInteger(index) || index < 0) {
-    return json({ error: "Expected ?slab=NAME&index=N with N a slot index" }, 400);
-  }
+/**
+ * `GET …/diagnostics/snapshot`: the stream's current state as keyframe JSON.
+ *
+ * @param stream The stream whose state to return.
+ * @returns `200 application/json`, or 500 with `{ error }` when no snapshot
+ * could be collected.
+ */
+export function snapshotResponse(stream: DiagnosticsStream): Response {
   try {
-    const details = registry.slotDetails(slab, index);
-    if (details === undefined) return json({ error: `No slab named ${JSON.stringify(slab)}` }, 404);
-    return json({ ...details, age: Math.max(0, Date.now() - details.since) });
+    return new Response(stream.snapshot(), { headers: JSON_HEADERS });
   } catch (error) {
-    return json({ error: (error as Error).message }, 400);
+    return jsonResponse({ error: (error as Error).message }, 500);
   }
 }
 
-function json(value: unknown, status = 200): Response {
+/**
+ * `GET …/diagnostics/slot?slab=NAME&index=N`: one slot's state, owner and
+ * time in state (`age`, ms).
+ *
+ * @param registry Where to find the slab.
+ * @param url The request URL.
+ * @returns `200` JSON, `400` for a bad query or index, `404` for an unknown slab.
+ */
+export function slotResponse(registry: DiagnosticsRegistry, url: URL): Response {
+  const slab = url.searchParams.get("slab");
+  const index = Number(url.searchParams.get("index"));
+  if (
+    slab === null || url.searchParams.get("index") === null || !Number.isInteger(index) || index < 0
+  ) {
+    return jsonResponse({ error: "Expected ?slab=NAME&index=N with N a slot index" }, 400);
+  }
+  try {
+    const details = registry.slotDetails(slab, index);
+    if (details === undefined) {
+      return jsonResponse({ error: `No slab named ${JSON.stringify(slab)}` }, 404);
+    }
+    return jsonResponse({ ...details, age: Math.max(0, Date.now() - details.since) });
+  } catch (error) {
+    return jsonResponse({ error: (error as Error).message }, 400);
+  }
+}
+
+/** A JSON response that is never cached. */
+export function jsonResponse(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value), { status, headers: JSON_HEADERS });
 }

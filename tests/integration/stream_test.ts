@@ -105,18 +105,22 @@ Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + del
   await client.close();
 });
 
-Deno.test("an idle stream sends heartbeat comments and nothing else", async () => {
+Deno.test("an idle stream sends only pings carrying the seq, and heartbeat comments", async () => {
   const { registry } = workload();
   await using s = serve(registry, {
     interval: 50,
     heartbeatInterval: 300,
+    pingInterval: 200,
     heapQuietInterval: 60_000,
   });
   const client = await SseClient.open(s.stream);
-  await client.nth(1);
+  const keyframe = await client.nth(1);
+  const seq = keyframe.id!.split("-")[1];
   const comments = client.comments.length;
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  assert.equal(client.events.length, 1, "no event when nothing changed");
+  const after = client.events.slice(1);
+  assert.ok(after.length >= 4, `${after.length} pings`);
+  assert.ok(after.every((e) => e.event === "ping" && e.data === seq && e.id === undefined));
   assert.ok(
     client.comments.length - comments >= 3,
     `${client.comments.length - comments} heartbeats`,

@@ -1,0 +1,77 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// Requests per second of a hello-world Deno.serve, instrumented vs not,
+// driven by wrk (Debian's package) from outside the server process. The two
+// servers run alternately, several rounds, and medians are compared.
+//
+//   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
+const rounds = Number(Deno.args[0] ?? 5);
+const seconds = Number(Deno.args[1] ?? 5);
+
+async function wrk(port: number): Promise<number> {
+  const { stdout } = await new Deno.Command("wrk", {
+    args: ["-t1", "-c64", `-d${seconds}s`, `http://127.0.0.1:${port}/`],
+    stdout: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  if (match === null) throw new Error(`wrk printed no rate:\n${text}`);
+  return Number(match[1]);
+}
+
+async function measure(mode: string, port: number): Promise<number> {
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./servers/hello.ts", import.meta.url).pathname,
+      String(port),
+      mode,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await fetch(`http://127.0.0.1:${port}/`)).body?.cancel();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await wrk(port); // warm-up: JIT, connection setup
+  const rate = await wrk(port);
+  server.kill("SIGTERM");
+  await server.status;
+  return rate;
+}
+
+try {
+  await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).output();
+} catch {
+  console.error("wrk is not installed: apt-get install -y wrk");
+  Deno.exit(1);
+}
+
+const plain: number[] = [];
+const instrumented: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  plain.push(await measure("plain", 9700 + round * 2));
+  instrumented.push(await measure("instrumented", 9701 + round * 2));
+}
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+console.log(`| server | requests/s (median of ${rounds}) | runs |`);
+console.log(`| --- | ---: | --- |`);
+console.log(
+  `| plain Deno.serve | ${median(plain).toFixed(0)} | ${
+    plain.map((r) => r.toFixed(0)).join(", ")
+  } |`,
+);
+console.log(
+  `| instrumented | ${median(instrumented).toFixed(0)} | ${
+    instrumented.map((r) => r.toFixed(0)).join(", ")
+  } |`,
+);
+console.log(
+  `| ratio | **${(median(instrumented) / median(plain)).toFixed(3)}×** | target ≥ 0.95× |`,
+);

@@ -1,0 +1,80 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * The capacity banner's rules: warning at ≥ 80 % used, critical at ≥ 95 %
+ * or on any overflow; at most three messages, then "+N more".
+ *
+ * @module
+ */
+
+import type { MemorySnapshot } from "../core/wire/types.ts";
+import { formatCount, formatPercent } from "./format.ts";
+
+/** One line of the banner. */
+export interface CapacityMessage {
+  level: "warning" | "critical";
+  pool: string;
+  text: string;
+}
+
+/** What the banner shows. */
+export interface CapacityReport {
+  /** The worst level, or `"none"` when every pool is fine. */
+  level: "none" | "warning" | "critical";
+  /** At most `limit` messages, critical ones first. */
+  messages: CapacityMessage[];
+  /** Messages beyond the limit. */
+  more: number;
+}
+
+/** Thresholds of the banner. */
+export const WARNING_RATIO = 0.8;
+export const CRITICAL_RATIO = 0.95;
+
+/** Builds the banner's report for a snapshot. */
+export function capacityReport(snapshot: MemorySnapshot | null, limit = 3): CapacityReport {
+  const all: CapacityMessage[] = [];
+  const pools = [
+    ...(snapshot?.slabs ?? []).map((s) => ({
+      name: s.name,
+      used: s.used,
+      total: s.total,
+      overflow: s.overflow,
+      unit: "slots",
+    })),
+    ...(snapshot?.arenas ?? []).map((a) => ({
+      name: a.name,
+      used: a.used,
+      total: a.capacity,
+      overflow: a.overflow,
+      unit: "bytes",
+    })),
+  ];
+  for (const pool of pools) {
+    const ratio = pool.total === 0 ? 0 : pool.used / pool.total;
+    if (pool.overflow > 0) {
+      all.push({
+        level: "critical",
+        pool: pool.name,
+        text: `${pool.name}: ${formatCount(pool.overflow)} overflow${
+          pool.overflow === 1 ? "" : "s"
+        }`,
+      });
+    } else if (ratio >= CRITICAL_RATIO) {
+      all.push({
+        level: "critical",
+        pool: pool.name,
+        text: `${pool.name} at ${formatPercent(ratio)} of ${formatCount(pool.total)} ${pool.unit}`,
+      });
+    } else if (ratio >= WARNING_RATIO) {
+      all.push({
+        level: "warning",
+        pool: pool.name,
+        text: `${pool.name} at ${formatPercent(ratio)} of ${formatCount(pool.total)} ${pool.unit}`,
+      });
+    }
+  }
+  all.sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
+  const level = all.length === 0 ? "none" : all[0]!.level;
+  return { level, messages: all.slice(0, limit), more: Math.max(0, all.length - limit) };
+}

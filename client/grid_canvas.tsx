@@ -1,0 +1,410 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * The canvas of one slab's grid: feeds states to its {@linkcode SlabGrid},
+ * draws through the frame loop, and handles zoom, pan, hover, the keyboard
+ * cursor and the slot tooltip.
+ *
+ * @module
+ */
+
+import type { Signal } from "@preact/signals";
+import { useSignalEffect } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
+import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
+import { formatCount, formatDuration } from "./format.ts";
+import { type Drawable, frameStats, recordUpdate, register, requestDraw } from "./frame_loop.ts";
+import { canvasHeight, clampView, fitZoom, LETTER_ZOOM, reveal, zoomAt } from "./grid_view.ts";
+import { STATE_NAMES } from "./palette.ts";
+import { type GridView, SlabGrid } from "./slab_grid.ts";
+
+interface SlotDetails {
+  index: number;
+  state: number;
+  ownerName: string | null;
+  age: number;
+}
+
+/** Highlighted state per panel, set by the legend, applied by the grid. */
+export const highlights: Map<string, (state: number) => void> = new Map();
+
+/** The slab named `name` in a snapshot. */
+export function findSlab(snapshot: MemorySnapshot | null, name: string): SlabSnapshot | undefined {
+  return snapshot?.slabs.find((slab) => slab.name === name);
+}
+
+/** Props of {@linkcode GridCanvas}. */
+export interface GridCanvasProps {
+  snapshot: Signal<MemorySnapshot | null>;
+  name: string;
+  slotUrl: string;
+  ownerMap: (string | null)[];
+}
+
+/** The grid canvas of the slab `name`. */
+export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProps) {
+  const frame = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const state = useRef<{
+    grid?: SlabGrid;
+    view: GridView;
+    width: number;
+    height: number;
+    fit: number;
+    dpr: number;
+    cursor: number;
+    hover: number;
+    dirty: boolean;
+    owners?: Uint16Array;
+  }>({
+    view: { zoom: 1, x: 0, y: 0 },
+    width: 0,
+    height: 0,
+    fit: 1,
+    dpr: 1,
+    cursor: -1,
+    hover: -1,
+    dirty: true,
+  });
+  const [tip, setTip] = useState<
+    { index: number; x: number; y: number; details?: SlotDetails } | null
+  >(null);
+  const ownerMapRef = useRef(ownerMap);
+  ownerMapRef.current = ownerMap;
+
+  // The drawable: flashes, flush, render, overlays.
+  const drawable = useRef<Drawable>({
+    frame(now: number): boolean {
+      const s = state.current;
+      const grid = s.grid;
+      const element = canvas.current;
+      if (grid === undefined || element === null) return false;
+      const animating = grid.step(now);
+      const flushed = grid.flush();
+      if (flushed || s.dirty) {
+        const context = element.getContext("2d")!;
+        context.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
+        grid.render(context, s.width, s.height, s.view);
+        drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover);
+        s.dirty = false;
+      }
+      element.dataset.usedCells = String(grid.usedCells);
+      element.dataset.flashing = String(grid.flashing);
+      return animating;
+    },
+  });
+
+  // Layout: size the canvas to its container and keep the view fitted.
+  const layout = () => {
+    const s = state.current;
+    const grid = s.grid;
+    const element = canvas.current;
+    const container = frame.current;
+    if (grid === undefined || element === null || container === null) return;
+    const width = Math.max(40, container.clientWidth);
+    const wasFit = Math.abs(s.view.zoom - s.fit) < 1e-9;
+    s.fit = fitZoom(grid.columns, grid.rows, width);
+    s.width = width;
+    s.height = canvasHeight(grid.rows, s.fit);
+    s.dpr = globalThis.devicePixelRatio || 1;
+    element.style.width = `${width}px`;
+    element.style.height = `${s.height}px`;
+    element.width = Math.round(width * s.dpr);
+    element.height = Math.round(s.height * s.dpr);
+    s.view = wasFit || s.view.zoom < s.fit
+      ? { zoom: s.fit, x: 0, y: 0 }
+      : clampView(s.view, grid.columns, grid.rows, width, s.height);
+    s.dirty = true;
+    requestDraw(drawable.current);
+  };
+
+  // Feed every new state to the grid (imperatively: no re-render per tick).
+  useSignalEffect(() => {
+    const current = snapshot.value;
+    const slab = findSlab(current, name);
+    if (slab === undefined) return;
+    const s = state.current;
+    const started = performance.now();
+    let fresh = false;
+    if (s.grid === undefined || s.grid.total !== slab.total || s.grid.kind !== slab.kind) {
+      s.grid = new SlabGrid(slab.total, slab.kind);
+      frameStats.grids[name] = s.grid;
+      s.view = { zoom: 0, x: 0, y: 0 };
+      fresh = true;
+    }
+    // No flashes for the first picture, nor while the tab is hidden.
+    const changed = s.grid.update(slab, performance.now(), !fresh && !document.hidden);
+    s.owners = slab.owners;
+    recordUpdate(performance.now() - started);
+    if (fresh) layout();
+    if (changed > 0 || fresh) requestDraw(drawable.current);
+  });
+
+  useEffect(() => {
+    const unregister = register(drawable.current);
+    const observer = new ResizeObserver(() => layout());
+    if (frame.current) observer.observe(frame.current);
+    highlights.set(name, (selected) => {
+      state.current.grid?.highlight(selected);
+      requestDraw(drawable.current);
+    });
+    const media = globalThis.matchMedia?.(`(resolution: ${globalThis.devicePixelRatio}dppx)`);
+    media?.addEventListener("change", layout);
+    return () => {
+      unregister();
+      observer.disconnect();
+      highlights.delete(name);
+      delete frameStats.grids[name];
+      media?.removeEventListener("change", layout);
+    };
+  }, [name]);
+
+  // Details on demand: the exact time in state and owner, from the server.
+  useEffect(() => {
+    if (tip === null || tip.details?.index === tip.index) return;
+    const timer = setTimeout(async () => {
+      try {
+        const response = await fetch(
+          `${slotUrl}?slab=${encodeURIComponent(name)}&index=${tip.index}`,
+        );
+        if (!response.ok) return;
+        const details = await response.json() as SlotDetails;
+        setTip((t) => (t && t.index === details.index ? { ...t, details } : t));
+      } catch {
+        // Offline: the tooltip keeps what the stream told us.
+      }
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [tip?.index]);
+
+  const redraw = () => {
+    state.current.dirty = true;
+    requestDraw(drawable.current);
+  };
+  const setView = (view: GridView) => {
+    const s = state.current;
+    if (s.grid === undefined) return;
+    s.view = clampView(view, s.grid.columns, s.grid.rows, s.width, s.height);
+    redraw();
+  };
+  const zoomBy = (factor: number, px?: number, py?: number) => {
+    const s = state.current;
+    setView(zoomAt(s.view, factor, px ?? s.width / 2, py ?? s.height / 2, s.fit));
+  };
+  const showTip = (index: number, x: number, y: number) => {
+    setTip(index < 0 ? null : (t) => (t?.index === index ? { ...t, x, y } : { index, x, y }));
+  };
+  const cellPosition = (index: number) => {
+    const s = state.current;
+    const grid = s.grid!;
+    const column = index % grid.columns;
+    const row = Math.floor(index / grid.columns);
+    return {
+      column,
+      row,
+      x: (column - s.view.x + 1) * s.view.zoom,
+      y: (row - s.view.y + 1) * s.view.zoom,
+    };
+  };
+
+  const drag = useRef<{ x: number; y: number; view: GridView } | null>(null);
+  const onPointerDown = (event: PointerEvent) => {
+    if (state.current.view.zoom <= state.current.fit + 1e-9) return;
+    drag.current = { x: event.clientX, y: event.clientY, view: state.current.view };
+    (event.currentTarget as Element).setPointerCapture(event.pointerId);
+  };
+  const onPointerMove = (event: PointerEvent) => {
+    const s = state.current;
+    const rect = (event.currentTarget as Element).getBoundingClientRect();
+    const px = event.clientX - rect.left;
+    const py = event.clientY - rect.top;
+    if (drag.current !== null) {
+      const d = drag.current;
+      setView({
+        ...d.view,
+        x: d.view.x - (event.clientX - d.x) / d.view.zoom,
+        y: d.view.y - (event.clientY - d.y) / d.view.zoom,
+      });
+      return;
+    }
+    const index = s.grid?.hitTest(px, py, s.view) ?? -1;
+    if (index !== s.hover) {
+      s.hover = index;
+      redraw();
+    }
+    showTip(index, px, py);
+  };
+  const onPointerUp = () => (drag.current = null);
+  const onPointerLeave = () => {
+    state.current.hover = -1;
+    if (state.current.cursor < 0) setTip(null);
+    redraw();
+  };
+  const onWheel = (event: WheelEvent) => {
+    if (!event.ctrlKey && !event.metaKey) return; // plain wheel scrolls the page
+    event.preventDefault();
+    const rect = (event.currentTarget as Element).getBoundingClientRect();
+    zoomBy(Math.exp(-event.deltaY / 300), event.clientX - rect.left, event.clientY - rect.top);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    const s = state.current;
+    const grid = s.grid;
+    if (grid === undefined) return;
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-1, 0],
+      ArrowRight: [1, 0],
+      ArrowUp: [0, -1],
+      ArrowDown: [0, 1],
+    };
+    const move = moves[event.key];
+    if (move !== undefined && event.shiftKey) {
+      const step = Math.max(1, Math.round(s.width / s.view.zoom / 8));
+      setView({ ...s.view, x: s.view.x + move[0] * step, y: s.view.y + move[1] * step });
+    } else if (move !== undefined) {
+      const from = s.cursor < 0 ? grid.hitTest(1, 1, s.view) : s.cursor;
+      const stride = event.altKey ? 10 : 1;
+      const next = Math.min(
+        grid.total - 1,
+        Math.max(0, from + move[0] * stride + move[1] * stride * grid.columns),
+      );
+      s.cursor = next;
+      const { column, row } = cellPosition(next);
+      s.view = clampView(
+        reveal(s.view, column, row, s.width, s.height),
+        grid.columns,
+        grid.rows,
+        s.width,
+        s.height,
+      );
+      const p = cellPosition(next);
+      showTip(next, p.x, p.y);
+      redraw();
+    } else if (event.key === "+" || event.key === "=") zoomBy(1.5);
+    else if (event.key === "-" || event.key === "_") zoomBy(1 / 1.5);
+    else if (event.key === "0") setView({ zoom: s.fit, x: 0, y: 0 });
+    else if (event.key === "Escape") {
+      s.cursor = -1;
+      setTip(null);
+      redraw();
+    } else return;
+    event.preventDefault();
+  };
+
+  const grid = state.current.grid;
+  const tipState = tip === null || grid === undefined ? 0 : grid.stateOf(tip.index);
+  const tipOwner = tip === null ? undefined : state.current.owners?.[tip.index];
+  const ownerName = tip?.details?.ownerName ??
+    (tipOwner === undefined || tipOwner === 0xffff
+      ? null
+      : ownerMapRef.current[tipOwner] ?? `#${tipOwner}`);
+  return (
+    <div class="grid-frame" ref={frame}>
+      <div class="grid-tools">
+        <button type="button" onClick={() => zoomBy(1.5)} aria-label={`zoom in on ${name}`}>
+          +
+        </button>
+        <button type="button" onClick={() => zoomBy(1 / 1.5)} aria-label={`zoom out of ${name}`}>
+          −
+        </button>
+        <button type="button" onClick={() => setView({ zoom: state.current.fit, x: 0, y: 0 })}>
+          fit
+        </button>
+        <span class="muted hint">arrows: inspect · shift+arrows: pan · +/−: zoom · ctrl+wheel</span>
+      </div>
+      <canvas
+        ref={canvas}
+        class="grid"
+        tabIndex={0}
+        role="img"
+        data-slab={name}
+        aria-label={`${name}: one cell per slot; use the arrow keys to inspect slots`}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerLeave={onPointerLeave}
+        onWheel={onWheel}
+        onKeyDown={onKeyDown}
+        onBlur={() => {
+          state.current.cursor = -1;
+          redraw();
+        }}
+      />
+      {tip !== null && (
+        <div
+          class="tooltip"
+          role="status"
+          style={{
+            left: `${Math.min(tip.x + 14, state.current.width - 200)}px`,
+            top: `${tip.y + 44}px`,
+          }}
+        >
+          <strong>slot {formatCount(tip.index)}</strong>
+          {[
+            "",
+            STATE_NAMES[tipState],
+            ...(ownerName === null ? [] : [ownerName]),
+            ...(tip.details !== undefined && tip.details.state === tipState
+              ? [`${formatDuration(tip.details.age)} in state`]
+              : []),
+          ].join(" · ")}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Hover and cursor outlines; letters and cell gaps when cells are large. */
+function drawOverlay(
+  context: CanvasRenderingContext2D,
+  grid: SlabGrid,
+  view: GridView,
+  width: number,
+  height: number,
+  cursor: number,
+  hover: number,
+): void {
+  const z = view.zoom;
+  if (z >= 6) {
+    // Cell gaps: thin lines in the panel colour.
+    context.strokeStyle = "rgba(22, 27, 34, 0.9)";
+    context.lineWidth = 1;
+    context.beginPath();
+    for (let c = Math.ceil(view.x); c <= view.x + width / z; c++) {
+      const x = Math.round((c - view.x) * z) + 0.5;
+      context.moveTo(x, 0);
+      context.lineTo(x, height);
+    }
+    for (let r = Math.ceil(view.y); r <= view.y + height / z; r++) {
+      const y = Math.round((r - view.y) * z) + 0.5;
+      context.moveTo(0, y);
+      context.lineTo(width, y);
+    }
+    context.stroke();
+  }
+  if (z >= LETTER_ZOOM) {
+    // Colour is never the only signal: large cells carry their state letter.
+    context.fillStyle = "rgba(13, 17, 23, 0.85)";
+    context.font = `600 ${Math.floor(z * 0.55)}px ui-monospace, monospace`;
+    context.textAlign = "center";
+    context.textBaseline = "middle";
+    for (let r = Math.floor(view.y); r < view.y + height / z; r++) {
+      for (let c = Math.floor(view.x); c < view.x + width / z; c++) {
+        const index = r * grid.columns + c;
+        if (index >= grid.total || c >= grid.columns) continue;
+        const state = grid.stateOf(index);
+        if (state === 0) continue;
+        context.fillText(STATE_LETTERS[state]!, (c - view.x + 0.5) * z, (r - view.y + 0.5) * z);
+      }
+    }
+  }
+  for (const [index, color] of [[hover, "#f0f6fc"], [cursor, "#ffd33d"]] as const) {
+    if (index < 0) continue;
+    const c = index % grid.columns;
+    const r = Math.floor(index / grid.columns);
+    const size = Math.max(z, 3);
+    context.strokeStyle = color;
+    context.lineWidth = 2;
+    context.strokeRect((c - view.x) * z - 1, (r - view.y) * z - 1, size + 2, size + 2);
+  }
+}

@@ -1,0 +1,178 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * {@linkcode LiveStream}: the dashboard's connection to the diagnostics
+ * stream. Keeps the latest state (keyframe + deltas), reports whether the
+ * stream is live, and reconnects with backoff and jitter.
+ *
+ * @module
+ */
+
+import { applyDelta, DeltaBaseError } from "../core/wire/apply_delta.ts";
+import { decodeKeyframe } from "../core/wire/keyframe.ts";
+import type { MemorySnapshot } from "../core/wire/types.ts";
+
+/**
+ * - `connecting`: the first connection is being made.
+ * - `live`: events (or pings) arrive.
+ * - `stale`: connected, but nothing arrived for `staleAfter` ms.
+ * - `reconnecting`: the connection failed; another attempt is scheduled.
+ * - `offline`: the browser says it is offline, or many attempts failed in
+ *   a row (attempts continue, every 30 s).
+ */
+export type ConnectionState = "connecting" | "live" | "stale" | "reconnecting" | "offline";
+
+/** Options for {@linkcode LiveStream}. */
+export interface LiveStreamOptions {
+  /** URL of `…/diagnostics/memory`. */
+  url: string;
+  /** Called with every new state: after each keyframe and delta. */
+  onState(state: MemorySnapshot, kind: "keyframe" | "delta"): void;
+  /** Called when the connection state changes. */
+  onConnection(state: ConnectionState): void;
+  /** Called with the message of a server `error` event. */
+  onServerError?(message: string): void;
+  /** No event for this long means stale. @default {2000} */
+  staleAfter?: number;
+}
+
+/** First retry delay; doubles per failed attempt up to MAX_DELAY. */
+const FIRST_DELAY = 500;
+const MAX_DELAY = 30_000;
+/** Failed attempts in a row after which the badge says offline. */
+const OFFLINE_AFTER = 8;
+
+/** The dashboard's side of the diagnostics stream. */
+export class LiveStream {
+  #options: LiveStreamOptions;
+  #staleAfter: number;
+  #source: EventSource | undefined;
+  #state: MemorySnapshot | undefined;
+  #connection: ConnectionState = "connecting";
+  #attempts = 0;
+  #lastEventAt = 0;
+  #openedAt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #stopped = false;
+
+  /** @param options Where to connect and what to call. */
+  constructor(options: LiveStreamOptions) {
+    this.#options = options;
+    this.#staleAfter = options.staleAfter ?? 2000;
+  }
+
+  /** The latest state, if any arrived. */
+  get state(): MemorySnapshot | undefined {
+    return this.#state;
+  }
+
+  /** Connects, and keeps connecting until {@linkcode LiveStream.prototype.stop}. */
+  start(): void {
+    this.#stopped = false;
+    globalThis.addEventListener?.("online", this.#online);
+    globalThis.addEventListener?.("offline", this.#offline);
+    this.#watchdog = setInterval(() => this.#checkLiveness(), 250);
+    this.#connect();
+  }
+
+  /** Disconnects for good. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#watchdog);
+    this.#source?.close();
+    this.#source = undefined;
+    globalThis.removeEventListener?.("online", this.#online);
+    globalThis.removeEventListener?.("offline", this.#offline);
+  }
+
+  #connect(): void {
+    clearTimeout(this.#retryTimer);
+    this.#source?.close();
+    const source = new EventSource(this.#options.url);
+    this.#source = source;
+    this.#openedAt = performance.now();
+    source.addEventListener("diagnostics", (event) => {
+      this.#received();
+      this.#attempts = 0;
+      this.#setState(decodeKeyframe((event as MessageEvent<string>).data), "keyframe");
+    });
+    source.addEventListener("diagnostics-delta", (event) => {
+      this.#received();
+      if (this.#state === undefined) return this.#reconnect(); // a delta without a base
+      try {
+        this.#setState(applyDelta(this.#state, (event as MessageEvent<string>).data), "delta");
+      } catch (error) {
+        // A gap (DeltaBaseError) or a malformed delta: resynchronize from a
+        // keyframe rather than draw a wrong picture.
+        if (!(error instanceof DeltaBaseError)) console.warn("slabscope:", error);
+        this.#reconnect();
+      }
+    });
+    source.addEventListener("ping", (event) => {
+      this.#received();
+      const seq = Number((event as MessageEvent<string>).data);
+      if (this.#state !== undefined && seq !== this.#state.seq) this.#reconnect(); // missed an event
+    });
+    source.addEventListener("error", (event) => {
+      if (event instanceof MessageEvent) {
+        // A server-sent `error` event: collecting failed; the stream is fine.
+        this.#received();
+        const { message } = JSON.parse(event.data) as { message: string };
+        this.#options.onServerError?.(message);
+        return;
+      }
+      // A connection error. Take over from EventSource's fixed retry: back
+      // off exponentially, with jitter, so a restarted server is not stormed.
+      if (this.#source === source) this.#reconnect();
+    });
+  }
+
+  #reconnect(): void {
+    if (this.#stopped) return;
+    this.#source?.close();
+    this.#source = undefined;
+    this.#attempts++;
+    const online = globalThis.navigator?.onLine ?? true;
+    this.#setConnection(!online || this.#attempts >= OFFLINE_AFTER ? "offline" : "reconnecting");
+    const base = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** (this.#attempts - 1));
+    const delay = base * (0.5 + Math.random());
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  #received(): void {
+    this.#lastEventAt = performance.now();
+    if (this.#connection !== "live") this.#setConnection("live");
+  }
+
+  #setState(state: MemorySnapshot, kind: "keyframe" | "delta"): void {
+    this.#state = state;
+    this.#options.onState(state, kind);
+  }
+
+  #setConnection(state: ConnectionState): void {
+    if (this.#connection === state) return;
+    this.#connection = state;
+    this.#options.onConnection(state);
+  }
+
+  #checkLiveness(): void {
+    if (this.#source === undefined) return;
+    const silent = performance.now() - Math.max(this.#lastEventAt, this.#openedAt);
+    if (this.#connection === "live" && silent > this.#staleAfter) this.#setConnection("stale");
+    // A stream silent for much longer (a frozen server, a half-open socket,
+    // a request stuck before its headers) is torn down and reopened.
+    if (silent > 5 * this.#staleAfter) this.#reconnect();
+  }
+
+  #online = (): void => {
+    if (this.#connection === "offline" || this.#connection === "reconnecting") {
+      this.#attempts = 0;
+      this.#connect();
+    }
+  };
+
+  #offline = (): void => this.#setConnection("offline");
+}

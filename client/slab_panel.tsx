@@ -1,0 +1,135 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * One slab's panel: gauge, legend with live counts, and the canvas grid with
+ * flashes, zoom, pan, hover and a keyboard cursor.
+ *
+ * @module
+ */
+
+import type { Signal } from "@preact/signals";
+import { useState } from "preact/hooks";
+import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
+import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
+import { formatCount, formatPercent } from "./format.ts";
+import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
+import { STATE_COLORS, STATE_NAMES } from "./palette.ts";
+
+/** Props of {@linkcode SlabPanel}. */
+export interface SlabPanelProps {
+  /** The live state shared by all islands. */
+  snapshot: Signal<MemorySnapshot | null>;
+  /** Which slab this panel shows. */
+  name: string;
+  /** URL of `…/diagnostics/slot`, for time-in-state details. */
+  slotUrl: string;
+}
+
+const PLAIN_STATES = [0, 1];
+const HANDLE_STATES = [0, 2, 3, 4, 5];
+
+/** The panel of one slab. */
+export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
+  const slab = findSlab(snapshot.value, name);
+  if (slab === undefined) return null;
+  const usedRatio = slab.used / slab.total;
+  const level = slab.overflow > 0 || usedRatio >= 0.95
+    ? "critical"
+    : usedRatio >= 0.8
+    ? "warning"
+    : "ok";
+  return (
+    <section class={`panel slab ${level}`} aria-labelledby={`slab-${name}`}>
+      <header class="slab-head">
+        <h3 id={`slab-${name}`}>{name}</h3>
+        <span class="muted">
+          {slab.kind === "handle" ? "handles" : "slots"} of {formatCount(slab.slot_size)} B
+        </span>
+        {slab.overflow > 0 && (
+          <span class="badge critical" title="alloc() calls that found the slab full">
+            ⚠ {formatCount(slab.overflow)} overflow{slab.overflow === 1 ? "" : "s"}
+          </span>
+        )}
+        {slab.invalid_frees > 0 && (
+          <span class="badge warning" title="double frees, stale or foreign handles">
+            {formatCount(slab.invalid_frees)} invalid free{slab.invalid_frees === 1 ? "" : "s"}
+          </span>
+        )}
+      </header>
+      <Gauge used={slab.used} total={slab.total} hwm={slab.hwm} level={level} />
+      <Legend slab={slab} panel={name} />
+      <GridCanvas
+        snapshot={snapshot}
+        name={name}
+        slotUrl={slotUrl}
+        ownerMap={snapshot.value?.owner_map ?? []}
+      />
+    </section>
+  );
+}
+
+function Gauge(
+  { used, total, hwm, level }: { used: number; total: number; hwm: number; level: string },
+) {
+  return (
+    <div class="gauge-row">
+      <div
+        class={`gauge ${level}`}
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={used}
+        aria-label="slots in use"
+      >
+        <div class="gauge-fill" style={{ width: `${(100 * used) / total}%` }} />
+        <div
+          class="gauge-hwm"
+          style={{ left: `${(100 * hwm) / total}%` }}
+          title={`high-water mark: ${formatCount(hwm)}`}
+        />
+      </div>
+      <span class="gauge-text">
+        <strong>{formatCount(used)}</strong> / {formatCount(total)}{" "}
+        ({formatPercent(used / total)}) · hwm {formatCount(hwm)}
+      </span>
+    </div>
+  );
+}
+
+function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
+  const [selected, setSelected] = useState(-1);
+  const states = slab.kind === "handle" ? HANDLE_STATES : PLAIN_STATES;
+  const counts = slab.summary;
+  const countOf = (state: number) =>
+    state === 0
+      ? slab.total - (counts.U + counts.N + counts.A + counts.I + counts.C)
+      : counts[STATE_LETTERS[state] as "U" | "N" | "A" | "I" | "C"];
+  const toggle = (state: number) => {
+    const next = selected === state ? -1 : state;
+    setSelected(next);
+    highlights.get(panel)?.(next);
+  };
+  return (
+    <ul class="legend" aria-label="states (select one to highlight it)">
+      {states.map((state) => (
+        <li key={state}>
+          <button
+            type="button"
+            class={`legend-item${selected === state ? " selected" : ""}`}
+            aria-pressed={selected === state}
+            onClick={() => toggle(state)}
+          >
+            <span
+              class={`swatch state-${STATE_LETTERS[state]}`}
+              style={{ background: STATE_COLORS[state] }}
+            />
+            {STATE_NAMES[state]} <span class="count">{formatCount(countOf(state))}</span>
+          </button>
+        </li>
+      ))}
+      <li class="legend-item static" aria-hidden="true">
+        <span class="swatch flash" /> changed
+      </li>
+    </ul>
+  );
+}

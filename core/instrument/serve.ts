@@ -1,0 +1,282 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * {@linkcode instrumentServer}: every request of a `Deno.serve` handler
+ * tracked in a handle slab, from arrival to the last byte.
+ *
+ * @module
+ */
+
+import type { ArenaPool } from "../allocator/arena_pool.ts";
+import type { Arena } from "../allocator/arena.ts";
+import { HandleState } from "../allocator/handle_state.ts";
+import type { SlabAllocator } from "../allocator/slab.ts";
+import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { ensureArenaPool, ensureSlab } from "./pools.ts";
+import { trackBody } from "./track_body.ts";
+
+/** What an instrumented handler gets besides the request and the handler info. */
+export interface RequestScope {
+  /**
+   * A bump arena for this request's scratch work, released (and reset) when
+   * the response completes; `null` when every arena is taken (counted as an
+   * overflow of the pool).
+   */
+  arena: Arena | null;
+  /**
+   * The request body, when it had a `content-length` that fit one
+   * `tcp_buffers` slot: a view into that slot, valid until the response
+   * completes. The `Request` passed to the handler reads a copy of the same
+   * bytes (a body cannot be shared memory).
+   */
+  body: Uint8Array | null;
+}
+
+/** A `Deno.serve` handler that also receives a {@linkcode RequestScope}. */
+export type InstrumentableHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+  scope: RequestScope,
+) => Response | Promise<Response>;
+
+/** Options for {@linkcode instrumentServer}. */
+export interface ServerInstrumentationOptions {
+  /**
+   * The owner name of this server. By default `":<port>"`, taken when
+   * `onListen` is called.
+   */
+  name?: string;
+  /**
+   * The handle slab to track requests in; by default the registry's
+   * `"handles"` slab, created (2,056 slots, the seed's size) if missing.
+   */
+  handles?: SlabAllocator;
+  /**
+   * The slab request bodies are read into; by default the registry's
+   * `"tcp_buffers"` slab, created (576 slots of 16 KiB) if missing.
+   */
+  buffers?: SlabAllocator;
+  /**
+   * The arena pool of per-request scratch arenas; by default the registry's
+   * `"stream_arenas"` pool, created (512 arenas of 16 KiB) if missing.
+   */
+  arenas?: ArenaPool;
+  /**
+   * A streamed response that sends no bytes for this long is `Idle`.
+   *
+   * @default {1000}
+   */
+  idleAfter?: number;
+  /**
+   * Which responses to follow byte by byte (for `Active ⇄ Idle`). Looking
+   * inside a body costs even for a plain string body in Deno, so by default
+   * only event streams and NDJSON are followed; others go `Closing` when the
+   * handler returns and `Free` when they are delivered.
+   */
+  isStream?: (response: Response) => boolean;
+}
+
+/** An instrumented handler: pass it to `Deno.serve`, with its `onListen`. */
+export interface InstrumentedServer {
+  /** Handles a request (the signature `Deno.serve` expects). */
+  (request: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
+  /** Registers this server as an owner; pass it as `Deno.serve`'s `onListen`. */
+  onListen(address: Deno.NetAddr): void;
+  /** Unregisters the owner (call after `server.shutdown()`). Idempotent. */
+  close(): void;
+  /** The owner index, once registered. */
+  readonly owner: number | undefined;
+  /** The slab requests are tracked in. */
+  readonly handles: SlabAllocator;
+}
+
+const STREAM_TYPE_REGEXP = /^(text\/event-stream|application\/(x-)?ndjson)\b/i;
+
+function defaultIsStream(response: Response): boolean {
+  return STREAM_TYPE_REGEXP.test(response.headers.get("content-type") ?? "");
+}
+
+/**
+ * Wraps a `Deno.serve` handler so that every request occupies a slot of a
+ * handle slab while it lives:
+ *
+ * `Connecting` (accepted, request body still arriving) → `Active` (handler
+ * running, or a streamed body sending bytes) ⇄ `Idle` (a streamed body
+ * quiet for `idleAfter`) → `Closing` (response done, still being
+ * delivered) → free, when `ServeHandlerInfo.completed` settles: after the
+ * last byte, or when the client went away.
+ *
+ * The owner of every slot is this server (`":<port>"` or `name`). When the
+ * handle slab is full the request is still served, untracked, and the slab
+ * counts the overflow. Request bodies that fit go into a `tcp_buffers`
+ * slot; each request gets a scratch arena from `stream_arenas`.
+ *
+ * @param registry Where the slabs live and the owner is registered.
+ * @param handler Your handler; it may take a third argument, the scope.
+ * @param options Names, slabs and the idle threshold.
+ * @returns The instrumented handler.
+ *
+ * @example Instrumenting a server
+ * ```ts
+ * import { DiagnosticsRegistry, instrumentServer } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const app = instrumentServer(registry, () => new Response("hello"));
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
+ * assert.equal(await (await fetch(`http://127.0.0.1:${server.addr.port}/`)).text(), "hello");
+ * assert.equal(registry.owners.get(app.owner!)?.name, `:${server.addr.port}`);
+ * await server.shutdown();
+ * app.close();
+ * ```
+ */
+export function instrumentServer(
+  registry: DiagnosticsRegistry,
+  handler: InstrumentableHandler,
+  options: ServerInstrumentationOptions = {},
+): InstrumentedServer {
+  const handles = options.handles ?? ensureSlab(registry, "handles", 1, 2056, "handle");
+  if (handles.kind !== "handle") {
+    throw new TypeError(`Cannot instrument a server: slab "${handles.name}" is not a handle slab`);
+  }
+  const buffers = options.buffers ?? ensureSlab(registry, "tcp_buffers", 16 * 1024, 576, "plain");
+  const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
+  const idleAfter = options.idleAfter ?? 1000;
+  const isStream = options.isStream ?? defaultIsStream;
+  let owner: number | undefined;
+  if (options.name !== undefined) owner = registry.owners.register(options.name, "server");
+
+  const instrumented = (
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+  ): Response | Promise<Response> => {
+    const exchange = new Exchange(handles, buffers, arenas, owner);
+    // However the exchange ends (delivered, client gone, handler threw),
+    // `completed` settles once, and the slots go back exactly then.
+    info.completed.then(exchange.release, exchange.release);
+    try {
+      // Requests without a body take the synchronous path: no extra promise
+      // per request unless the handler itself returns one.
+      if (request.method === "GET" || request.method === "HEAD" || request.body === null) {
+        return exchange.run(handler, request, info, null);
+      }
+      return readBodyIntoSlot(request, buffers, owner).then((read) => {
+        if (read !== null) {
+          exchange.buffer = read.handle;
+          // The Request needs its own copy: fetch bodies cannot be shared memory.
+          request = new Request(request, { body: read.view.slice() });
+        }
+        return exchange.run(handler, request, info, read?.view ?? null);
+      }, (error) => {
+        exchange.release();
+        throw error;
+      });
+    } catch (error) {
+      exchange.release();
+      throw error;
+    }
+  };
+
+  /** One request's slots, and its way through the states. */
+  class Exchange implements RequestScope {
+    handle: number | null;
+    buffer: number | null = null;
+    body: Uint8Array | null = null;
+    #arena: Arena | null | undefined;
+    #released = false;
+
+    constructor(
+      readonly handles: SlabAllocator,
+      readonly buffers: SlabAllocator,
+      readonly arenas: ArenaPool,
+      owner: number | undefined,
+    ) {
+      this.handle = handles.alloc(owner);
+    }
+
+    /** Acquired on first use: most handlers never need scratch space. */
+    get arena(): Arena | null {
+      if (this.#arena === undefined) this.#arena = this.#released ? null : this.arenas.acquire();
+      return this.#arena;
+    }
+
+    release = (): void => {
+      if (this.#released) return;
+      this.#released = true;
+      if (this.handle !== null) this.handles.free(this.handle);
+      if (this.buffer !== null) this.buffers.free(this.buffer);
+      if (this.#arena) this.arenas.release(this.#arena);
+    };
+
+    run(
+      user: InstrumentableHandler,
+      request: Request,
+      info: Deno.ServeHandlerInfo,
+      body: Uint8Array | null,
+    ): Response | Promise<Response> {
+      this.body = body;
+      if (this.handle !== null) this.handles.setState(this.handle, HandleState.Active);
+      const result = user(request, info, this);
+      return result instanceof Response
+        ? this.#answered(result)
+        : result.then((r) => this.#answered(r));
+    }
+
+    #answered(response: Response): Response {
+      if (this.handle === null || this.#released) return response;
+      // isStream() first: reading `response.body` turns a static body into a
+      // stream, which costs Deno's fast path for plain responses.
+      if (isStream(response) && response.body !== null) {
+        return trackBody(response, this.handles, this.handle, idleAfter);
+      }
+      this.handles.setState(this.handle, HandleState.Closing);
+      return response;
+    }
+  }
+
+  return Object.defineProperties(instrumented, {
+    onListen: {
+      value(address: Deno.NetAddr) {
+        if (owner === undefined) owner = registry.owners.register(`:${address.port}`, "server");
+      },
+    },
+    close: {
+      value() {
+        if (owner === undefined) return;
+        registry.owners.unregister(owner);
+        owner = undefined;
+      },
+    },
+    owner: { get: () => owner },
+    handles: { value: handles },
+  }) as InstrumentedServer;
+}
+
+/**
+ * Reads a request body into a `tcp_buffers` slot when its declared length
+ * fits one; returns `null` (the body untouched) otherwise.
+ */
+async function readBodyIntoSlot(
+  request: Request,
+  buffers: SlabAllocator,
+  owner: number | undefined,
+): Promise<{ handle: number; view: Uint8Array } | null> {
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (!Number.isSafeInteger(length) || length < 0 || length > buffers.slotSize) return null;
+  const handle = buffers.alloc(owner);
+  if (handle === null) return null;
+  const slot = buffers.bytes(handle);
+  let filled = 0;
+  try {
+    for await (const chunk of request.body!) {
+      if (filled + chunk.byteLength > slot.length) {
+        throw new RangeError("request body longer than its content-length");
+      }
+      slot.set(chunk, filled);
+      filled += chunk.byteLength;
+    }
+  } catch (error) {
+    buffers.free(handle);
+    throw error;
+  }
+  return { handle, view: slot.subarray(0, filled) };
+}

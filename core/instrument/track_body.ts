@@ -1,0 +1,97 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Following a body's bytes to move its slot between `Active` and `Idle`,
+ * and to `Closing` when it ends. Internal to the instrumentation.
+ *
+ * @module
+ */
+
+import { HandleState } from "../allocator/handle_state.ts";
+import type { SlabAllocator } from "../allocator/slab.ts";
+
+/**
+ * Returns a response with the same status and headers whose body reports
+ * its progress to `handle`'s slot: `Active` while chunks flow, `Idle` after
+ * `idleAfter` ms without one, `Closing` when the body ends or is cancelled.
+ * The slot itself is freed by whoever owns it (on `completed`, or when the
+ * caller is done), so a late state change on a freed slot is ignored.
+ */
+export function trackBody(
+  response: Response,
+  slab: SlabAllocator,
+  handle: number,
+  idleAfter: number,
+): Response {
+  const body = trackStream(response.body!, slab, handle, idleAfter);
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * The stream part of {@linkcode trackBody}. `onEnd` runs once when the
+ * stream ends, fails or is cancelled.
+ */
+export function trackStream(
+  source: ReadableStream<Uint8Array>,
+  slab: SlabAllocator,
+  handle: number,
+  idleAfter: number,
+  onEnd?: () => void,
+): ReadableStream<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let idle = false;
+  let done = false;
+  const set = (state: HandleState) => {
+    try {
+      slab.setState(handle, state);
+    } catch {
+      // The slot was freed already (the exchange ended first): nothing to track.
+    }
+  };
+  const quiet = () => {
+    idle = true;
+    set(HandleState.Idle);
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    set(HandleState.Closing);
+    onEnd?.();
+  };
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    start() {
+      timer = setTimeout(quiet, idleAfter);
+    },
+    async pull(controller) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        finish();
+        controller.error(error);
+        return;
+      }
+      if (result.done) {
+        finish();
+        controller.close();
+        return;
+      }
+      clearTimeout(timer);
+      if (idle) {
+        idle = false;
+        set(HandleState.Active);
+      }
+      timer = setTimeout(quiet, idleAfter);
+      controller.enqueue(result.value);
+    },
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  });
+}

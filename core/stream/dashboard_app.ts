@@ -1,0 +1,95 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * {@linkcode createDashboard}: the whole dashboard (page, assets, stream)
+ * as one `Request → Response` function to mount under `/debug/`.
+ *
+ * @module
+ */
+
+import { createHostApp } from "../../host/app.ts";
+import manifest from "../../manifest.gen.ts";
+import type { State } from "../../utils.ts";
+import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import {
+  type ConnectionInfo,
+  DiagnosticsStream,
+  type DiagnosticsStreamOptions,
+} from "./diagnostics_stream.ts";
+
+/** Options for {@linkcode createDashboard}. */
+export interface DashboardOptions extends DiagnosticsStreamOptions {
+  /**
+   * Where the dashboard lives, without a trailing slash: the page is
+   * `{prefix}/`, the stream `{prefix}/diagnostics/memory`.
+   *
+   * @default {"/debug"}
+   */
+  prefix?: string;
+}
+
+/** The dashboard's request handler, with its stream and a way to shut it down. */
+export interface Dashboard {
+  /**
+   * Answers every request under the prefix: the page, its assets, the
+   * stream, the snapshot and slot endpoints. Pass `Deno.serve`'s handler
+   * info when there is one.
+   */
+  (request: Request, info?: ConnectionInfo): Promise<Response>;
+  /** The stream behind `…/diagnostics/memory`. */
+  readonly stream: DiagnosticsStream;
+  /** The prefix it is mounted under. */
+  readonly prefix: string;
+  /** Ends every open stream (well within a second) and stops its timer. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the dashboard of a registry: the page at `{prefix}/` with its
+ * islands (slot grids, arena gauges, owners, capacity banner, heap panel)
+ * and, under `{prefix}/diagnostics/`, the endpoints of
+ * `createDiagnosticsHandler()`. Mount it in any Deno server by sending it
+ * every request whose path starts with the prefix. The client bundle ships
+ * prebuilt with the package: nothing to build.
+ *
+ * @param registry The pools to show.
+ * @param options Prefix and stream options.
+ * @returns The handler.
+ *
+ * @example Next to an existing app
+ * ```ts
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { createDashboard } from "@slabscope/slabscope/dashboard";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * registry.addSlab(new SlabAllocator({ name: "objects", slotSize: 32, capacity: 1024 }));
+ * const dashboard = createDashboard(registry);
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request, info) =>
+ *   new URL(request.url).pathname.startsWith(dashboard.prefix)
+ *     ? dashboard(request, info)
+ *     : new Response("my app"));
+ * const page = await fetch(`http://127.0.0.1:${server.addr.port}/debug/`);
+ * assert.match(await page.text(), /<title>slabscope<\/title>/);
+ * await dashboard.close();
+ * await server.shutdown();
+ * ```
+ */
+export function createDashboard(
+  registry: DiagnosticsRegistry,
+  options: DashboardOptions = {},
+): Dashboard {
+  const prefix = options.prefix ?? "/debug";
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
+    throw new RangeError(
+      `Cannot create dashboard: prefix must look like "/debug" (no trailing slash), received ${
+        JSON.stringify(prefix)
+      }`,
+    );
+  }
+  const stream = new DiagnosticsStream(registry, options);
+  const state: State = { registry, stream, basePath: prefix };
+  const app = createHostApp<State>({ manifest, basePath: prefix, state: () => ({ ...state }) });
+  const handler = (request: Request, info?: ConnectionInfo) =>
+    app(request, info as Deno.ServeHandlerInfo | undefined);
+  return Object.assign(handler, { stream, prefix, close: () => stream.close() });
+}

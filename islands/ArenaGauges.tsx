@@ -1,0 +1,71 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import type { MemorySnapshot } from "../core/wire/types.ts";
+import { formatBytes, formatCount, formatPercent } from "../client/format.ts";
+
+/** Props of {@linkcode ArenaGauges}. */
+export interface ArenaGaugesProps {
+  /** The live state. */
+  snapshot: Signal<MemorySnapshot | null>;
+}
+
+/** Used vs capacity per arena, with the high-water mark, resets and heap fallbacks. */
+export default function ArenaGauges({ snapshot }: ArenaGaugesProps) {
+  const arenas = snapshot.value?.arenas ?? [];
+  return (
+    <section class="panel arenas" aria-labelledby="arenas-title">
+      <h2 id="arenas-title">Arenas</h2>
+      {arenas.length === 0 && <p class="muted">No arenas registered.</p>}
+      {arenas.map((arena) => {
+        const ratio = arena.capacity === 0 ? 0 : arena.used / arena.capacity;
+        const level = arena.overflow > 0 || ratio >= 0.95
+          ? "critical"
+          : ratio >= 0.8
+          ? "warning"
+          : "ok";
+        return (
+          <div class="arena" key={arena.name}>
+            <div class="arena-head">
+              <strong>{arena.name}</strong>
+              {arena.pool !== undefined && (
+                <span class="muted">
+                  {formatCount(arena.pool.in_use)} / {formatCount(arena.pool.count)} arenas of{" "}
+                  {formatBytes(arena.pool.arena_capacity)}
+                </span>
+              )}
+            </div>
+            <div
+              class={`gauge ${level}`}
+              role="meter"
+              aria-valuemin={0}
+              aria-valuemax={arena.capacity}
+              aria-valuenow={arena.used}
+              aria-label={`${arena.name} bytes in use`}
+            >
+              <div class="gauge-fill" style={{ width: `${100 * ratio}%` }} />
+              <div
+                class="gauge-hwm"
+                style={{
+                  left: `${
+                    (100 * Math.min(arena.hwm, arena.capacity)) / Math.max(1, arena.capacity)
+                  }%`,
+                }}
+                title={`high-water mark: ${formatBytes(arena.hwm)}`}
+              />
+            </div>
+            <div class="arena-stats">
+              <span>
+                {formatBytes(arena.used)} / {formatBytes(arena.capacity)} ({formatPercent(ratio)})
+              </span>
+              <span>hwm {formatBytes(arena.hwm)}</span>
+              <span>{formatCount(arena.resets)} resets</span>
+              <span class={arena.overflow > 0 ? "critical-text" : ""}>
+                {formatCount(arena.overflow)} heap fallbacks ({formatBytes(arena.overflow_bytes)})
+              </span>
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}

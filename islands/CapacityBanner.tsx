@@ -1,0 +1,27 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import type { MemorySnapshot } from "../core/wire/types.ts";
+import { capacityReport } from "../client/capacity.ts";
+
+/** Props of {@linkcode CapacityBanner}. */
+export interface CapacityBannerProps {
+  /** The live state. */
+  snapshot: Signal<MemorySnapshot | null>;
+}
+
+/** Warns when pools fill up: ≥ 80 % warning, ≥ 95 % or any overflow critical (pulsing). */
+export default function CapacityBanner({ snapshot }: CapacityBannerProps) {
+  const report = capacityReport(snapshot.value);
+  if (report.level === "none") return <div class="capacity-banner hidden" aria-live="polite" />;
+  return (
+    <div class={`capacity-banner ${report.level}`} role="alert" aria-live="polite">
+      <strong>{report.level === "critical" ? "Critical" : "Warning"}:</strong>
+      <ul>
+        {report.messages.map((message) => (
+          <li key={message.pool} class={message.level}>{message.text}</li>
+        ))}
+        {report.more > 0 && <li class="more">+{report.more} more</li>}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import { useSignalEffect } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
+import { formatBytes, formatCount } from "../client/format.ts";
+import { pushSample, type Series, Sparkline } from "../client/sparkline.tsx";
+
+/** Props of {@linkcode HeapPanel}. */
+export interface HeapPanelProps {
+  /** The live state. */
+  snapshot: Signal<MemorySnapshot | null>;
+}
+
+const WINDOW = 3 * 60 * 1000;
+type Key = "heap_used" | "heap_total" | "rss" | "external";
+const LINES: { key: Key; label: string }[] = [
+  { key: "heap_used", label: "heap used" },
+  { key: "heap_total", label: "heap total" },
+  { key: "external", label: "external" },
+  { key: "rss", label: "RSS" },
+];
+
+/** V8 heap used/total/limit, spaces and RSS, with sparklines over the last 3 minutes. */
+export default function HeapPanel({ snapshot }: HeapPanelProps) {
+  const history = useRef<Record<Key, Series>>({
+    heap_used: { times: [], values: [] },
+    heap_total: { times: [], values: [] },
+    external: { times: [], values: [] },
+    rss: { times: [], values: [] },
+  });
+  const lastHeap = useRef<HeapSnapshot | undefined>(undefined);
+  const [now, setNow] = useState(Date.now());
+
+  useSignalEffect(() => {
+    const heap = snapshot.value?.heap;
+    if (heap === undefined || heap === lastHeap.current) return;
+    lastHeap.current = heap;
+    const time = Date.now();
+    for (const { key } of LINES) pushSample(history.current[key], time, heap[key], WINDOW);
+  });
+  useEffect(() => {
+    // The time axis moves every second; nothing moves while the tab is hidden.
+    const timer = setInterval(() => !document.hidden && setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const heap = snapshot.value?.heap;
+  if (heap === undefined) {
+    return (
+      <section class="panel heap">
+        <h2>Heap</h2>
+      </section>
+    );
+  }
+  const scale = Math.max(heap.rss, ...history.current.rss.values);
+  return (
+    <section class="panel heap" aria-labelledby="heap-title">
+      <h2 id="heap-title">Heap</h2>
+      <dl class="heap-figures">
+        <div>
+          <dt>used</dt>
+          <dd>{formatBytes(heap.heap_used)}</dd>
+        </div>
+        <div>
+          <dt>total</dt>
+          <dd>{formatBytes(heap.heap_total)}</dd>
+        </div>
+        <div>
+          <dt>limit</dt>
+          <dd>{formatBytes(heap.heap_limit)}</dd>
+        </div>
+        <div>
+          <dt>RSS</dt>
+          <dd>{formatBytes(heap.rss)}</dd>
+        </div>
+        <div>
+          <dt>external</dt>
+          <dd>{formatBytes(heap.external)}</dd>
+        </div>
+        <div>
+          <dt>contexts</dt>
+          <dd>
+            {formatCount(heap.native_contexts)} ({formatCount(heap.detached_contexts)} detached)
+          </dd>
+        </div>
+      </dl>
+      <div class="sparklines">
+        {LINES.map(({ key, label }) => (
+          <div class="spark-row" key={key}>
+            <span class="spark-label">{label}</span>
+            <Sparkline
+              series={history.current[key]}
+              now={now}
+              window={WINDOW}
+              max={scale}
+              label={`${label} over the last 3 minutes, now ${formatBytes(heap[key])}`}
+              class={`line-${key}`}
+            />
+          </div>
+        ))}
+        <p class="muted small">last 3 minutes, one scale (RSS peak)</p>
+      </div>
+      <table class="spaces">
+        <thead>
+          <tr>
+            <th scope="col">space</th>
+            <th scope="col">used</th>
+            <th scope="col">size</th>
+          </tr>
+        </thead>
+        <tbody>
+          {heap.spaces.map((space) => (
+            <tr key={space.name}>
+              <th scope="row">{space.name.replace(/_space$/, "").replaceAll("_", " ")}</th>
+              <td class="num">{formatBytes(space.used)}</td>
+              <td class="num">{formatBytes(space.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import type { MemorySnapshot } from "../core/wire/types.ts";
+import { SlabPanel } from "../client/slab_panel.tsx";
+
+/** Props of {@linkcode SlabGrids}. */
+export interface SlabGridsProps {
+  /** The live state. */
+  snapshot: Signal<MemorySnapshot | null>;
+  /** URL of `…/diagnostics/slot`. */
+  slotUrl: string;
+}
+
+/** One panel per slab, in registration order; panels come and go with the slabs. */
+export default function SlabGrids({ snapshot, slotUrl }: SlabGridsProps) {
+  const slabs = snapshot.value?.slabs ?? [];
+  if (slabs.length === 0) {
+    return (
+      <p class="panel empty">
+        {snapshot.value === null ? "Waiting for the first snapshot…" : "No slabs registered."}
+      </p>
+    );
+  }
+  return (
+    <div class="slabs">
+      {slabs.map((slab) => (
+        <SlabPanel
+          key={`${slab.name}/${slab.kind}/${slab.total}`}
+          snapshot={snapshot}
+          name={slab.name}
+          slotUrl={slotUrl}
+        />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import { useSignalEffect } from "@preact/signals";
+import { useRef, useState } from "preact/hooks";
+import type { MemorySnapshot } from "../core/wire/types.ts";
+import { formatBytes, formatCount } from "../client/format.ts";
+
+/** Props of {@linkcode StreamFooter}. */
+export interface StreamFooterProps {
+  /** The live state. */
+  snapshot: Signal<MemorySnapshot | null>;
+}
+
+/** The stream's own cost: clients, bytes per second, tick times, skips and drops. */
+export default function StreamFooter({ snapshot }: StreamFooterProps) {
+  const previous = useRef<{ ts: number; bytes: number } | undefined>(undefined);
+  const [rate, setRate] = useState<number | undefined>(undefined);
+  useSignalEffect(() => {
+    const state = snapshot.value;
+    const stream = state?.stream;
+    if (state === null || stream === undefined) return;
+    const last = previous.current;
+    if (last !== undefined && state.ts > last.ts + 500) {
+      setRate(((stream.bytes_sent - last.bytes) * 1000) / (state.ts - last.ts));
+      previous.current = { ts: state.ts, bytes: stream.bytes_sent };
+    } else if (last === undefined) {
+      previous.current = { ts: state.ts, bytes: stream.bytes_sent };
+    }
+  });
+  const stream = snapshot.value?.stream;
+  return (
+    <footer class="stream-footer">
+      {stream === undefined ? <span>stream: no figures yet</span> : (
+        <>
+          <span>{formatCount(stream.clients)} client{stream.clients === 1 ? "" : "s"}</span>
+          <span>{rate === undefined ? "…" : `${formatBytes(rate)}/s`} sent</span>
+          <span>
+            {formatCount(stream.events_sent)} events, {formatBytes(stream.bytes_sent)} in all
+          </span>
+          <span>
+            tick: collect {formatCount(stream.collect_us)} µs, encode{" "}
+            {formatCount(stream.encode_us)} µs, send {formatCount(stream.send_us)} µs
+          </span>
+          <span>
+            {formatCount(stream.skipped_ticks)} skipped ticks, {formatCount(stream.slow_dropped)}
+            {" "}
+            slow clients dropped
+          </span>
+        </>
+      )}
+    </footer>
+  );
+}

@@ -1,0 +1,259 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// Instrumented Deno.serve handlers and fetch, against a real server and real
+// clients.
+import assert from "node:assert/strict";
+import {
+  DiagnosticsRegistry,
+  HandleState,
+  type InstrumentableHandler,
+  instrumentFetch,
+  instrumentServer,
+  SlabAllocator,
+} from "../../mod.ts";
+import { eventually } from "./_sse_client.ts";
+import { trackStream } from "../../core/instrument/track_body.ts";
+
+function start(
+  handler: InstrumentableHandler,
+  registry = new DiagnosticsRegistry(),
+  idleAfter = 150,
+) {
+  const app = instrumentServer(registry, handler, { idleAfter });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
+  return {
+    registry,
+    app,
+    url: `http://127.0.0.1:${server.addr.port}`,
+    port: server.addr.port,
+    /** Non-free states of the handle slab, as letters. */
+    states(): string {
+      return [...app.handles.readStates()].filter((s) => s !== 0).map((s) => "FUNAIC"[s]).join("");
+    },
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      app.close();
+    },
+  };
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+Deno.test("a slow request is Active while its handler runs, and its slot is freed after completion", async () => {
+  const gate = deferred();
+  await using s = start(async () => {
+    await gate.promise;
+    return new Response("done");
+  });
+  const pending = fetch(s.url);
+  await eventually(() => s.states() === "A", 2000, "the request to be Active");
+  const owner = s.app.handles.slotInfo(0).owner;
+  assert.equal(s.registry.owners.get(owner!)?.name, `:${s.port}`);
+  gate.resolve();
+  assert.equal(await (await pending).text(), "done");
+  await eventually(() => s.states() === "", 2000, "the slot to be freed");
+  assert.equal(s.app.handles.stats().used, 0);
+});
+
+Deno.test("an event stream goes Active → Idle when quiet → Active on bytes → Closing → free", async () => {
+  let push!: (text: string) => void;
+  let end!: () => void;
+  await using s = start(() => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (text) => controller.enqueue(new TextEncoder().encode(text));
+        end = () => controller.close();
+        push("data: first\n\n");
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const response = await fetch(s.url);
+  const reader = response.body!.getReader();
+  await reader.read();
+  await eventually(() => s.states() === "I", 2000, "Idle after 150 ms of silence");
+  push("data: again\n\n");
+  await reader.read();
+  await eventually(() => s.states() === "A", 2000, "Active again on bytes");
+  end();
+  assert.equal((await reader.read()).done, true);
+  await eventually(() => s.states() === "", 2000, "free once delivered");
+});
+
+Deno.test("a request whose body is still arriving is Connecting; its body lands in a tcp_buffers slot", async () => {
+  let seen: Uint8Array | null = null;
+  let copy = "";
+  await using s = start(async (request, _info, scope) => {
+    seen = scope.body?.slice() ?? null;
+    copy = await request.text();
+    assert.notEqual(scope.arena, null);
+    scope.arena!.alloc(64); // per-request scratch
+    return new Response("ok");
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  const encoder = new TextEncoder();
+  await conn.write(encoder.encode(
+    "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\nhello",
+  ));
+  await eventually(() => s.states() === "N", 2000, "Connecting while the body trickles in");
+  assert.equal(s.registry.slab("tcp_buffers")!.stats().used, 1);
+  await conn.write(encoder.encode(" world"));
+  const buffer = new Uint8Array(512);
+  const n = await conn.read(buffer);
+  assert.match(new TextDecoder().decode(buffer.subarray(0, n!)), /200 OK/);
+  conn.close();
+  assert.equal(new TextDecoder().decode(seen!), "hello world");
+  assert.equal(copy, "hello world");
+  await eventually(
+    () => s.registry.slab("tcp_buffers")!.stats().used === 0,
+    2000,
+    "the buffer freed",
+  );
+  assert.equal(s.registry.arenaPool("stream_arenas")!.stats().inUse, 0);
+  assert.equal(s.registry.arenaPool("stream_arenas")!.stats().hwm, 64);
+});
+
+Deno.test("aborted requests free their slots", async () => {
+  const gate = deferred();
+  await using s = start(async () => {
+    await gate.promise;
+    return new Response("late");
+  });
+  const aborts = Array.from({ length: 20 }, () => new AbortController());
+  const requests = aborts.map((a) => fetch(s.url, { signal: a.signal }).catch(() => null));
+  await eventually(() => s.states().length === 20, 3000, "20 requests in flight");
+  aborts.forEach((a) => a.abort());
+  await Promise.all(requests);
+  gate.resolve();
+  await eventually(() => s.states() === "", 3000, "aborted requests freed");
+});
+
+Deno.test("10,000 requests, some aborted mid-response, leave no slot in use", async () => {
+  await using s = start(async (request) => {
+    if (new URL(request.url).pathname === "/slow") await new Promise((r) => setTimeout(r, 20));
+    if (request.method === "POST") await request.arrayBuffer();
+    return new Response("x".repeat(64));
+  });
+  const total = 10_000;
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      const i = sent++;
+      if (i % 50 === 0) {
+        const abort = new AbortController();
+        const pending = fetch(`${s.url}/slow`, { signal: abort.signal }).catch(() => null);
+        setTimeout(() => abort.abort(), 5);
+        await pending;
+      } else if (i % 7 === 0) {
+        await (await fetch(s.url, { method: "POST", body: "payload" })).text();
+      } else {
+        await (await fetch(s.url)).text();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  await eventually(() => s.app.handles.stats().used === 0, 5000, "no handle in use");
+  assert.equal(s.registry.slab("tcp_buffers")!.stats().used, 0);
+  assert.equal(s.registry.arenaPool("stream_arenas")!.stats().inUse, 0);
+  assert.ok(s.app.handles.stats().allocs >= total);
+  assert.deepEqual(s.app.handles.verify(), { ok: true, errors: [] });
+});
+
+Deno.test("a full handle slab still serves every request and counts the overflow", async () => {
+  const registry = new DiagnosticsRegistry();
+  registry.addSlab(
+    new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2, kind: "handle" }),
+  );
+  const gate = deferred();
+  await using s = start(async () => {
+    await gate.promise;
+    return new Response("ok");
+  }, registry);
+  const requests = Array.from({ length: 5 }, () => fetch(s.url).then((r) => r.text()));
+  await eventually(() => s.app.handles.stats().overflow === 3, 3000, "3 overflows");
+  gate.resolve();
+  assert.deepEqual(await Promise.all(requests), ["ok", "ok", "ok", "ok", "ok"]);
+  await eventually(() => s.app.handles.stats().used === 0, 2000, "freed");
+});
+
+Deno.test("the server's owner is registered on listen and unregistered on close", () => {
+  const registry = new DiagnosticsRegistry();
+  const app = instrumentServer(registry, () => new Response("ok"), { name: "api" });
+  assert.deepEqual(registry.owners.names(), ["api"]);
+  app.close();
+  app.close();
+  assert.deepEqual(registry.owners.names(), [null]);
+  assert.throws(
+    () =>
+      instrumentServer(registry, () => new Response(), { handles: registry.slab("tcp_buffers")! }),
+    TypeError,
+  );
+});
+
+Deno.test("instrumented fetch: Connecting until headers, Active while read, Idle when not, freed after", async () => {
+  const headers = deferred();
+  let push!: (text: string) => void;
+  let end!: () => void;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    await headers.promise;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          push = (text) => controller.enqueue(new TextEncoder().encode(text));
+          end = () => controller.close();
+        },
+      }),
+    );
+  });
+  const registry = new DiagnosticsRegistry();
+  const tracked = instrumentFetch(registry, { idleAfter: 150 });
+  const state = () =>
+    [...tracked.handles.readStates()].filter((x) => x !== 0).map((x) => "FUNAIC"[x]).join("");
+  try {
+    const origin = `http://127.0.0.1:${server.addr.port}`;
+    const pending = tracked(`${origin}/path`);
+    await eventually(() => state() === "N", 2000, "Connecting");
+    assert.deepEqual(registry.owners.names(), [origin]);
+    assert.equal(tracked.handles.slotInfo(0).owner, 0);
+    headers.resolve();
+    const response = await pending;
+    assert.equal(response.url, `${origin}/path`);
+    assert.equal(state(), "A");
+    await eventually(() => state() === "I", 2000, "Idle while unread");
+    const reader = response.body!.getReader();
+    push("abc");
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "abc");
+    await eventually(() => state() === "A", 2000, "Active again");
+    end();
+    assert.equal((await reader.read()).done, true);
+    assert.equal(state(), "", "freed as soon as the body ended");
+    // Cancelled bodies and failed requests free their slots too.
+    const second = tracked(`${origin}/`);
+    push = () => {};
+    const cancelled = await second;
+    await cancelled.body!.cancel();
+    assert.equal(state(), "");
+    await assert.rejects(tracked("http://127.0.0.1:1/"));
+    assert.equal(tracked.handles.stats().used, 0);
+    assert.equal(tracked.handles.stats().allocs, 3);
+  } finally {
+    tracked.close();
+    await server.shutdown();
+  }
+  assert.deepEqual(registry.owners.names().filter((n) => n !== null), []);
+});
+
+Deno.test("a body tracker whose slot was freed first keeps streaming and changes nothing", async () => {
+  // `completed` can free the slot before the body reports its last state.
+  const slab = new SlabAllocator({ name: "h", slotSize: 1, capacity: 2, kind: "handle" });
+  const handle = slab.alloc()!;
+  const source = ReadableStream.from([new Uint8Array([1]), new Uint8Array([2])]);
+  const tracked = trackStream(source, slab, handle, 5);
+  slab.free(handle);
+  const next = slab.alloc()!; // the same slot, someone else's now
+  assert.deepEqual([...new Uint8Array(await new Response(tracked).arrayBuffer())], [1, 2]);
+  assert.equal(slab.slotInfo(slab.indexOf(next)).state, HandleState.Connecting);
+});
