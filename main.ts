@@ -1,29 +1,45 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * `deno task start`: a live console view of two Workers churning one shared
- * 262,144-slot slab, plus a handle slab following fake connections.
+ * `deno task start`: the live demo. One process runs
+ *
+ * - the dashboard and its endpoints on http://127.0.0.1:8000/debug/
+ *   (`PORT`, `HOST`);
+ * - two instrumented app servers on their own loopback ports: an API and a
+ *   streaming service (`demo/apps.ts`);
+ * - a load generator with bursts, slow responses, long-lived streams, idle
+ *   spells and aborted requests, through the instrumented `fetch`
+ *   (`demo/load.ts`);
+ * - two Workers churning one shared 262,144-slot slab through
+ *   `SlabAllocator.attach` (`demo/churn_worker.ts`).
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops all of it within a second.
  *
  * @module
  */
-import { DiagnosticsRegistry, HandleState, SlabAllocator } from "./mod.ts";
+
+import { Arena, DiagnosticsRegistry, SlabAllocator } from "./mod.ts";
+import { createDashboard } from "./dashboard.ts";
+import { startApi, startStreams } from "./demo/apps.ts";
 import type { ChurnWorkerInit } from "./demo/churn_worker.ts";
+import { startLoad } from "./demo/load.ts";
+
+const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
+const port = Number(Deno.env.get("PORT") ?? 8000);
 
 const registry = new DiagnosticsRegistry();
+
+// Two Workers share one slab: each attaches to the same SharedArrayBuffer.
 const shared = registry.addSlab(
   new SlabAllocator({ name: "shared_objects", slotSize: 32, capacity: 262_144 }),
 );
-const handles = registry.addSlab(
-  new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
-);
 const control = new SharedArrayBuffer(4);
 const workers = [0, 1].map((id) => {
-  const owner = registry.owners.register(`worker-${id}`, "worker");
   const worker = new Worker(new URL("./demo/churn_worker.ts", import.meta.url), { type: "module" });
   const init: ChurnWorkerInit = {
     slab: shared.buffer,
     control,
     id,
-    owner,
+    owner: registry.owners.register(`worker-${id}`, "worker"),
     share: 0.4,
     churn: 0.01,
   };
@@ -31,57 +47,60 @@ const workers = [0, 1].map((id) => {
   return worker;
 });
 
-// Fake connections walking through the handle states.
-const server = registry.owners.register(":8000", "server");
-const live: { handle: number; age: number }[] = [];
-const lifecycle = setInterval(() => {
-  for (let i = 0; i < 5; i++) {
-    const handle = handles.alloc(server);
-    if (handle !== null) live.push({ handle, age: 0 });
-  }
-  for (const conn of live) {
-    conn.age++;
-    if (conn.age === 2) handles.setState(conn.handle, HandleState.Active);
-    if (conn.age === 8) handles.setState(conn.handle, HandleState.Idle);
-    if (conn.age === 30) handles.setState(conn.handle, HandleState.Closing);
-  }
-  while (live.length > 0 && live[0]!.age > 32) handles.free(live.shift()!.handle);
-}, 100);
+// The two app servers, and load against them.
+const api = startApi(registry, "127.0.0.1");
+const streams = startStreams(registry, "127.0.0.1");
+const load = startLoad(registry, { api: api.url, streams: streams.url });
 
-function render(): void {
-  const snapshot = registry.snapshot();
-  const lines = [
-    "slabscope: live allocator demo (Ctrl-C to stop)",
-    "",
-    "  OBJS      USED     USE %   HWM       OVERFLOW  NAME",
-  ];
-  for (const slab of snapshot.slabs) {
-    lines.push(
-      `  ${String(slab.total).padEnd(9)} ${String(slab.used).padEnd(9)} ${
-        (100 * slab.used / slab.total).toFixed(1).padStart(5)
-      }   ${String(slab.hwm).padEnd(9)} ${String(slab.overflow).padEnd(9)} ${slab.name}`,
-    );
-  }
-  const h = snapshot.slabs[1]!.summary;
-  lines.push("", `  handles: N ${h.N}  A ${h.A}  I ${h.I}  C ${h.C}`);
-  lines.push(
-    `  heap: ${(snapshot.heap.heap_used / 2 ** 20).toFixed(1)} MiB used, rss ${
-      (snapshot.heap.rss / 2 ** 20).toFixed(1)
-    } MiB`,
-  );
-  console.log(`\x1b[H\x1b[2J${lines.join("\n")}`);
-}
-const view = setInterval(render, 1000);
-render();
+// A scratch arena that the main loop fills in waves, now and then too much.
+const scratch = registry.addArena(new Arena({ name: "main_scratch", capacity: 1 << 20 }));
+const waves = setInterval(() => {
+  if (Math.random() < 0.3) scratch.reset();
+  scratch.alloc(1 + Math.floor(Math.random() * (Math.random() < 0.05 ? 600_000 : 60_000)));
+}, 250);
 
-function stop(): void {
-  clearInterval(view);
-  clearInterval(lifecycle);
-  Atomics.store(new Int32Array(control), 0, 1);
-  setTimeout(() => {
-    for (const worker of workers) worker.terminate();
-    Deno.exit(0);
-  }, 200);
+const dashboard = createDashboard(registry);
+const server = Deno.serve({
+  hostname,
+  port,
+  onListen({ hostname, port }) {
+    console.log(`slabscope demo: http://${hostname}:${port}/debug/`);
+    console.log(`  api ${api.url}, streams ${streams.url}, 2 Workers on a 262,144-slot slab`);
+    console.log(`  Ctrl-C to stop`);
+  },
+}, (request, info) => {
+  const { pathname } = new URL(request.url);
+  if (pathname === "/" || pathname === "") {
+    return Response.redirect(new URL("/debug/", request.url), 302);
+  }
+  return dashboard(request, info);
+});
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const started = performance.now();
+  // Whatever happens, the process is gone within a second.
+  const deadline = setTimeout(() => {
+    console.error("slabscope demo: forced exit after 900 ms");
+    Deno.exit(1);
+  }, 900);
+  clearInterval(waves);
+  Atomics.store(new Int32Array(control), 0, 1); // Workers free their slots and stop
+  const workersDone = Promise.all(workers.map((worker) =>
+    new Promise<void>((resolve) => {
+      worker.onmessage = () => resolve();
+      setTimeout(resolve, 400);
+    })
+  ));
+  await load.stop();
+  await dashboard.close();
+  await Promise.all([api.stop(), streams.stop(), server.shutdown(), workersDone]);
+  for (const worker of workers) worker.terminate();
+  clearTimeout(deadline);
+  console.log(`slabscope demo: stopped in ${Math.round(performance.now() - started)} ms`);
+  Deno.exit(0);
 }
 Deno.addSignalListener("SIGINT", stop);
 if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);

@@ -24,6 +24,8 @@ export const REFRESH_EVERY = 1024;
 let reading = 0;
 let fresh = false;
 let calls = 0;
+let holders = 0;
+let ticker: ReturnType<typeof setInterval> | undefined;
 
 function markStale(): void {
   fresh = false;
@@ -45,5 +47,36 @@ function refresh(): number {
  * @returns Milliseconds since the Unix epoch.
  */
 export function coarseNow(): number {
+  if (ticker !== undefined) return reading;
   return fresh && ++calls < REFRESH_EVERY ? reading : refresh();
+}
+
+/** Milliseconds between readings while the clock is held. */
+export const HELD_RESOLUTION = 10;
+
+/**
+ * Keeps the clock ticking on its own (every 10 ms, on a timer that does not
+ * keep the process alive) until the returned function is called. A server
+ * handling thousands of requests per second holds it, so that no request
+ * pays for a clock read. Holds nest; the timer runs while any is held.
+ *
+ * @returns A function that releases this hold (idempotent).
+ */
+export function holdClock(): () => void {
+  if (holders++ === 0) {
+    reading = Date.now();
+    ticker = setInterval(() => (reading = Date.now()), HELD_RESOLUTION);
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(
+      ticker as unknown as number,
+    );
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
+  };
 }

@@ -282,9 +282,13 @@ export class SlabAllocator {
    *
    * @param owner Optional owner index to record on the slot (see
    * `OwnerRegistry`): an integer from 0 to 65,534.
+   * @param state Optional first state: handle slabs start a slot as
+   * `Connecting` unless told otherwise (`Active`, say); plain slabs only
+   * know `Used`.
    * @returns A handle (an integer from 0 to 2^31 - 1), or `null` when every
    * slot is in use; that `null` is counted in `stats().overflow`.
-   * @throws {RangeError} If `owner` is given and is not a valid owner index.
+   * @throws {RangeError} If `owner` is given and is not a valid owner index,
+   * or `state` is not one this slab's kind has.
    *
    * @example Usage
    * ```ts
@@ -297,8 +301,9 @@ export class SlabAllocator {
    * assert.equal(slab.alloc(), null);
    * ```
    */
-  alloc(owner?: number): number | null {
+  alloc(owner?: number, state?: HandleState): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
+    const initial = state === undefined ? this.#initialState : this.#checkState(state);
     for (let corrupt = 0;; corrupt++) {
       const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
       if (index < 0) {
@@ -318,7 +323,7 @@ export class SlabAllocator {
         Atomics.add(this.#words, W_CORRUPT_POPS, 1);
         continue;
       }
-      this.#slots[index] = word | this.#initialState;
+      this.#slots[index] = word | initial;
       this.#times[index] = coarseNow() - this.#epoch;
       // free() leaves NO_OWNER behind, so only an explicit owner is written.
       if (owner !== undefined) this.#setOwner(index, owner);
@@ -797,12 +802,12 @@ export class SlabAllocator {
     return new HandleError(message, { slab: this.#name, handle, reason });
   }
 
-  #checkState(state: HandleState): void {
+  #checkState(state: HandleState): HandleState {
     const allowed = this.#kind === "handle"
       ? state === HandleState.Connecting || state === HandleState.Active ||
         state === HandleState.Idle || state === HandleState.Closing
       : state === HandleState.Used;
-    if (allowed) return;
+    if (allowed) return state;
     const expected = this.#kind === "handle"
       ? "Connecting (2), Active (3), Idle (4) or Closing (5)"
       : "Used (1); Connecting, Active, Idle and Closing need a handle slab";

@@ -19,6 +19,7 @@ import type {
 import type { HeapStats } from "./heap.ts";
 
 const NO_OWNER = 0xffff;
+const STATES = STATE_LETTERS.length;
 
 /** Bits set per byte value, for counting used slots in a bitmap. */
 const POPCOUNT = new Uint8Array(256);
@@ -116,17 +117,14 @@ function emptyCounts(): StateCounts {
 
 /** Counts non-free states of a handle slab, in total and per owner. */
 export function summarizeStates(states: Uint8Array, owners: Uint16Array): SlabSummary {
-  const totals = new Float64Array(STATE_LETTERS.length);
-  const perOwner = new Map<number, Float64Array>();
+  const totals = new Float64Array(STATES);
+  const perOwner: Float64Array[] = [];
   for (let i = 0; i < states.length; i++) {
     const state = states[i]!;
-    if (state === HandleState.Free || state >= STATE_LETTERS.length) continue;
+    if (state === HandleState.Free || state >= STATES) continue;
     totals[state]!++;
     const owner = owners[i]!;
-    if (owner === NO_OWNER) continue;
-    let counts = perOwner.get(owner);
-    if (counts === undefined) perOwner.set(owner, counts = new Float64Array(STATE_LETTERS.length));
-    counts[state]!++;
+    if (owner !== NO_OWNER) (perOwner[owner] ??= new Float64Array(STATES))[state]!++;
   }
   return toSummary(totals, perOwner);
 }
@@ -137,28 +135,32 @@ export function summarizeBitmap(
   total: number,
   owners: Uint16Array,
 ): SlabSummary {
-  const totals = new Float64Array(STATE_LETTERS.length);
-  const perOwner = new Map<number, Float64Array>();
-  for (let i = 0; i < total; i++) {
-    if ((bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;
-    totals[HandleState.Used]!++;
-    const owner = owners[i]!;
-    if (owner === NO_OWNER) continue;
-    let counts = perOwner.get(owner);
-    if (counts === undefined) perOwner.set(owner, counts = new Float64Array(STATE_LETTERS.length));
-    counts[HandleState.Used]!++;
+  const totals = new Float64Array(STATES);
+  const perOwner: Float64Array[] = [];
+  for (let byte = 0; byte < bitmap.length; byte++) {
+    let bits = bitmap[byte]!;
+    while (bits !== 0) {
+      const bit = 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      const i = byte * 8 + bit;
+      if (i >= total) break;
+      totals[HandleState.Used]!++;
+      const owner = owners[i]!;
+      if (owner !== NO_OWNER) (perOwner[owner] ??= new Float64Array(STATES))[HandleState.Used]!++;
+    }
   }
   return toSummary(totals, perOwner);
 }
 
-function toSummary(totals: Float64Array, perOwner: Map<number, Float64Array>): SlabSummary {
+/** Per-owner counts live in a sparse array indexed by owner (owners are small integers). */
+function toSummary(totals: Float64Array, perOwner: Float64Array[]): SlabSummary {
   const summary = emptySummary();
   fill(summary, totals);
-  for (const owner of [...perOwner.keys()].sort((a, b) => a - b)) {
-    const counts = emptyCounts();
-    fill(counts, perOwner.get(owner)!);
-    summary.by_owner[String(owner)] = counts;
-  }
+  perOwner.forEach((counts, owner) => {
+    const entry = emptyCounts();
+    fill(entry, counts);
+    summary.by_owner[String(owner)] = entry;
+  });
   return summary;
 }
 

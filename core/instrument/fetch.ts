@@ -135,8 +135,16 @@ export function instrumentFetch(
       return response;
     }
     handles.setState(handle, HandleState.Active);
-    // Freed when the body ends, fails or is cancelled.
-    const body = trackStream(response.body, handles, handle, idleAfter, release);
+    // Freed when the body ends, fails, is cancelled or the request aborts.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const body = trackStream(
+      response.body,
+      handles,
+      handle,
+      idleAfter,
+      release,
+      signal ?? undefined,
+    );
     const result = new Response(body, {
       status: response.status,
       statusText: response.statusText,

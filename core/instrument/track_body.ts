@@ -32,7 +32,9 @@ export function trackBody(
 
 /**
  * The stream part of {@linkcode trackBody}. `onEnd` runs once when the
- * stream ends, fails or is cancelled.
+ * stream ends, fails or is cancelled. When `signal` aborts, the stream
+ * fails with its reason and the source is cancelled: the abort of a
+ * `fetch()` reaches the wrapped body whatever the inner stream does.
  */
 export function trackStream(
   source: ReadableStream<Uint8Array>,
@@ -40,6 +42,7 @@ export function trackStream(
   handle: number,
   idleAfter: number,
   onEnd?: () => void,
+  signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let idle = false;
@@ -55,27 +58,39 @@ export function trackStream(
     idle = true;
     set(HandleState.Idle);
   };
+  const reader = source.getReader();
+  let abort = () => {};
   const finish = () => {
     if (done) return;
     done = true;
     clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
     set(HandleState.Closing);
     onEnd?.();
   };
-  const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
-    start() {
+    start(controller) {
       timer = setTimeout(quiet, idleAfter);
+      if (signal === undefined) return;
+      abort = () => {
+        finish();
+        controller.error(signal.reason);
+        reader.cancel(signal.reason).catch(() => {});
+      };
+      if (signal.aborted) abort();
+      else signal.addEventListener("abort", abort, { once: true });
     },
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
       } catch (error) {
+        if (done) return; // aborted: already errored
         finish();
         controller.error(error);
         return;
       }
+      if (done) return; // aborted while reading
       if (result.done) {
         finish();
         controller.close();

@@ -230,25 +230,9 @@ function diffBitmap(a: Uint8Array, b: Uint8Array, patch: JsonObject): boolean {
 
 /** Slabs with owners (and all handle slabs): new state and owner per changed slot. */
 function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean {
-  const total = b.total;
-  const aOwners = a.owners!;
-  const bOwners = b.owners!;
-  let n = 0;
-  if (b.kind === "handle") {
-    const as = a.states!;
-    const bs = b.states!;
-    for (let i = 0; i < total; i++) {
-      if (as[i] !== bs[i] || aOwners[i] !== bOwners[i]) record(n++, i);
-    }
-  } else {
-    const ab = a.bitmap!;
-    const bb = b.bitmap!;
-    for (let i = 0; i < total; i++) {
-      const mask = 1 << (i & 7);
-      if (((ab[i >> 3]! ^ bb[i >> 3]!) & mask) !== 0 || aOwners[i] !== bOwners[i]) record(n++, i);
-    }
-  }
+  const n = changedSlots(a, b);
   if (n === 0) return false;
+  const bOwners = b.owners!;
   const letters: string[] = [];
   const owners = new Uint16Array(n);
   for (let k = 0; k < n; k++) {
@@ -266,9 +250,9 @@ function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean
     owners: encodeOwnerRuns(owners),
   };
   const changesLength = changes.at.length + changes.states.length + changes.owners.length;
-  // Cheap lower bound of the whole slab's text first; encode it only when
-  // the changes could be longer than it.
-  if (changesLength > 64) {
+  // Encoding the whole slab costs more than diffing it, so it is done only
+  // when a cheap lower bound of its length says it could be shorter.
+  if (changesLength >= wholeLowerBound(b)) {
     const whole = b.kind === "handle"
       ? { states: encodeStateRuns(b.states!), owners: encodeOwnerRuns(bOwners) }
       : { bitmap: encodeBase64(b.bitmap!), owners: encodeOwnerRuns(bOwners) };
@@ -280,6 +264,76 @@ function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean
   }
   patch.changes = changes;
   return true;
+}
+
+/**
+ * Records into `scratch` every slot whose state or owner differs, in order.
+ * Compares four states or two owners per 32-bit word where the arrays are
+ * aligned (they are, unless a caller hands in views of its own).
+ */
+function changedSlots(a: SlabSnapshot, b: SlabSnapshot): number {
+  const total = b.total;
+  const ao = a.owners!;
+  const bo = b.owners!;
+  let n = 0;
+  const aligned = ao.byteOffset % 4 === 0 && bo.byteOffset % 4 === 0;
+  const pairs = aligned ? total >>> 1 : 0;
+  const ao32 = new Uint32Array(ao.buffer, ao.byteOffset, pairs);
+  const bo32 = new Uint32Array(bo.buffer, bo.byteOffset, pairs);
+  if (b.kind === "handle") {
+    const as = a.states!;
+    const bs = b.states!;
+    const statesAligned = as.byteOffset % 4 === 0 && bs.byteOffset % 4 === 0;
+    const quads = statesAligned ? total >>> 2 : 0;
+    const as32 = new Uint32Array(as.buffer, as.byteOffset, quads);
+    const bs32 = new Uint32Array(bs.buffer, bs.byteOffset, quads);
+    for (let q = 0; q < quads; q++) {
+      // Four slots at once: states in one word, owners in two.
+      if (
+        as32[q] === bs32[q] && ao32[2 * q] === bo32[2 * q] && ao32[2 * q + 1] === bo32[2 * q + 1]
+      ) continue;
+      for (let i = q * 4; i < q * 4 + 4; i++) {
+        if (as[i] !== bs[i] || ao[i] !== bo[i]) record(n++, i);
+      }
+    }
+    for (let i = quads * 4; i < total; i++) if (as[i] !== bs[i] || ao[i] !== bo[i]) record(n++, i);
+  } else {
+    const ab = a.bitmap!;
+    const bb = b.bitmap!;
+    const whole = total >>> 3;
+    for (let byte = 0; byte < whole; byte++) {
+      // Eight slots at once: one bitmap byte, four owner words.
+      const w = byte * 4;
+      if (
+        ab[byte] === bb[byte] &&
+        (pairs === 0 || (ao32[w] === bo32[w] && ao32[w + 1] === bo32[w + 1] &&
+          ao32[w + 2] === bo32[w + 2] && ao32[w + 3] === bo32[w + 3]))
+      ) continue;
+      const flips = ab[byte]! ^ bb[byte]!;
+      for (let bit = 0, i = byte * 8; bit < 8; bit++, i++) {
+        if (((flips >> bit) & 1) !== 0 || ao[i] !== bo[i]) record(n++, i);
+      }
+    }
+    for (let i = whole * 8; i < total; i++) {
+      if ((((ab[i >> 3]! ^ bb[i >> 3]!) >> (i & 7)) & 1) !== 0 || ao[i] !== bo[i]) record(n++, i);
+    }
+  }
+  return n;
+}
+
+/**
+ * A lower bound of the whole slab's text: base64 of the bitmap (exact), or
+ * two characters per state run; plus one character per owner run.
+ */
+function wholeLowerBound(b: SlabSnapshot): number {
+  const owners = b.owners!;
+  let ownerRuns = 1;
+  for (let i = 1; i < owners.length; i++) if (owners[i] !== owners[i - 1]) ownerRuns++;
+  if (b.kind === "plain") return Math.ceil(b.bitmap!.length / 3) * 4 + ownerRuns;
+  const states = b.states!;
+  let stateRuns = 1;
+  for (let i = 1; i < states.length; i++) if (states[i] !== states[i - 1]) stateRuns++;
+  return 2 * stateRuns + ownerRuns;
 }
 
 function sameSummary(a: SlabSummary, b: SlabSummary): boolean {

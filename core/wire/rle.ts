@@ -87,25 +87,30 @@ export function decodeStateRuns(text: string, count: number): Uint8Array {
 /** Encodes the first `count` owner indexes as runs. */
 export function encodeOwnerRuns(owners: Uint16Array, count: number = owners.length): string {
   if (count === 0) return "";
-  const parts: string[] = [];
+  // Chunks of a few KB joined at the end: cheaper than one growing string
+  // or one array entry per run when there are 100,000 runs.
+  const chunks: string[] = [];
+  let text = "";
   let run = owners[0]!;
   let length = 1;
-  const flush = () => {
-    const name = run === NO_OWNER ? "-" : String(run);
-    parts.push(length === 1 ? name : `${name}*${length}`);
-  };
-  for (let i = 1; i < count; i++) {
-    const owner = owners[i]!;
+  for (let i = 1; i <= count; i++) {
+    const owner = i < count ? owners[i]! : -1;
     if (owner === run) {
       length++;
       continue;
     }
-    flush();
+    if (text.length > 0) text += ",";
+    text += run === NO_OWNER ? "-" : run;
+    if (length > 1) text += "*" + length;
+    if (text.length > 4096) {
+      chunks.push(text);
+      text = "";
+    }
     run = owner;
     length = 1;
   }
-  flush();
-  return parts.join(",");
+  if (text.length > 0) chunks.push(text);
+  return chunks.join(",");
 }
 
 const OWNER_RUN_REGEXP = /^(-|0|[1-9][0-9]{0,4})(?:\*([1-9][0-9]{0,7}))?$/;

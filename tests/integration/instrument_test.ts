@@ -246,6 +246,41 @@ Deno.test("instrumented fetch: Connecting until headers, Active while read, Idle
   assert.deepEqual(registry.owners.names().filter((n) => n !== null), []);
 });
 
+Deno.test("instrumented fetch: aborting the request ends a body that is being read, at once", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new Uint8Array([1]));
+            // …then silence: the reader waits inside the tracked body.
+          },
+        }),
+      ),
+  );
+  const registry = new DiagnosticsRegistry();
+  const tracked = instrumentFetch(registry);
+  try {
+    const abort = new AbortController();
+    const response = await tracked(`http://127.0.0.1:${server.addr.port}/`, {
+      signal: abort.signal,
+    });
+    const reading = (async () => {
+      for await (const _ of response.body!) { /* wait for more */ }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    abort.abort();
+    await assert.rejects(reading, (error: unknown) => (error as Error).name === "AbortError");
+    assert.ok(performance.now() - started < 200);
+    assert.equal(tracked.handles.stats().used, 0, "the slot is freed with the abort");
+  } finally {
+    tracked.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("a body tracker whose slot was freed first keeps streaming and changes nothing", async () => {
   // `completed` can free the slot before the body reports its last state.
   const slab = new SlabAllocator({ name: "h", slotSize: 1, capacity: 2, kind: "handle" });

@@ -239,6 +239,16 @@ Deno.test("handle slabs follow Connecting → Active → Idle → Closing → Fr
   assertRejected(() => s.setState(h, HandleState.Active), "double-free", h);
 });
 
+Deno.test("alloc() can start a slot in a given state, within the slab's kind", () => {
+  const handles = slab(4, "handle");
+  const h = handles.alloc(2, HandleState.Active)!;
+  assert.equal(handles.slotInfo(handles.indexOf(h)).state, HandleState.Active);
+  assert.throws(() => handles.alloc(undefined, HandleState.Free), RangeError);
+  assert.throws(() => handles.alloc(undefined, HandleState.Used), RangeError);
+  assert.throws(() => slab(4).alloc(undefined, HandleState.Idle), RangeError);
+  assert.equal(handles.stats().used, 1, "rejected allocations take nothing");
+});
+
 Deno.test("setState refuses states the slab kind does not have, and Free", () => {
   const handles = slab(4, "handle");
   const plain = slab(4);

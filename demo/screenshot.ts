@@ -1,0 +1,40 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Takes the README's screenshot: runs the demo, lets it move for a while,
+ * and photographs the dashboard in headless Chromium.
+ *
+ *   deno run -A demo/screenshot.ts [seconds, default 25]
+ *
+ * @module
+ */
+import { launchChromium } from "../tests/browser/_chromium.ts";
+
+const seconds = Number(Deno.args[0] ?? 25);
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const port = (listener.addr as Deno.NetAddr).port;
+listener.close();
+const demo = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname],
+  env: { PORT: String(port) },
+  stdout: "null",
+}).spawn();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await page.goto(`http://127.0.0.1:${port}/debug/`);
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await page.waitForTimeout(seconds * 1000);
+  const path = new URL("../docs/dashboard.png", import.meta.url).pathname;
+  await page.screenshot({ path, fullPage: true });
+  console.log(`wrote ${path}`);
+} finally {
+  await browser.close();
+  demo.kill("SIGINT");
+  await demo.status;
+}
