@@ -4,7 +4,11 @@
  * persistent Server-Sent-Events stream, mountable in any Deno server.
  *
  * - {@linkcode createDashboard}: the dashboard page at `/debug/`, its assets
- *   and the endpoints below, as one `Request → Response` function.
+ *   and the endpoints below, as one `Request → Response` function;
+ *   {@linkcode serveDashboard} gives it a server of its own.
+ * - {@linkcode AccessGuard}: closed by default (loopback host names,
+ *   same-origin, read-only, capped streams, an optional token with one-time
+ *   login links); see SECURITY.md.
  * - {@linkcode createDiagnosticsHandler}: `GET /debug/diagnostics/memory`
  *   (the stream), `GET /debug/diagnostics/snapshot` (JSON) and a slot
  *   detail endpoint, as one `Request → Response` function.
@@ -41,10 +45,22 @@
  */
 
 export {
+  AccessGuard,
+  type AccessOptions,
+  type AccessVerdict,
+  generateToken,
+  isLoopback,
+} from "./core/stream/access.ts";
+export {
   createDashboard,
   type Dashboard,
   type DashboardOptions,
 } from "./core/stream/dashboard_app.ts";
+export {
+  type DashboardServer,
+  serveDashboard,
+  type ServeDashboardOptions,
+} from "./core/stream/serve_dashboard.ts";
 export {
   createDiagnosticsHandler,
   type DiagnosticsHandler,

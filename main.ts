@@ -18,13 +18,22 @@
  */
 
 import { Arena, DiagnosticsRegistry, SlabAllocator } from "./mod.ts";
-import { createDashboard } from "./dashboard.ts";
+import { isLoopback, serveDashboard } from "./dashboard.ts";
 import { startApi, startStreams } from "./demo/apps.ts";
 import type { ChurnWorkerInit } from "./demo/churn_worker.ts";
 import { startLoad } from "./demo/load.ts";
 
 const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
 const port = Number(Deno.env.get("PORT") ?? 8000);
+// Beyond loopback only with a token (and the host names clients use).
+const token = Deno.env.get("SLABSCOPE_TOKEN");
+const allowedHosts = Deno.env.get("SLABSCOPE_ALLOWED_HOSTS")?.split(",").filter(Boolean);
+if (!isLoopback(hostname) && token === undefined) {
+  console.error(
+    `slabscope demo: refusing to listen on ${hostname} without SLABSCOPE_TOKEN (at least 22 random characters); see SECURITY.md`,
+  );
+  Deno.exit(1);
+}
 
 const registry = new DiagnosticsRegistry();
 
@@ -59,22 +68,18 @@ const waves = setInterval(() => {
   scratch.alloc(1 + Math.floor(Math.random() * (Math.random() < 0.05 ? 600_000 : 60_000)));
 }, 250);
 
-const dashboard = createDashboard(registry);
-const server = Deno.serve({
+const served = serveDashboard(registry, {
   hostname,
   port,
-  onListen({ hostname, port }) {
-    console.log(`slabscope demo: http://${hostname}:${port}/debug/`);
+  token,
+  allowedHosts,
+  onListen(url) {
+    console.log(`slabscope demo: ${token === undefined ? url : "open the login link below"}`);
     console.log(`  api ${api.url}, streams ${streams.url}, 2 Workers on a 262,144-slot slab`);
     console.log(`  Ctrl-C to stop`);
   },
-}, (request, info) => {
-  const { pathname } = new URL(request.url);
-  if (pathname === "/" || pathname === "") {
-    return Response.redirect(new URL("/debug/", request.url), 302);
-  }
-  return dashboard(request, info);
 });
+if (token !== undefined) console.log(`  login (once, 5 min): ${served.loginLink()}`);
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -95,8 +100,7 @@ async function stop(): Promise<void> {
     })
   ));
   await load.stop();
-  await dashboard.close();
-  await Promise.all([api.stop(), streams.stop(), server.shutdown(), workersDone]);
+  await Promise.all([api.stop(), streams.stop(), served.shutdown(), workersDone]);
   for (const worker of workers) worker.terminate();
   clearTimeout(deadline);
   console.log(`slabscope demo: stopped in ${Math.round(performance.now() - started)} ms`);

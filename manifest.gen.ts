@@ -7,6 +7,7 @@ import * as $1 from "./routes/diagnostics/memory.ts";
 import * as $2 from "./routes/diagnostics/slot.ts";
 import * as $3 from "./routes/diagnostics/snapshot.ts";
 import * as $4 from "./routes/index.tsx";
+import * as $5 from "./routes/login.ts";
 import * as $$0 from "./islands/ArenaGauges.tsx";
 import * as $$1 from "./islands/CapacityBanner.tsx";
 import * as $$2 from "./islands/HeapPanel.tsx";
@@ -23,6 +24,7 @@ const manifest = {
     "./routes/diagnostics/slot.ts": $2,
     "./routes/diagnostics/snapshot.ts": $3,
     "./routes/index.tsx": $4,
+    "./routes/login.ts": $5,
   },
   islands: {
     "./islands/ArenaGauges.tsx": $$0,

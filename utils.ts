@@ -6,6 +6,7 @@
  */
 import { createDefine } from "fresh";
 import type { DiagnosticsRegistry } from "./core/diagnostics/registry.ts";
+import type { AccessGuard } from "./core/stream/access.ts";
 import type { DiagnosticsStream } from "./core/stream/diagnostics_stream.ts";
 
 /** What every route of the dashboard can reach through `ctx.state`. */
@@ -14,6 +15,8 @@ export interface State {
   registry: DiagnosticsRegistry;
   /** The stream serving them. */
   stream: DiagnosticsStream;
+  /** Access checks: stream caps, login links. */
+  guard: AccessGuard;
   /** Where the dashboard is mounted, without a trailing slash (`"/debug"`). */
   basePath: string;
 }

@@ -729,7 +729,9 @@ export class SlabAllocator {
 
   /** Validates a handle's shape and returns its slot index. */
   #checkHandle(handle: number, action: string, counted: boolean): number {
-    if ((handle | 0) === handle && handle >= 0) {
+    // typeof first: `handle | 0` would throw on a BigInt and call valueOf()
+    // on an object before we could say what was wrong with it.
+    if (typeof handle === "number" && (handle | 0) === handle && handle >= 0) {
       const index = handle & this.#indexMask;
       if (index < this.#capacity) return index;
       throw this.#invalid(

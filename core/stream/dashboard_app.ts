@@ -10,6 +10,7 @@ import { createHostApp } from "../../host/app.ts";
 import manifest from "../../manifest.gen.ts";
 import type { State } from "../../utils.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { AccessGuard, type AccessOptions, BASE_HEADERS, PAGE_CSP } from "./access.ts";
 import {
   type ConnectionInfo,
   DiagnosticsStream,
@@ -17,7 +18,7 @@ import {
 } from "./diagnostics_stream.ts";
 
 /** Options for {@linkcode createDashboard}. */
-export interface DashboardOptions extends DiagnosticsStreamOptions {
+export interface DashboardOptions extends DiagnosticsStreamOptions, AccessOptions {
   /**
    * Where the dashboard lives, without a trailing slash: the page is
    * `{prefix}/`, the stream `{prefix}/diagnostics/memory`.
@@ -37,6 +38,8 @@ export interface Dashboard {
   (request: Request, info?: ConnectionInfo): Promise<Response>;
   /** The stream behind `…/diagnostics/memory`. */
   readonly stream: DiagnosticsStream;
+  /** The access checks in front of every path. */
+  readonly guard: AccessGuard;
   /** The prefix it is mounted under. */
   readonly prefix: string;
   /** Ends every open stream (well within a second) and stops its timer. */
@@ -50,6 +53,14 @@ export interface Dashboard {
  * `createDiagnosticsHandler()`. Mount it in any Deno server by sending it
  * every request whose path starts with the prefix. The client bundle ships
  * prebuilt with the package: nothing to build.
+ *
+ * It is closed by default like the endpoints (see `AccessGuard`): loopback
+ * host names only, same-origin, read-only, streams capped; with `token`,
+ * browsers log in once through a one-time link and then hold an
+ * `HttpOnly; SameSite=Strict` session cookie. Every response carries
+ * `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`;
+ * the page also `Cache-Control: no-store` and a strict
+ * `Content-Security-Policy` (its own scripts, styles and stream only).
  *
  * @param registry The pools to show.
  * @param options Prefix and stream options.
@@ -86,10 +97,33 @@ export function createDashboard(
       }`,
     );
   }
+  const guard = new AccessGuard(options);
   const stream = new DiagnosticsStream(registry, options);
-  const state: State = { registry, stream, basePath: prefix };
+  const state: State = { registry, stream, guard, basePath: prefix };
   const app = createHostApp<State>({ manifest, basePath: prefix, state: () => ({ ...state }) });
-  const handler = (request: Request, info?: ConnectionInfo) =>
-    app(request, info as Deno.ServeHandlerInfo | undefined);
-  return Object.assign(handler, { stream, prefix, close: () => stream.close() });
+  const handler = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
+    const login = new URL(request.url).pathname === `${prefix}/login`;
+    // Before any routing, so that a rebinding attacker learns nothing.
+    const refusal = guard.check(request, login);
+    if (refusal !== undefined) return refusal;
+    return secure(await app(request, info as Deno.ServeHandlerInfo | undefined));
+  };
+  return Object.assign(handler, { stream, guard, prefix, close: () => stream.close() });
+}
+
+/** Adds the security headers: to every response, and the page's policy to HTML. */
+function secure(response: Response): Response {
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(BASE_HEADERS)) headers.set(name, value);
+  if ((headers.get("content-type") ?? "").startsWith("text/html")) {
+    headers.set("content-security-policy", PAGE_CSP);
+    headers.set("cache-control", "no-store");
+    headers.set("x-frame-options", "DENY");
+  }
+  headers.delete("access-control-allow-origin"); // never CORS
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }

@@ -11,6 +11,7 @@ import { deltaObject } from "../wire/delta.ts";
 import { encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
+import { BASE_HEADERS } from "./access.ts";
 import { encodeServerSentEvent } from "./sse.ts";
 
 /** Options for {@linkcode DiagnosticsStream}. */
@@ -67,9 +68,12 @@ export interface DiagnosticsStreamOptions {
    */
   maxQueuedBytes?: number;
   /**
-   * A client that has skipped ticks for this long is disconnected.
+   * A client that has skipped ticks for this long is disconnected. The
+   * default leaves room for the ~1 s a stalled socket takes to fill its
+   * kernel buffers (which the server cannot see), so that a client that
+   * never reads is gone about 6 s after it stopped reading.
    *
-   * @default {5000}
+   * @default {4500}
    */
   slowClientTimeout?: number;
   /**
@@ -87,6 +91,8 @@ export interface DiagnosticsStreamOptions {
 export interface ConnectionInfo {
   /** Settles when the response has been sent or the connection failed. */
   completed?: Promise<void>;
+  /** The client's address, for per-address caps. */
+  remoteAddr?: { hostname: string } | Deno.Addr;
 }
 
 interface Client {
@@ -105,6 +111,7 @@ interface Client {
   closed: boolean;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  onClose: (() => void) | undefined;
 }
 
 /** A heartbeat: an empty comment, the same bytes for everyone. */
@@ -203,7 +210,7 @@ export class DiagnosticsStream {
     this.#heapInterval = positive(options.heapInterval, 1_000, "heapInterval");
     this.#heapQuietInterval = positive(options.heapQuietInterval, 5_000, "heapQuietInterval");
     this.#maxQueuedBytes = positive(options.maxQueuedBytes, 256 * 1024, "maxQueuedBytes");
-    this.#slowClientTimeout = positive(options.slowClientTimeout, 5_000, "slowClientTimeout");
+    this.#slowClientTimeout = positive(options.slowClientTimeout, 4_500, "slowClientTimeout");
     this.#retry = positive(options.retry, 1_000, "retry");
     this.#boot = options.bootId ?? newBootId();
     if (!/^[0-9a-z]{1,32}$/.test(this.#boot)) {
@@ -244,13 +251,20 @@ export class DiagnosticsStream {
    * including a client that went away. Without it the request's abort
    * signal is watched instead (`Deno.serve` warns about reading that signal,
    * which is why `completed` is preferred).
+   * @param onClose Called once when this client's stream ends, however it
+   * ends (used to release a stream cap).
    * @returns A `200 text/event-stream` response, or 503 after `close()`.
    */
-  connect(request: Request, info?: ConnectionInfo): Response {
+  connect(request: Request, info?: ConnectionInfo, onClose?: () => void): Response {
     if (this.#closed) {
+      onClose?.();
       return new Response("The diagnostics stream is shut down\n", {
         status: 503,
-        headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5" },
+        headers: {
+          ...BASE_HEADERS,
+          "content-type": "text/plain; charset=utf-8",
+          "retry-after": "5",
+        },
       });
     }
     const position = parseLastEventId(request.headers.get("last-event-id"));
@@ -258,7 +272,12 @@ export class DiagnosticsStream {
     let client: Client | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = this.#register(controller, position, completed ? undefined : request.signal);
+        client = this.#register(
+          controller,
+          position,
+          completed ? undefined : request.signal,
+          onClose,
+        );
         // However the response ends, the client is cleaned up (idempotently).
         completed?.then(() => this.#remove(client!), () => this.#remove(client!));
       },
@@ -269,9 +288,10 @@ export class DiagnosticsStream {
     return new Response(body, {
       status: 200,
       headers: {
+        ...BASE_HEADERS,
         "content-type": "text/event-stream; charset=utf-8",
         // no-transform: proxies and compressors must not buffer the stream.
-        "cache-control": "no-cache, no-transform",
+        "cache-control": "no-store, no-transform",
         "x-accel-buffering": "no",
       },
     });
@@ -307,6 +327,7 @@ export class DiagnosticsStream {
     controller: ReadableStreamDefaultController<Uint8Array>,
     position: EventPosition | undefined,
     signal: AbortSignal | undefined,
+    onClose: (() => void) | undefined,
   ): Client {
     const client: Client = {
       controller,
@@ -319,10 +340,12 @@ export class DiagnosticsStream {
       closed: false,
       signal,
       onAbort: () => this.#remove(client),
+      onClose,
     };
     if (signal?.aborted) {
       client.closed = true;
       controller.close();
+      onClose?.();
       return client;
     }
     // Bring the state up to date before this client's first keyframe (the
@@ -361,6 +384,7 @@ export class DiagnosticsStream {
     } catch {
       // Already closed or errored: nothing left to end.
     }
+    client.onClose?.();
     if (this.#clients.size === 0) this.#stop();
   }
 

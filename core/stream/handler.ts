@@ -7,6 +7,7 @@
  */
 
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { AccessGuard, type AccessOptions, BASE_HEADERS } from "./access.ts";
 import {
   type ConnectionInfo,
   DiagnosticsStream,
@@ -14,7 +15,7 @@ import {
 } from "./diagnostics_stream.ts";
 
 /** Options for {@linkcode createDiagnosticsHandler}. */
-export interface DiagnosticsHandlerOptions extends DiagnosticsStreamOptions {
+export interface DiagnosticsHandlerOptions extends DiagnosticsStreamOptions, AccessOptions {
   /**
    * Path prefix of the endpoints, without a trailing slash.
    *
@@ -36,14 +37,47 @@ export interface DiagnosticsHandler {
   (request: Request, info?: ConnectionInfo): Response | Promise<Response>;
   /** The stream behind `…/diagnostics/memory`. */
   readonly stream: DiagnosticsStream;
+  /** The access checks in front of every path. */
+  readonly guard: AccessGuard;
   /** Ends every open stream (well within a second) and stops the timer. */
   close(): Promise<void>;
 }
 
 const JSON_HEADERS = {
+  ...BASE_HEADERS,
   "content-type": "application/json; charset=utf-8",
   "cache-control": "no-store",
 };
+
+/** The client's address from `Deno.serve`'s handler info, when it has one. */
+export function remoteAddress(info: ConnectionInfo | undefined): string | undefined {
+  const address = info?.remoteAddr;
+  return address !== undefined && "hostname" in address ? address.hostname : undefined;
+}
+
+/**
+ * `GET …/diagnostics/memory` behind the stream caps: 429 over the connect
+ * rate, 503 over the caps, otherwise the stream (a HEAD gets its headers).
+ */
+export function streamResponse(
+  stream: DiagnosticsStream,
+  guard: AccessGuard,
+  request: Request,
+  info?: ConnectionInfo,
+): Response {
+  if (request.method === "HEAD") {
+    return new Response(null, {
+      headers: {
+        ...BASE_HEADERS,
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store, no-transform",
+      },
+    });
+  }
+  const admitted = guard.admitStream(remoteAddress(info));
+  if (admitted instanceof Response) return admitted;
+  return stream.connect(request, info, admitted.release);
+}
 
 /**
  * Creates the handler for the diagnostics endpoints of one registry:
@@ -53,6 +87,12 @@ const JSON_HEADERS = {
  * | `GET {prefix}/diagnostics/memory` | `200 text/event-stream`: a `diagnostics` keyframe, then `diagnostics-delta` events |
  * | `GET {prefix}/diagnostics/snapshot` | JSON: the same payload as a keyframe's data |
  * | `GET {prefix}/diagnostics/slot?slab=NAME&index=N` | JSON: one slot's state, owner and time in state |
+ * | `GET {prefix}/login` | with a token configured: one-time login links (see `AccessGuard`) |
+ *
+ * Closed by default: every request goes through an {@linkcode AccessGuard}
+ * first (loopback `Host` names only, same-origin only, the token when one
+ * is set), every path is read-only (other methods get 405), streams are
+ * capped (32 in all, 8 per address) and rate-limited. No CORS headers.
  *
  * It is a plain function, so it mounts in `Deno.serve`, in a Fresh route's
  * handler, or in any server that speaks `Request` and `Response`.
@@ -90,27 +130,33 @@ export function createDiagnosticsHandler(
       }`,
     );
   }
+  const guard = new AccessGuard(options);
   const stream = new DiagnosticsStream(registry, options);
   const routes: Record<string, (request: Request, url: URL, info?: ConnectionInfo) => Response> = {
-    [`${prefix}/diagnostics/memory`]: (request, _url, info) => stream.connect(request, info),
+    [`${prefix}/diagnostics/memory`]: (request, _url, info) =>
+      streamResponse(stream, guard, request, info),
     [`${prefix}/diagnostics/snapshot`]: () => snapshotResponse(stream),
     [`${prefix}/diagnostics/slot`]: (_request, url) => slotResponse(registry, url),
+    [`${prefix}/login`]: (request) => guard.login(request, prefix),
   };
   const handler = (request: Request, info?: ConnectionInfo): Response => {
+    // Before any routing, so that a rebinding attacker learns nothing.
     const url = new URL(request.url);
+    const refusal = guard.check(request, url.pathname === `${prefix}/login`);
+    if (refusal !== undefined) return refusal;
     const route = routes[url.pathname];
     if (route === undefined) return jsonResponse({ error: "Not found" }, 404);
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+      return new Response(null, { status: 405, headers: { ...BASE_HEADERS, allow: "GET, HEAD" } });
     }
     const response = route(request, url, info);
-    if (request.method === "HEAD") {
-      response.body?.cancel();
+    if (request.method === "HEAD" && response.body !== null) {
+      response.body.cancel();
       return new Response(null, { status: response.status, headers: response.headers });
     }
     return response;
   };
-  return Object.assign(handler, { stream, close: () => stream.close() });
+  return Object.assign(handler, { stream, guard, close: () => stream.close() });
 }
 
 /**

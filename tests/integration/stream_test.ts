@@ -14,7 +14,14 @@ import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../../
 import { eventually, SseClient } from "./_sse_client.ts";
 
 function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions = {}) {
-  const handler = createDiagnosticsHandler(registry, options);
+  // These tests are about the stream, not its caps (tests/integration/security_test.ts):
+  // every client here comes from 127.0.0.1, many of them at once.
+  const handler = createDiagnosticsHandler(registry, {
+    maxStreams: 10_000,
+    maxStreamsPerAddress: 10_000,
+    connectsPerSecond: 100_000,
+    ...options,
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   const base = `http://127.0.0.1:${server.addr.port}`;
   return {
@@ -80,7 +87,7 @@ Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + del
   const client = await SseClient.open(s.stream);
   assert.equal(client.status, 200);
   assert.equal(client.headers.get("content-type"), "text/event-stream; charset=utf-8");
-  assert.equal(client.headers.get("cache-control"), "no-cache, no-transform");
+  assert.equal(client.headers.get("cache-control"), "no-store, no-transform");
   assert.equal(client.headers.get("content-encoding"), null);
   const timer = setInterval(step, 20);
   await client.until(() =>

@@ -1,0 +1,307 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// Hostile load against a real server: connect storms, stalled readers,
+// malformed requests, pools that change or fail under the stream, a Worker
+// killed while it holds slots, shutdown with many streams open.
+import assert from "node:assert/strict";
+import {
+  applyDelta,
+  decodeKeyframe,
+  DiagnosticsRegistry,
+  type MemorySnapshot,
+  OwnerRegistry,
+  SlabAllocator,
+} from "../../mod.ts";
+import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../../dashboard.ts";
+import { eventually, SseClient } from "../integration/_sse_client.ts";
+
+function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions = {}) {
+  const handler = createDiagnosticsHandler(registry, {
+    maxStreams: 10_000,
+    maxStreamsPerAddress: 10_000,
+    connectsPerSecond: 100_000,
+    ...options,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  return {
+    handler,
+    port: server.addr.port,
+    stream: `http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`,
+    snapshot: `http://127.0.0.1:${server.addr.port}/debug/diagnostics/snapshot`,
+    async [Symbol.asyncDispose]() {
+      await handler.close();
+      await server.shutdown();
+    },
+  };
+}
+
+function busyRegistry() {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(
+    new SlabAllocator({ name: "objects", slotSize: 8, capacity: 8192 }),
+  );
+  const held: number[] = [];
+  const step = () => {
+    for (let i = 0; i < 50; i++) {
+      if (Math.random() < 0.5 && held.length < 8000) held.push(slab.alloc()!);
+      else if (held.length > 0) {
+        slab.free(held.splice(Math.floor(Math.random() * held.length), 1)[0]!);
+      }
+    }
+  };
+  return { registry, step };
+}
+
+const GET_STREAM = (port: number) =>
+  new TextEncoder().encode(
+    `GET /debug/diagnostics/memory HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+  );
+
+Deno.test("1,000 rapid connect/abort cycles: no client left registered, RSS back near its baseline", async () => {
+  const { registry, step } = busyRegistry();
+  await using s = serve(registry, { interval: 20 });
+  const churn = setInterval(step, 10);
+  const cycle = async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(GET_STREAM(s.port));
+    await conn.read(new Uint8Array(512));
+    conn.close();
+  };
+  try {
+    for (let i = 0; i < 100; i++) await cycle(); // warm-up: JIT, buffers, pools
+    await eventually(() => s.handler.stream.clientCount === 0, 5000, "0 clients after warm-up");
+    const baseline = Deno.memoryUsage().rss;
+    for (let i = 0; i < 1000; i++) await cycle();
+    await eventually(() => s.handler.stream.clientCount === 0, 5000, "0 clients");
+    await eventually(() => !s.handler.stream.ticking, 2000, "the timer to stop");
+    const after = Deno.memoryUsage().rss;
+    assert.ok(
+      after <= baseline * 1.1,
+      `RSS ${after} vs baseline ${baseline} (+${((after / baseline - 1) * 100).toFixed(1)} %)`,
+    );
+  } finally {
+    clearInterval(churn);
+  }
+});
+
+Deno.test("50 clients that never read are each dropped within 6 s; a reading client keeps ≥ 9 events/s", async () => {
+  // Every tick renames 2,000 owners (250-character names): each delta
+  // carries a 500 kB owner_map, so stalled sockets fill their kernel
+  // buffers within about a second and the stream's own queues next.
+  const registry = new DiagnosticsRegistry({ owners: new OwnerRegistry({ capacity: 4000 }) });
+  registry.addSlab(new SlabAllocator({ name: "small", slotSize: 1, capacity: 64 }));
+  let generation = 0;
+  const owners: number[] = [];
+  const snapshot = registry.snapshot.bind(registry);
+  registry.snapshot = (options) => {
+    for (const index of owners.splice(0)) registry.owners.unregister(index);
+    const tag = String(generation++).padStart(8, "0");
+    for (let i = 0; i < 2000; i++) {
+      owners.push(registry.owners.register(`${tag}-${i}-`.padEnd(250, "x"), "client"));
+    }
+    return snapshot(options);
+  };
+  await using s = serve(registry, { interval: 100 });
+  const stalled: Deno.Conn[] = [];
+  try {
+    const started = performance.now();
+    for (let i = 0; i < 50; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await conn.write(GET_STREAM(s.port));
+      stalled.push(conn);
+    }
+    const reader = await SseClient.open(s.stream);
+    try {
+      await eventually(
+        () => s.handler.stream.stats.slow_dropped === 50,
+        15_000,
+        "all 50 stalled clients dropped",
+      );
+      const took = (performance.now() - started) / 1000;
+      const window = reader.events.filter((e) =>
+        e.at > started + 1000 && e.at < started + took * 1000
+      );
+      const rate = window.length / (took - 1);
+      console.log(
+        `50 stalled clients dropped within ${took.toFixed(1)} s; the reader got ${
+          rate.toFixed(1)
+        } events/s`,
+      );
+      assert.ok(took < 6, `dropped within ${took.toFixed(1)} s`);
+      assert.ok(rate >= 9, `${rate.toFixed(1)} events/s`);
+      assert.equal(s.handler.stream.clientCount, 1);
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    for (const conn of stalled) conn.close();
+  }
+});
+
+Deno.test("malformed requests: wrong methods, HEAD, oversized headers, garbage, unknown paths", async () => {
+  const { registry } = busyRegistry();
+  await using s = serve(registry);
+  const raw = async (text: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    try {
+      await conn.write(new TextEncoder().encode(text));
+      const buffer = new Uint8Array(4096);
+      const n = await conn.read(buffer);
+      return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    } finally {
+      conn.close();
+    }
+  };
+  const host = `Host: 127.0.0.1:${s.port}`;
+  assert.match(
+    await raw(`POST /debug/diagnostics/memory HTTP/1.1\r\n${host}\r\nContent-Length: 2\r\n\r\nhi`),
+    /^HTTP\/1\.1 405/,
+  );
+  assert.match(
+    await raw(`DELETE /debug/diagnostics/snapshot HTTP/1.1\r\n${host}\r\n\r\n`),
+    /^HTTP\/1\.1 405/,
+  );
+  assert.match(
+    await raw(`HEAD /debug/diagnostics/snapshot HTTP/1.1\r\n${host}\r\n\r\n`),
+    /^HTTP\/1\.1 200/,
+  );
+  assert.match(await raw(`GET /debug/whatever HTTP/1.1\r\n${host}\r\n\r\n`), /^HTTP\/1\.1 404/);
+  assert.match(
+    await raw(`GET /debug/diagnostics/slot?slab=objects&index=-4 HTTP/1.1\r\n${host}\r\n\r\n`),
+    /^HTTP\/1\.1 400/,
+  );
+  const huge = `GET /debug/diagnostics/memory HTTP/1.1\r\n${host}\r\nX-Big: ${
+    "a".repeat(200_000)
+  }\r\n\r\n`;
+  assert.match(
+    await raw(huge),
+    /^HTTP\/1\.1 (431|400)/,
+    "oversized headers are refused by the server",
+  );
+  await raw("\x16\x03\x01 not http at all\r\n\r\n"); // a TLS hello or garbage: the connection just closes
+  await raw(
+    `GET /debug/diagnostics/memory HTTP/1.1\r\n${host}\r\nLast-Event-ID: \u00ff\u00fe${
+      "9".repeat(5000)
+    }\r\n\r\n`,
+  );
+  // And the server still serves.
+  const response = await fetch(s.snapshot);
+  assert.equal(response.status, 200);
+  decodeKeyframe(await response.text());
+  assert.equal(s.handler.stream.clientCount, 0);
+});
+
+Deno.test("slabs added and removed mid-stream: the client's state follows exactly", async () => {
+  const registry = new DiagnosticsRegistry();
+  registry.addSlab(new SlabAllocator({ name: "stays", slotSize: 8, capacity: 100 })).alloc();
+  await using s = serve(registry, { interval: 30 });
+  const client = await SseClient.open(s.stream);
+  await client.nth(1);
+  for (let round = 0; round < 20; round++) {
+    const name = `temp-${round % 3}`;
+    registry.remove(name);
+    const slab = registry.addSlab(
+      new SlabAllocator({
+        name,
+        slotSize: 8,
+        capacity: 10 + round,
+        kind: round % 2 ? "handle" : "plain",
+      }),
+    );
+    for (let i = 0; i < round; i++) slab.alloc();
+    if (round % 4 === 0) registry.remove("stays");
+    if (round % 4 === 2) {
+      registry.addSlab(new SlabAllocator({ name: "stays", slotSize: 8, capacity: 100 }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  let state: MemorySnapshot | undefined;
+  for (const event of client.events) {
+    if (event.event === "diagnostics") state = decodeKeyframe(event.data);
+    if (event.event === "diagnostics-delta") state = applyDelta(state!, event.data);
+  }
+  const expected = decodeKeyframe(await (await fetch(s.snapshot)).text());
+  assert.deepEqual(state, expected);
+  assert.deepEqual(expected.slabs.map((slab) => slab.name).sort(), [
+    "stays",
+    "temp-0",
+    "temp-1",
+    "temp-2",
+  ]);
+  assert.ok(client.events.filter((e) => e.event === "diagnostics-delta").length >= 10);
+  await client.close();
+});
+
+Deno.test("a Worker terminated while it holds slots: the slots stay held, nothing is corrupted", async () => {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(
+    new SlabAllocator({ name: "shared", slotSize: 16, capacity: 1024 }),
+  );
+  const code = `
+    import { SlabAllocator } from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
+    self.onmessage = ({ data }) => {
+      const slab = SlabAllocator.attach(data);
+      const held = [];
+      for (let i = 0; i < 100; i++) held.push(slab.alloc(7));
+      self.postMessage("holding");
+      // Keep churning in batches until terminated. (A Deno Worker stuck in a
+      // synchronous loop is not stopped by terminate(); one that yields is.)
+      const churn = () => {
+        for (let i = 0; i < 10000; i++) { const h = slab.alloc(7); if (h !== null) slab.free(h); }
+        setTimeout(churn, 0);
+      };
+      churn();
+    };`;
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  await new Promise<void>((resolve) => {
+    worker.onmessage = () => resolve();
+    worker.postMessage(slab.buffer);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  worker.terminate();
+  URL.revokeObjectURL(url);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const stats = slab.stats();
+  const allocs = stats.allocs;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(slab.stats().allocs, allocs, "the Worker is gone");
+  assert.equal(stats.used, 100, "the slots it held stay held");
+  const held = [...slab.readOwners()].filter((owner) => owner === 7).length;
+  assert.equal(held, 100, "every held slot still names its owner");
+  assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+  // The survivors keep working.
+  const mine = Array.from({ length: 800 }, () => slab.alloc()!);
+  assert.ok(mine.every((h) => h !== null));
+  for (const h of mine) slab.free(h);
+  assert.equal(slab.stats().used, 100);
+  assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+  const [snapshot] = registry.snapshot().slabs;
+  assert.equal(snapshot!.summary.by_owner["7"]?.U, 100, "the dashboard shows them as held");
+});
+
+Deno.test("shutdown with 100 open streams completes within a second", async () => {
+  const { registry, step } = busyRegistry();
+  const handler = createDiagnosticsHandler(registry, {
+    maxStreams: 200,
+    maxStreamsPerAddress: 200,
+    connectsPerSecond: 10_000,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  const url = `http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`;
+  const churn = setInterval(step, 20);
+  const clients = await Promise.all(Array.from({ length: 100 }, () => SseClient.open(url)));
+  try {
+    await Promise.all(clients.map((client) => client.nth(1)));
+    assert.equal(handler.stream.clientCount, 100);
+    const started = performance.now();
+    await handler.close();
+    await server.shutdown();
+    await Promise.all(clients.map((client) => client.until(() => client.ended, 1000, "end")));
+    const took = performance.now() - started;
+    assert.ok(took < 1000, `shutdown took ${took.toFixed(0)} ms`);
+  } finally {
+    clearInterval(churn);
+    await Promise.all(clients.map((client) => client.close()));
+  }
+});
