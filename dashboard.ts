@@ -54,6 +54,7 @@ export {
 export {
   createDashboard,
   type Dashboard,
+  type DashboardFleetOptions,
   type DashboardOptions,
 } from "./core/stream/dashboard_app.ts";
 export {

@@ -10,7 +10,11 @@
  *   spells and aborted requests, through the instrumented `fetch`
  *   (`demo/load.ts`);
  * - two Workers churning one shared 262,144-slot slab through
- *   `SlabAllocator.attach` (`demo/churn_worker.ts`).
+ *   `SlabAllocator.attach` (`demo/churn_worker.ts`);
+ * - a fleet entry in Deno KV (`Deno.openKv()`: a local SQLite file here,
+ *   the platform's database on Deno Deploy), so that every demo started
+ *   from this checkout (`PORT=8001 deno task start`) lists the others and
+ *   can switch to them.
  *
  * Ctrl-C (SIGINT) or SIGTERM stops all of it within a second.
  *
@@ -23,7 +27,10 @@ import { startApi, startStreams } from "./demo/apps.ts";
 import type { ChurnWorkerInit } from "./demo/churn_worker.ts";
 import { startLoad } from "./demo/load.ts";
 
-const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
+// On Deno Deploy the platform routes public traffic to us: listen on every
+// interface, which the checks below allow only with a token.
+const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
+const hostname = Deno.env.get("HOST") ?? (onDeploy ? "0.0.0.0" : "127.0.0.1");
 const port = Number(Deno.env.get("PORT") ?? 8000);
 // Beyond loopback only with a token (and the host names clients use).
 const token = Deno.env.get("SLABSCOPE_TOKEN");
@@ -34,6 +41,9 @@ if (!isLoopback(hostname) && token === undefined) {
   );
   Deno.exit(1);
 }
+// The fleet: Deno.openKv() needs --unstable-kv locally (deno.json sets it)
+// and nothing on Deno Deploy. Without KV the demo runs on its own.
+const kv = typeof Deno.openKv === "function" ? await Deno.openKv() : undefined;
 
 const registry = new DiagnosticsRegistry();
 
@@ -68,18 +78,29 @@ const waves = setInterval(() => {
   scratch.alloc(1 + Math.floor(Math.random() * (Math.random() < 0.05 ? 600_000 : 60_000)));
 }, 250);
 
-const served = serveDashboard(registry, {
-  hostname,
-  port,
-  token,
-  allowedHosts,
-  onListen(url) {
-    console.log(`slabscope demo: ${token === undefined ? url : "open the login link below"}`);
-    console.log(`  api ${api.url}, streams ${streams.url}, 2 Workers on a 262,144-slot slab`);
-    console.log(`  Ctrl-C to stop`);
-  },
-});
+const served = listen();
 if (token !== undefined) console.log(`  login (once, 5 min): ${served.loginLink()}`);
+
+function listen() {
+  try {
+    return serveDashboard(registry, {
+      hostname,
+      port,
+      token,
+      allowedHosts,
+      fleet: kv &&
+        { kv, publish: { name: `demo :${port}`, host: onDeploy ? "deno deploy" : undefined } },
+      onListen(url) {
+        console.log(`slabscope demo: ${token === undefined ? url : "open the login link below"}`);
+        console.log(`  api ${api.url}, streams ${streams.url}, 2 Workers on a 262,144-slot slab`);
+        console.log(`  Ctrl-C to stop`);
+      },
+    });
+  } catch (error) {
+    console.error(`slabscope demo: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -101,6 +122,7 @@ async function stop(): Promise<void> {
   ));
   await load.stop();
   await Promise.all([api.stop(), streams.stop(), served.shutdown(), workersDone]);
+  kv?.close();
   for (const worker of workers) worker.terminate();
   clearTimeout(deadline);
   console.log(`slabscope demo: stopped in ${Math.round(performance.now() - started)} ms`);

@@ -6,15 +6,19 @@ import * as $0 from "./routes/_app.tsx";
 import * as $1 from "./routes/diagnostics/memory.ts";
 import * as $2 from "./routes/diagnostics/slot.ts";
 import * as $3 from "./routes/diagnostics/snapshot.ts";
-import * as $4 from "./routes/index.tsx";
-import * as $5 from "./routes/login.ts";
+import * as $4 from "./routes/fleet/instances.ts";
+import * as $5 from "./routes/fleet/keyframe.ts";
+import * as $6 from "./routes/index.tsx";
+import * as $7 from "./routes/login.ts";
+import * as $8 from "./routes/metrics.ts";
 import * as $$0 from "./islands/ArenaGauges.tsx";
 import * as $$1 from "./islands/CapacityBanner.tsx";
-import * as $$2 from "./islands/HeapPanel.tsx";
-import * as $$3 from "./islands/LiveConnection.tsx";
-import * as $$4 from "./islands/OwnerBreakdown.tsx";
-import * as $$5 from "./islands/SlabGrids.tsx";
-import * as $$6 from "./islands/StreamFooter.tsx";
+import * as $$2 from "./islands/FleetPanel.tsx";
+import * as $$3 from "./islands/HeapPanel.tsx";
+import * as $$4 from "./islands/LiveConnection.tsx";
+import * as $$5 from "./islands/OwnerBreakdown.tsx";
+import * as $$6 from "./islands/SlabGrids.tsx";
+import * as $$7 from "./islands/StreamFooter.tsx";
 import type { Manifest } from "./host/manifest.ts";
 
 const manifest = {
@@ -23,17 +27,21 @@ const manifest = {
     "./routes/diagnostics/memory.ts": $1,
     "./routes/diagnostics/slot.ts": $2,
     "./routes/diagnostics/snapshot.ts": $3,
-    "./routes/index.tsx": $4,
-    "./routes/login.ts": $5,
+    "./routes/fleet/instances.ts": $4,
+    "./routes/fleet/keyframe.ts": $5,
+    "./routes/index.tsx": $6,
+    "./routes/login.ts": $7,
+    "./routes/metrics.ts": $8,
   },
   islands: {
     "./islands/ArenaGauges.tsx": $$0,
     "./islands/CapacityBanner.tsx": $$1,
-    "./islands/HeapPanel.tsx": $$2,
-    "./islands/LiveConnection.tsx": $$3,
-    "./islands/OwnerBreakdown.tsx": $$4,
-    "./islands/SlabGrids.tsx": $$5,
-    "./islands/StreamFooter.tsx": $$6,
+    "./islands/FleetPanel.tsx": $$2,
+    "./islands/HeapPanel.tsx": $$3,
+    "./islands/LiveConnection.tsx": $$4,
+    "./islands/OwnerBreakdown.tsx": $$5,
+    "./islands/SlabGrids.tsx": $$6,
+    "./islands/StreamFooter.tsx": $$7,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

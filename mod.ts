@@ -15,6 +15,13 @@
  *   all of it at once; {@linkcode encodeKeyframe}, {@linkcode encodeDelta}
  *   and {@linkcode applyDelta} put snapshots on the wire.
  *
+ * - {@linkcode formatPrometheus} and {@linkcode createMetricsHandler} (the
+ *   Prometheus text format), {@linkcode registerOpenTelemetry} (Deno's
+ *   built-in OpenTelemetry): the same figures for the tools you already run.
+ * - {@linkcode publishToFleet}, {@linkcode listInstances} and
+ *   {@linkcode requestKeyframe}: many processes (`deno serve --parallel`,
+ *   Deno Deploy isolates) in one view, over Deno KV.
+ *
  * The live dashboard and its stream are in `dashboard.ts`.
  *
  * @example A slab, a snapshot, and a double free caught
@@ -79,6 +86,38 @@ export {
   type SlotDetails,
   type SnapshotOptions,
 } from "./core/diagnostics/registry.ts";
+export type {
+  FleetKv,
+  FleetKvAtomic,
+  FleetKvCommitResult,
+  FleetKvEntry,
+  FleetKvEntryMaybe,
+  FleetKvKey,
+} from "./core/fleet/kv.ts";
+export {
+  type FleetPublisher,
+  type FleetSource,
+  publishToFleet,
+  type PublishToFleetOptions,
+} from "./core/fleet/publisher.ts";
+export {
+  listInstances,
+  type ListInstancesOptions,
+  requestKeyframe,
+  type RequestKeyframeOptions,
+} from "./core/fleet/reader.ts";
+export type { InstanceSummary, WorstPool } from "./core/fleet/summary.ts";
+export {
+  type OpenTelemetryOptions,
+  type OpenTelemetryRegistration,
+  registerOpenTelemetry,
+} from "./core/export/otel.ts";
+export {
+  createMetricsHandler,
+  formatPrometheus,
+  PROMETHEUS_CONTENT_TYPE,
+  type PrometheusOptions,
+} from "./core/export/prometheus.ts";
 export {
   type FetchInstrumentationOptions,
   type InstrumentedFetch,

@@ -38,7 +38,7 @@ export function findSlab(snapshot: MemorySnapshot | null, name: string): SlabSna
 export interface GridCanvasProps {
   snapshot: Signal<MemorySnapshot | null>;
   name: string;
-  slotUrl: string;
+  slotUrl: string | null;
   ownerMap: (string | null)[];
 }
 
@@ -162,7 +162,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
 
   // Details on demand: the exact time in state and owner, from the server.
   useEffect(() => {
-    if (tip === null || tip.details?.index === tip.index) return;
+    if (slotUrl === null || tip === null || tip.details?.index === tip.index) return;
     const timer = setTimeout(async () => {
       try {
         const response = await fetch(
@@ -176,7 +176,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
       }
     }, 120);
     return () => clearTimeout(timer);
-  }, [tip?.index]);
+  }, [tip?.index, slotUrl]);
 
   const redraw = () => {
     state.current.dirty = true;

@@ -21,8 +21,8 @@ export interface SlabPanelProps {
   snapshot: Signal<MemorySnapshot | null>;
   /** Which slab this panel shows. */
   name: string;
-  /** URL of `…/diagnostics/slot`, for time-in-state details. */
-  slotUrl: string;
+  /** URL of `…/diagnostics/slot`, for time-in-state details; `null` for none (another instance). */
+  slotUrl: string | null;
 }
 
 const PLAIN_STATES = [0, 1];

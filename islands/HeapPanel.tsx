@@ -10,6 +10,8 @@ import { pushSample, type Series, Sparkline } from "../client/sparkline.tsx";
 export interface HeapPanelProps {
   /** The live state. */
   snapshot: Signal<MemorySnapshot | null>;
+  /** The fleet instance shown (`null`: this process); a switch starts a new history. */
+  instance: Signal<string | null>;
 }
 
 const WINDOW = 3 * 60 * 1000;
@@ -22,7 +24,7 @@ const LINES: { key: Key; label: string }[] = [
 ];
 
 /** V8 heap used/total/limit, spaces and RSS, with sparklines over the last 3 minutes. */
-export default function HeapPanel({ snapshot }: HeapPanelProps) {
+export default function HeapPanel({ snapshot, instance }: HeapPanelProps) {
   const history = useRef<Record<Key, Series>>({
     heap_used: { times: [], values: [] },
     heap_total: { times: [], values: [] },
@@ -30,12 +32,17 @@ export default function HeapPanel({ snapshot }: HeapPanelProps) {
     rss: { times: [], values: [] },
   });
   const lastHeap = useRef<HeapSnapshot | undefined>(undefined);
+  const shown = useRef<string | null>(instance.peek());
   const [now, setNow] = useState(Date.now());
 
   useSignalEffect(() => {
     const heap = snapshot.value?.heap;
     if (heap === undefined || heap === lastHeap.current) return;
     lastHeap.current = heap;
+    if (instance.value !== shown.current) {
+      shown.current = instance.value; // another process: its history, not a mix
+      for (const { key } of LINES) history.current[key] = { times: [], values: [] };
+    }
     const time = Date.now();
     for (const { key } of LINES) pushSample(history.current[key], time, heap[key], WINDOW);
   });

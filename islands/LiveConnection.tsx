@@ -2,12 +2,17 @@
 import type { Signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
+import { FleetPoll } from "../client/fleet_poll.ts";
 import { type ConnectionState, LiveStream } from "../client/live_stream.ts";
 
 /** Props of {@linkcode LiveConnection}. */
 export interface LiveConnectionProps {
   /** URL of `…/diagnostics/memory`. */
   streamUrl: string;
+  /** URL of `…/fleet/keyframe`, for another instance's state. */
+  fleetUrl: string;
+  /** The fleet instance shown: `null` for this process (the live stream). */
+  instance: Signal<string | null>;
   /** Written with every new state; read by the other islands. */
   snapshot: Signal<MemorySnapshot | null>;
   /** Written with the connection's state. */
@@ -24,23 +29,30 @@ const LABELS: Record<ConnectionState, string> = {
   offline: "Offline",
 };
 
-/** Owns the stream connection and shows its badge: Live, Stale, Reconnecting, Offline. */
+/**
+ * Owns the connection and shows its badge: Live, Stale, Reconnecting,
+ * Offline. This process comes over the stream; another instance of the
+ * fleet by polling its keyframe through KV.
+ */
 export default function LiveConnection(
-  { streamUrl, snapshot, connection, serverError }: LiveConnectionProps,
+  { streamUrl, fleetUrl, instance, snapshot, connection, serverError }: LiveConnectionProps,
 ) {
+  const id = instance.value;
   useEffect(() => {
-    const stream = new LiveStream({
-      url: streamUrl,
-      onState: (state) => {
+    const callbacks = {
+      onState: (state: MemorySnapshot) => {
         snapshot.value = state;
         serverError.value = null;
       },
-      onConnection: (state) => (connection.value = state),
-      onServerError: (message) => (serverError.value = message),
-    });
-    stream.start();
-    return () => stream.stop();
-  }, [streamUrl]);
+      onConnection: (state: ConnectionState) => (connection.value = state),
+      onServerError: (message: string) => (serverError.value = message),
+    };
+    const source = id === null
+      ? new LiveStream({ url: streamUrl, ...callbacks })
+      : new FleetPoll({ url: fleetUrl, id, ...callbacks });
+    source.start();
+    return () => source.stop();
+  }, [streamUrl, id]);
   const state = connection.value;
   return (
     <span

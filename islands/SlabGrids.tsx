@@ -9,10 +9,12 @@ export interface SlabGridsProps {
   snapshot: Signal<MemorySnapshot | null>;
   /** URL of `…/diagnostics/slot`. */
   slotUrl: string;
+  /** The fleet instance shown, `null` for this process (slot details are this process's only). */
+  instance: Signal<string | null>;
 }
 
 /** One panel per slab, in registration order; panels come and go with the slabs. */
-export default function SlabGrids({ snapshot, slotUrl }: SlabGridsProps) {
+export default function SlabGrids({ snapshot, slotUrl, instance }: SlabGridsProps) {
   const slabs = snapshot.value?.slabs ?? [];
   if (slabs.length === 0) {
     return (
@@ -28,7 +30,7 @@ export default function SlabGrids({ snapshot, slotUrl }: SlabGridsProps) {
           key={`${slab.name}/${slab.kind}/${slab.total}`}
           snapshot={snapshot}
           name={slab.name}
-          slotUrl={slotUrl}
+          slotUrl={instance.value === null ? slotUrl : null}
         />
       ))}
     </div>

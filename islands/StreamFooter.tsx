@@ -9,22 +9,28 @@ import { formatBytes, formatCount } from "../client/format.ts";
 export interface StreamFooterProps {
   /** The live state. */
   snapshot: Signal<MemorySnapshot | null>;
+  /** The fleet instance shown (`null`: this process); a switch restarts the rate. */
+  instance: Signal<string | null>;
 }
 
 /** The stream's own cost: clients, bytes per second, tick times, skips and drops. */
-export default function StreamFooter({ snapshot }: StreamFooterProps) {
-  const previous = useRef<{ ts: number; bytes: number } | undefined>(undefined);
+export default function StreamFooter({ snapshot, instance }: StreamFooterProps) {
+  const previous = useRef<{ ts: number; bytes: number; instance: string | null } | undefined>(
+    undefined,
+  );
   const [rate, setRate] = useState<number | undefined>(undefined);
   useSignalEffect(() => {
     const state = snapshot.value;
     const stream = state?.stream;
     if (state === null || stream === undefined) return;
     const last = previous.current;
-    if (last !== undefined && state.ts > last.ts + 500) {
+    const next = { ts: state.ts, bytes: stream.bytes_sent, instance: instance.value };
+    if (last === undefined || last.instance !== next.instance) {
+      previous.current = next;
+      setRate(undefined);
+    } else if (state.ts > last.ts + 500) {
       setRate(((stream.bytes_sent - last.bytes) * 1000) / (state.ts - last.ts));
-      previous.current = { ts: state.ts, bytes: stream.bytes_sent };
-    } else if (last === undefined) {
-      previous.current = { ts: state.ts, bytes: stream.bytes_sent };
+      previous.current = next;
     }
   });
   const stream = snapshot.value?.stream;

@@ -6,6 +6,7 @@ import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
+import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
@@ -17,6 +18,7 @@ interface Data {
   snapshot: MemorySnapshot | null;
   basePath: string;
   host: string;
+  fleet: boolean;
 }
 
 export const handler = define.handlers({
@@ -29,7 +31,12 @@ export const handler = define.handlers({
     } catch {
       // Collecting failed: the page still loads and the stream reports why.
     }
-    return page<Data>({ snapshot, basePath: ctx.state.basePath, host: ctx.url.host });
+    return page<Data>({
+      snapshot,
+      basePath: ctx.state.basePath,
+      host: ctx.url.host,
+      fleet: ctx.state.fleet !== undefined,
+    });
   },
 });
 
@@ -38,6 +45,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   const snapshot = signal<MemorySnapshot | null>(data.snapshot);
   const connection = signal<ConnectionState>("connecting");
   const serverError = signal<string | null>(null);
+  // The fleet instance shown: null is this process, over the live stream.
+  const instance = signal<string | null>(null);
   const api = `${data.basePath}/diagnostics`;
   return (
     <>
@@ -46,6 +55,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         <span class="where">memory pools of {data.host}</span>
         <LiveConnection
           streamUrl={`${api}/memory`}
+          fleetUrl={`${data.basePath}/fleet/keyframe`}
+          instance={instance}
           snapshot={snapshot}
           connection={connection}
           serverError={serverError}
@@ -53,14 +64,17 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       </header>
       <CapacityBanner snapshot={snapshot} />
       <main class="layout">
-        <SlabGrids snapshot={snapshot} slotUrl={`${api}/slot`} />
+        <SlabGrids snapshot={snapshot} slotUrl={`${api}/slot`} instance={instance} />
         <div class="side">
+          {data.fleet && (
+            <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
+          )}
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
-          <HeapPanel snapshot={snapshot} />
+          <HeapPanel snapshot={snapshot} instance={instance} />
         </div>
       </main>
-      <StreamFooter snapshot={snapshot} />
+      <StreamFooter snapshot={snapshot} instance={instance} />
     </>
   );
 });

@@ -155,6 +155,9 @@ export class AccessGuard {
   #streamCount = 0;
 
   /**
+   * Creates a guard. Without options: loopback host names, same-origin,
+   * no token, the default caps.
+   *
    * @param options Allowed hosts, token, caps.
    * @throws {RangeError} If the token is shorter than 22 characters or a cap
    * is not a positive integer.

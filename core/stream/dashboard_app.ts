@@ -10,6 +10,12 @@ import { createHostApp } from "../../host/app.ts";
 import manifest from "../../manifest.gen.ts";
 import type { State } from "../../utils.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import type { FleetKv } from "../fleet/kv.ts";
+import {
+  type FleetPublisher,
+  publishToFleet,
+  type PublishToFleetOptions,
+} from "../fleet/publisher.ts";
 import { AccessGuard, type AccessOptions, BASE_HEADERS, PAGE_CSP } from "./access.ts";
 import {
   type ConnectionInfo,
@@ -26,6 +32,24 @@ export interface DashboardOptions extends DiagnosticsStreamOptions, AccessOption
    * @default {"/debug"}
    */
   prefix?: string;
+  /**
+   * Shows a fleet: every instance publishing to this KV database (see
+   * `publishToFleet()`), with a way to switch the dashboard to any of them.
+   */
+  fleet?: DashboardFleetOptions;
+}
+
+/** The fleet of a dashboard: see {@linkcode DashboardOptions.fleet}. */
+export interface DashboardFleetOptions {
+  /** The database the fleet shares: `await Deno.openKv()` on Deno Deploy. */
+  kv: FleetKv;
+  /**
+   * Whether (and how) this process publishes itself to the fleet; `false`
+   * when it already does, or only watches.
+   *
+   * @default {true}
+   */
+  publish?: boolean | PublishToFleetOptions;
 }
 
 /** The dashboard's request handler, with its stream and a way to shut it down. */
@@ -42,6 +66,8 @@ export interface Dashboard {
   readonly guard: AccessGuard;
   /** The prefix it is mounted under. */
   readonly prefix: string;
+  /** This process's fleet publisher, when it publishes itself. */
+  readonly publisher: FleetPublisher | undefined;
   /** Ends every open stream (well within a second) and stops its timer. */
   close(): Promise<void>;
 }
@@ -99,7 +125,21 @@ export function createDashboard(
   }
   const guard = new AccessGuard(options);
   const stream = new DiagnosticsStream(registry, options);
-  const state: State = { registry, stream, guard, basePath: prefix };
+  const fleet = options.fleet;
+  if (fleet !== undefined && typeof fleet?.kv?.get !== "function") {
+    throw new TypeError("Cannot create dashboard: fleet.kv must be a Deno.Kv (or a FleetKv)");
+  }
+  const publish = fleet?.publish ?? true;
+  const publisher = fleet === undefined || publish === false
+    ? undefined
+    : publishToFleet(stream, fleet.kv, publish === true ? {} : publish);
+  const state: State = {
+    registry,
+    stream,
+    guard,
+    basePath: prefix,
+    fleet: fleet && { kv: fleet.kv, self: publisher?.id },
+  };
   const app = createHostApp<State>({ manifest, basePath: prefix, state: () => ({ ...state }) });
   const handler = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const login = new URL(request.url).pathname === `${prefix}/login`;
@@ -108,7 +148,10 @@ export function createDashboard(
     if (refusal !== undefined) return refusal;
     return secure(await app(request, info as Deno.ServeHandlerInfo | undefined));
   };
-  return Object.assign(handler, { stream, guard, prefix, close: () => stream.close() });
+  const close = async () => {
+    await Promise.all([stream.close(), publisher?.close()]);
+  };
+  return Object.assign(handler, { stream, guard, prefix, publisher, close });
 }
 
 /** Adds the security headers: to every response, and the page's policy to HTML. */

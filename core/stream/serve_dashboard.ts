@@ -28,6 +28,13 @@ export interface ServeDashboardOptions extends DashboardOptions {
    * to the dashboard and everything else is 404.
    */
   fallback?: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /**
+   * Serve the Prometheus text exposition at `/metrics` too (the same as
+   * `{prefix}/metrics`, behind the same guard).
+   *
+   * @default {true}
+   */
+  metrics?: boolean;
   /** Called once listening, with the dashboard's URL. */
   onListen?: (url: string) => void;
 }
@@ -48,7 +55,7 @@ export interface DashboardServer {
 
 /**
  * Serves the dashboard of a registry on its own port: `/debug/` and its
- * endpoints, `/` redirecting there.
+ * endpoints, `/metrics` for Prometheus, `/` redirecting there.
  *
  * Listening beyond loopback is an explicit choice: pass a non-loopback
  * `hostname` and a `token` (at least 128 random bits, e.g. from
@@ -60,7 +67,7 @@ export interface DashboardServer {
  * @param registry The pools to show.
  * @param options Where to listen, the token, and the dashboard's options.
  * @returns The running server.
- * @throws {Error} If a non-loopback `hostname` comes without a `token`, or a
+ * @throws {TypeError} If a non-loopback `hostname` comes without a `token`, or a
  * wildcard address without `allowedHosts`.
  *
  * @example Usage
@@ -111,9 +118,14 @@ export function serveDashboard(
       (options.onListen ?? ((u: string) => console.log(`slabscope dashboard: ${u}`)))(url);
     },
   }, (request, info) => {
-    const { pathname } = new URL(request.url);
+    const address = new URL(request.url);
+    const { pathname } = address;
     if (pathname === dashboard.prefix || pathname.startsWith(`${dashboard.prefix}/`)) {
       return dashboard(request, info as ConnectionInfo);
+    }
+    if (pathname === "/metrics" && options.metrics !== false) {
+      address.pathname = `${dashboard.prefix}/metrics`; // one route, one guard
+      return dashboard(new Request(address, request), info as ConnectionInfo);
     }
     return fallback(request, info);
   });

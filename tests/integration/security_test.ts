@@ -132,6 +132,9 @@ Deno.test("every path is read-only: other methods get 405", async () => {
       "/diagnostics/snapshot",
       "/diagnostics/slot?slab=objects&index=0",
       "/styles.css",
+      "/metrics",
+      "/fleet/instances",
+      "/fleet/keyframe?id=x",
     ]
   ) {
     for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {

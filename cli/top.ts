@@ -1,0 +1,107 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * `slabscope top`: a slabtop-like live view of a running slabscope instance,
+ * in the terminal.
+ *
+ * ```sh
+ * deno run --allow-net --allow-env=SLABSCOPE_TOKEN cli/top.ts [options] [URL]
+ * ```
+ *
+ * URL defaults to `http://127.0.0.1:8000`; a base, the dashboard (`…/debug/`)
+ * or the stream (`…/debug/diagnostics/memory`) all work. `--once` prints one
+ * plain table and exits; `--token` (or `SLABSCOPE_TOKEN`) sends a bearer
+ * token. Keys: `o a u s h v n` sort (again: reverse), `q` or Ctrl-C quits.
+ *
+ * @module
+ */
+
+import { runInteractive } from "./top/app.ts";
+import { parseTopArgs, type TopOptions, USAGE } from "./top/args.ts";
+import { fetchKeyframe } from "./top/connection.ts";
+import { renderPlain } from "./top/render.ts";
+import { writeAll } from "./top/terminal.ts";
+import { streamUrl } from "./top/url.ts";
+
+/** The environment variable holding a bearer token. */
+export const TOKEN_ENV = "SLABSCOPE_TOKEN";
+
+/** The token from the environment, without a permission prompt. */
+function envToken(): string | undefined {
+  try {
+    const status = Deno.permissions.querySync({ name: "env", variable: TOKEN_ENV });
+    if (status.state !== "granted") return undefined;
+    const token = Deno.env.get(TOKEN_ENV);
+    return token === "" ? undefined : token;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Asks for network access to the instance before the screen is taken over
+ * (a permission prompt inside the alternate screen could not be answered).
+ */
+function netAllowed(url: URL): boolean {
+  const descriptor = { name: "net", host: url.host } as const;
+  const state = Deno.permissions.querySync(descriptor).state;
+  if (state === "granted") return true;
+  if (state === "prompt" && Deno.stdin.isTerminal()) {
+    return Deno.permissions.requestSync(descriptor).state === "granted";
+  }
+  return false;
+}
+
+/**
+ * Runs `slabscope top` with the given arguments.
+ *
+ * @param args The command-line arguments.
+ * @returns The exit code: 0 when done, 1 on errors (a refused token, an
+ * unreachable instance with `--once`), 2 on bad arguments.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  let options: TopOptions;
+  let url: URL;
+  try {
+    options = parseTopArgs(args);
+    url = streamUrl(options.url);
+  } catch (error) {
+    console.error(`slabscope top: ${(error as Error).message}\nRun with --help for usage.`);
+    return 2;
+  }
+  if (options.help) {
+    writeAll(USAGE);
+    return 0;
+  }
+  if (!netAllowed(url)) {
+    console.error(`slabscope top: no network access to ${url.host}: run with --allow-net`);
+    return 1;
+  }
+  const token = options.token ?? envToken();
+  if (options.once) {
+    try {
+      const keeper = await fetchKeyframe(url, { token });
+      writeAll(renderPlain(keeper.snapshot!, url.host, keeper.bootId, {
+        key: options.sort,
+        reverse: false,
+      }));
+      return 0;
+    } catch (error) {
+      console.error(`slabscope top: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  if (!Deno.stdout.isTerminal()) {
+    console.error("slabscope top: stdout is not a terminal: use --once for a plain table");
+    return 1;
+  }
+  const result = await runInteractive({
+    url,
+    token,
+    interval: options.interval,
+    sort: options.sort,
+  });
+  if (result.message !== undefined) console.error(result.message);
+  return result.code;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,142 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Command-line options of `slabscope top`.
+ *
+ * @module
+ */
+
+import { SORT_KEYS, type SortKey } from "./table.ts";
+import { DEFAULT_URL } from "./url.ts";
+
+/** The parsed command line. */
+export interface TopOptions {
+  /** The instance, as typed (see `streamUrl()`). */
+  url: string;
+  /** Print one plain table from the first keyframe and exit. */
+  once: boolean;
+  /** Minimum ms between two redraws. */
+  interval: number;
+  /** Bearer token from `--token`, if given. */
+  token?: string;
+  /** The initial sort column. */
+  sort: SortKey;
+  /** `--help` was asked for. */
+  help: boolean;
+}
+
+/** The default redraw throttle: at most 4 frames per second. */
+export const DEFAULT_INTERVAL = 250;
+
+/** What `--help` prints. */
+export const USAGE = `Usage: deno task top [options] [URL]
+
+A slabtop-like live view of a slabscope instance's pools.
+
+URL is the instance (default ${DEFAULT_URL}): a base (http://host:port), the
+dashboard (…/debug/) or the stream (…/debug/diagnostics/memory).
+
+Options:
+  -o, --once           print one plain table from the first keyframe and exit
+  -d, --interval <ms>  minimum time between redraws (default ${DEFAULT_INTERVAL})
+  -s, --sort <key>     initial sort: o a u s h v n (default o)
+      --token <token>  send "Authorization: Bearer <token>" (or set SLABSCOPE_TOKEN)
+  -h, --help           show this help
+
+Keys: o OBJS, a ACTIVE, u USE, s SLOT SIZE, h HWM, v OVERFLOW, n NAME
+(the same key again reverses the order); q or Ctrl-C quits.
+`;
+
+/**
+ * Parses the arguments of `slabscope top`.
+ *
+ * @param args `Deno.args`.
+ * @returns The options.
+ * @throws {TypeError} For an unknown option, a missing value or a second URL.
+ * @throws {RangeError} For an interval that is not a number of ms from 10 to
+ * 60000, or an unknown sort key.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseTopArgs } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options = parseTopArgs(["--once", "--interval=500", "http://127.0.0.1:9000"]);
+ * assert.deepEqual([options.once, options.interval, options.url], [true, 500, "http://127.0.0.1:9000"]);
+ * ```
+ */
+export function parseTopArgs(args: readonly string[]): TopOptions {
+  const options: TopOptions = {
+    url: DEFAULT_URL,
+    once: false,
+    interval: DEFAULT_INTERVAL,
+    sort: "objs",
+    help: false,
+  };
+  let url: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = args[++i];
+      if (next === undefined) throw new TypeError(`Cannot parse arguments: ${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case "-o":
+      case "--once":
+        options.once = true;
+        break;
+      case "-d":
+      case "--interval": {
+        const text = value();
+        const ms = Number(text);
+        if (text.trim() === "" || !Number.isFinite(ms) || ms < 10 || ms > 60_000) {
+          throw new RangeError(
+            `Cannot parse arguments: ${name} must be a number of ms from 10 to 60000, received ${
+              JSON.stringify(text)
+            }`,
+          );
+        }
+        options.interval = ms;
+        break;
+      }
+      case "-s":
+      case "--sort": {
+        const text = value();
+        const key = SORT_KEYS[text];
+        if (key === undefined) {
+          throw new RangeError(
+            `Cannot parse arguments: ${name} must be one of ${
+              Object.keys(SORT_KEYS).join(" ")
+            }, received ${JSON.stringify(text)}`,
+          );
+        }
+        options.sort = key;
+        break;
+      }
+      case "--token":
+        options.token = value();
+        break;
+      case "-h":
+      case "--help":
+        options.help = true;
+        break;
+      default:
+        if (arg.startsWith("-") && arg !== "-") {
+          throw new TypeError(`Cannot parse arguments: unknown option ${JSON.stringify(name)}`);
+        }
+        if (url !== undefined) {
+          throw new TypeError(
+            `Cannot parse arguments: expected one URL, received ${JSON.stringify(url)} and ${
+              JSON.stringify(arg)
+            }`,
+          );
+        }
+        url = arg;
+    }
+  }
+  if (url !== undefined) options.url = url;
+  return options;
+}

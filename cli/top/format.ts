@@ -1,0 +1,171 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Text helpers for `slabscope top`: sizes, percentages and ages in few
+ * characters, terminal display widths, and names made safe to print.
+ *
+ * @module
+ */
+
+const UNITS = ["B", "K", "M", "G", "T", "P"];
+
+/**
+ * Formats a byte count the way `slabtop` does, in at most 5 characters:
+ * `64` → `"64B"`, `1536` → `"1.5K"`, `4096` → `"4K"`, `131072` → `"128K"`.
+ *
+ * @param bytes A non-negative byte count.
+ * @returns The size with a one-letter unit.
+ */
+export function formatSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${value}B`;
+  const text = value < 10 ? value.toFixed(1).replace(/\.0$/, "") : String(Math.round(value));
+  // 1023.6K rounds to "1024K": say "1M" instead.
+  if (text === "1024" && unit < UNITS.length - 1) return `1${UNITS[unit + 1]}`;
+  return `${text}${UNITS[unit]}`;
+}
+
+/**
+ * `part / whole` as a percentage with one decimal: `(1, 3)` → `"33.3%"`.
+ * A zero `whole` gives `"0.0%"`.
+ *
+ * @param part The used amount.
+ * @param whole The total.
+ * @returns The percentage.
+ */
+export function formatPercent(part: number, whole: number): string {
+  return `${(whole > 0 ? (part / whole) * 100 : 0).toFixed(1)}%`;
+}
+
+/**
+ * A ratio as a whole percentage, rounded down as `slabtop` does, except that
+ * a used pool never shows `0%`: `(1, 1000)` → `"<1%"`.
+ *
+ * @param ratio A ratio from 0 to 1.
+ * @returns The percentage.
+ */
+export function formatUse(ratio: number): string {
+  if (ratio > 0 && ratio < 0.01) return "<1%";
+  return `${Math.floor(ratio * 100 + 1e-9)}%`;
+}
+
+/**
+ * A duration in ms as a short age: `"0.2s"`, `"12s"`, `"3m05s"`, `"2h03m"`.
+ *
+ * @param ms Milliseconds (negative counts as 0).
+ * @returns The age.
+ */
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  if (seconds < 60) return `${Math.floor(seconds)}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/**
+ * C0 and C1 controls, DEL, and the bidirectional overrides and isolates: a
+ * name sent by a server must not move the cursor, clear the screen or
+ * reorder the line it is printed on.
+ */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const UNSAFE_REGEXP = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Replaces every character that could act on a terminal (controls, escape,
+ * bidirectional overrides) with `"?"`.
+ *
+ * @param text Text from the network.
+ * @returns Text that only prints.
+ */
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE_REGEXP, "?");
+}
+
+const ZERO_WIDTH_REGEXP = /^[\p{Mn}\p{Me}\u200b-\u200d\u2060\ufeff]$/u;
+
+/** Columns one code point takes in a terminal: 0, 1 or 2 (East Asian wide). */
+export function codePointWidth(codePoint: number, char: string): 0 | 1 | 2 {
+  if (codePoint < 0x300) return 1;
+  if (ZERO_WIDTH_REGEXP.test(char)) return 0;
+  if (
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0x303e) ||
+    (codePoint >= 0x3041 && codePoint <= 0x33ff) ||
+    (codePoint >= 0x3400 && codePoint <= 0x4dbf) ||
+    (codePoint >= 0x4e00 && codePoint <= 0x9fff) ||
+    (codePoint >= 0xa000 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
+    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
+/**
+ * The number of terminal columns a text takes.
+ *
+ * @param text Printable text (see {@linkcode sanitize}).
+ * @returns Its width in columns.
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += codePointWidth(char.codePointAt(0)!, char);
+  return width;
+}
+
+/**
+ * Cuts a text to at most `width` columns, ending with `"…"` when something
+ * was cut. A wide character that would straddle the edge is left out.
+ *
+ * @param text Printable text.
+ * @param width The columns available.
+ * @returns The text, at most `width` columns wide.
+ */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  if (displayWidth(text) <= width) return text;
+  let out = "";
+  let used = 0;
+  for (const char of text) {
+    const w = codePointWidth(char.codePointAt(0)!, char);
+    if (used + w > width - 1) break;
+    out += char;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/**
+ * Pads a text with spaces on the left to `width` columns (right-aligns it).
+ *
+ * @param text Printable text.
+ * @param width The column width.
+ * @returns The padded text (unchanged if already as wide).
+ */
+export function padStart(text: string, width: number): string {
+  return " ".repeat(Math.max(0, width - displayWidth(text))) + text;
+}
+
+/**
+ * Pads a text with spaces on the right to `width` columns.
+ *
+ * @param text Printable text.
+ * @param width The column width.
+ * @returns The padded text (unchanged if already as wide).
+ */
+export function padEnd(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}

@@ -1,0 +1,116 @@
+// Copyright 2026 the slabscope authors. MIT license.
+import type { Signal } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
+import type { InstanceSummary } from "../core/fleet/summary.ts";
+import { formatBytes, formatDuration, formatPercent } from "../client/format.ts";
+
+/** Props of {@linkcode FleetPanel}. */
+export interface FleetPanelProps {
+  /** URL of `…/fleet/instances`. */
+  instancesUrl: string;
+  /** The instance shown; `null` for this process. Written when the user picks one. */
+  instance: Signal<string | null>;
+}
+
+interface FleetList {
+  self: string | null;
+  now: number;
+  instances: InstanceSummary[];
+}
+
+/** How often the list is read while the tab is visible. */
+const REFRESH_MS = 3_000;
+
+/**
+ * The fleet: every live instance publishing to the same KV database, with
+ * its host, uptime and fullest pool. Picking one switches the whole page to
+ * it; dead instances drop out when their summaries expire.
+ */
+export default function FleetPanel({ instancesUrl, instance }: FleetPanelProps) {
+  const [list, setList] = useState<FleetList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = async () => {
+      if (!document.hidden) {
+        try {
+          const response = await fetch(instancesUrl, { signal: controller.signal });
+          const body = await response.json();
+          if (!response.ok) throw new Error(body.error ?? response.statusText);
+          setList(body as FleetList);
+          setError(null);
+        } catch (e) {
+          if (controller.signal.aborted) return;
+          setError((e as Error).message);
+        }
+      }
+      timer = setTimeout(refresh, REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [instancesUrl]);
+
+  const shown = instance.value;
+  const self = list?.self ?? null;
+  const rows = list?.instances ?? [];
+  const gone = shown !== null && list !== null && !rows.some((row) => row.id === shown);
+  return (
+    <section class="panel fleet" aria-labelledby="fleet-title">
+      <h2 id="fleet-title">
+        Fleet <span class="muted">{list === null ? "" : `${rows.length} live`}</span>
+      </h2>
+      {error !== null && <p class="critical-text">Fleet unavailable: {error}</p>}
+      {gone && (
+        <p class="warning-text" role="alert">
+          The instance shown has left the fleet.{" "}
+          <button type="button" class="link" onClick={() => (instance.value = null)}>
+            Back to this process
+          </button>
+        </p>
+      )}
+      <table class="fleet-table">
+        <thead>
+          <tr>
+            <th scope="col">instance</th>
+            <th scope="col">uptime</th>
+            <th scope="col">fullest pool</th>
+            <th scope="col">heap</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const isSelf = row.id === self;
+            const selected = isSelf ? shown === null : shown === row.id;
+            const ratio = row.worst?.ratio ?? 0;
+            const level = ratio >= 0.95 ? "critical" : ratio >= 0.8 ? "warning" : "ok";
+            return (
+              <tr key={row.id} class={selected ? "selected" : ""} data-instance={row.id}>
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-pressed={selected}
+                    title={`${row.id}${row.pid === undefined ? "" : `, pid ${row.pid}`}`}
+                    onClick={() => (instance.value = isSelf ? null : row.id)}
+                  >
+                    {row.name}
+                  </button>
+                  <span class="muted">{row.host}{isSelf ? " · this process" : ""}</span>
+                </td>
+                <td>{formatDuration(row.uptime + Math.max(0, list!.now - row.updated))}</td>
+                <td class={`${level}-text`}>
+                  {row.worst === null ? "–" : `${row.worst.pool} ${formatPercent(ratio)}`}
+                </td>
+                <td>{formatBytes(row.heapUsed)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

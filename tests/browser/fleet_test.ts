@@ -1,0 +1,112 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/// <reference lib="deno.unstable" />
+// The fleet in the dashboard: three instance processes and this one share a
+// KV file; the page lists them, switches to one, notices when it is killed,
+// and goes back to this process.
+import assert from "node:assert/strict";
+import { DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
+import { createDashboard } from "../../dashboard.ts";
+import { type Instance, start, stop } from "../fixtures/fleet_processes.ts";
+import { launchChromium, noBrowser } from "./_chromium.ts";
+
+Deno.test({
+  name: "the dashboard lists a fleet of processes, switches to one, and drops a killed one",
+  ignore: noBrowser,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "slabscope_fleet_ui_" });
+    const path = `${dir}/fleet.db`;
+    const kv = await Deno.openKv(path);
+    const instances: Instance[] = [];
+    const registry = new DiagnosticsRegistry();
+    const local = registry.addSlab(
+      new SlabAllocator({ name: "local_only", slotSize: 8, capacity: 512 }),
+    );
+    for (let i = 0; i < 7; i++) local.alloc();
+    const dashboard = createDashboard(registry, {
+      interval: 50,
+      fleet: { kv, publish: { name: "dashboard", interval: 500, pollInterval: 100 } },
+    });
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, dashboard);
+    const browser = await launchChromium();
+    try {
+      instances.push(
+        start(path, dir, "alpha", 100),
+        start(path, dir, "beta", 200),
+        start(path, dir, "gamma", 300),
+      );
+      const [, beta] = await Promise.all(instances.map((i) => i.ready));
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+      await page.goto(`http://127.0.0.1:${server.addr.port}/debug/`);
+      await page.waitForSelector('[data-connection="live"]');
+
+      // Four live instances: the three processes and this one, marked as such.
+      const rows = page.locator(".fleet-table tbody tr");
+      await page.waitForFunction(
+        () => document.querySelectorAll(".fleet-table tbody tr").length === 4,
+        null,
+        {
+          timeout: 10_000,
+        },
+      );
+      assert.deepEqual(await rows.locator("button").allTextContents(), [
+        "alpha",
+        "beta",
+        "dashboard",
+        "gamma",
+      ]);
+      assert.match(await rows.nth(2).textContent() ?? "", /this process/);
+      assert.match(
+        await rows.nth(1).textContent() ?? "",
+        /conns 4\.88 %/,
+        "beta: 200 of 4,096 slots",
+      );
+
+      // Switch to beta: its slab replaces ours, from its keyframe through KV.
+      await rows.nth(1).locator("button").click();
+      await page.waitForSelector('section[aria-labelledby="slab-conns"]', { timeout: 10_000 });
+      assert.match(
+        await page.locator('section[aria-labelledby="slab-conns"] .gauge-text').textContent() ?? "",
+        /^200 \/ 4,096/,
+      );
+      assert.equal(await page.locator('section[aria-labelledby="slab-local_only"]').count(), 0);
+      assert.equal(await page.getAttribute("[data-connection]", "data-connection"), "live");
+
+      // Kill beta (no goodbye): it leaves the list once its summary expires,
+      // and the page says so instead of showing a frozen picture as live.
+      assert.ok(beta);
+      instances[1]!.child.kill("SIGKILL");
+      await instances[1]!.child.status;
+      await page.waitForSelector(".fleet [role=alert]", { timeout: 10_000 });
+      await page.waitForFunction(() =>
+        document.querySelectorAll(".fleet-table tbody tr").length === 3
+      );
+      assert.deepEqual(await rows.locator("button").allTextContents(), [
+        "alpha",
+        "dashboard",
+        "gamma",
+      ]);
+      await page.waitForSelector('[data-connection="reconnecting"]', { timeout: 10_000 });
+
+      // Back to this process: the live stream again.
+      await page.locator(".fleet [role=alert] button").click();
+      await page.waitForSelector('section[aria-labelledby="slab-local_only"]');
+      await page.waitForSelector('[data-connection="live"]');
+      assert.match(
+        await page.locator('section[aria-labelledby="slab-local_only"] .gauge-text')
+          .textContent() ?? "",
+        /^7 \/ 512/,
+      );
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      for (const instance of instances) await stop(instance);
+      await Promise.all(instances.map((i) => i.output));
+      await dashboard.close();
+      await server.shutdown();
+      kv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
