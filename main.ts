@@ -21,7 +21,7 @@
  * @module
  */
 
-import { Arena, DiagnosticsRegistry, SlabAllocator } from "./mod.ts";
+import { Arena, DiagnosticsRegistry, registerOpenTelemetry, SlabAllocator } from "./mod.ts";
 import { isLoopback, serveDashboard } from "./dashboard.ts";
 import { startApi, startStreams } from "./demo/apps.ts";
 import type { ChurnWorkerInit } from "./demo/churn_worker.ts";
@@ -46,6 +46,8 @@ if (!isLoopback(hostname) && token === undefined) {
 const kv = typeof Deno.openKv === "function" ? await Deno.openKv() : undefined;
 
 const registry = new DiagnosticsRegistry();
+// A no-op unless the process runs with OTEL_DENO=true; then Deno exports them.
+registerOpenTelemetry(registry);
 
 // Two Workers share one slab: each attaches to the same SharedArrayBuffer.
 const shared = registry.addSlab(

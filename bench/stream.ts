@@ -59,7 +59,12 @@ async function withServer<T>(
   registry: DiagnosticsRegistry,
   run: (url: string, handler: ReturnType<typeof createDiagnosticsHandler>) => Promise<T>,
 ): Promise<T> {
-  const handler = createDiagnosticsHandler(registry);
+  // 100 clients from one address: lift the per-address caps meant for browsers.
+  const handler = createDiagnosticsHandler(registry, {
+    maxStreams: 256,
+    maxStreamsPerAddress: 256,
+    connectsPerSecond: 1_000,
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   try {
     return await run(`http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`, handler);
@@ -128,7 +133,11 @@ async function tickCost(clients: number): Promise<TickCost> {
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
-    while (!out.includes("ready")) out += (await lines.read()).value ?? "";
+    while (!out.includes("ready")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the client process exited before its clients were ready: ${out}`);
+      out += value;
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const samples = {
       collect: [] as number[],

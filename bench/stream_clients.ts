@@ -7,6 +7,10 @@ const count = Number(countText);
 let ready = 0;
 for (let i = 0; i < count; i++) {
   const response = await fetch(url!);
+  if (response.status !== 200) {
+    console.error(`client ${i}: ${response.status} ${await response.text()}`);
+    Deno.exit(1);
+  }
   (async () => {
     let first = true;
     for await (const chunk of response.body!) {

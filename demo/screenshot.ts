@@ -1,7 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * Takes the README's screenshot: runs the demo, lets it move for a while,
- * and photographs the dashboard in headless Chromium.
+ * Takes the README's screenshot: runs two demos (a fleet of two, through
+ * their shared KV), lets them move for a while, and photographs the first
+ * one's dashboard in headless Chromium.
  *
  *   deno run -A demo/screenshot.ts [seconds, default 25]
  *
@@ -10,14 +11,22 @@
 import { launchChromium } from "../tests/browser/_chromium.ts";
 
 const seconds = Number(Deno.args[0] ?? 25);
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (listener.addr as Deno.NetAddr).port;
-listener.close();
-const demo = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname],
-  env: { PORT: String(port) },
-  stdout: "null",
-}).spawn();
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+const port = freePort();
+const demos = [port, freePort()].map((p) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname],
+    env: { PORT: String(p) },
+    stdout: "null",
+  }).spawn()
+);
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -35,6 +44,6 @@ try {
   console.log(`wrote ${path}`);
 } finally {
   await browser.close();
-  demo.kill("SIGINT");
-  await demo.status;
+  for (const demo of demos) demo.kill("SIGINT");
+  await Promise.all(demos.map((demo) => demo.status));
 }
