@@ -10,32 +10,8 @@ import {
   OwnerRegistry,
   SlabAllocator,
 } from "../../mod.ts";
-import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../../dashboard.ts";
+import { serveStream } from "./_stream_server.ts";
 import { eventually, SseClient } from "./_sse_client.ts";
-
-function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions = {}) {
-  // These tests are about the stream, not its caps (tests/integration/security_test.ts):
-  // every client here comes from 127.0.0.1, many of them at once.
-  const handler = createDiagnosticsHandler(registry, {
-    maxStreams: 10_000,
-    maxStreamsPerAddress: 10_000,
-    connectsPerSecond: 100_000,
-    ...options,
-  });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    handler,
-    base,
-    stream: `${base}/debug/diagnostics/memory`,
-    snapshot: `${base}/debug/diagnostics/snapshot`,
-    port: server.addr.port,
-    async [Symbol.asyncDispose]() {
-      await handler.close();
-      await server.shutdown();
-    },
-  };
-}
 
 /** A registry with a plain slab, a handle slab and an owner, plus a workload that moves them. */
 function workload() {
@@ -83,7 +59,7 @@ function reconstruct(client: SseClient): MemorySnapshot {
 
 Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + deltas; ids increase", async () => {
   const { registry, step } = workload();
-  await using s = serve(registry, { interval: 50 });
+  await using s = serveStream(registry, { interval: 50 });
   const client = await SseClient.open(s.stream);
   assert.equal(client.status, 200);
   assert.equal(client.headers.get("content-type"), "text/event-stream; charset=utf-8");
@@ -114,7 +90,7 @@ Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + del
 
 Deno.test("an idle stream sends only pings carrying the seq, and heartbeat comments", async () => {
   const { registry } = workload();
-  await using s = serve(registry, {
+  await using s = serveStream(registry, {
     interval: 50,
     heartbeatInterval: 300,
     pingInterval: 200,
@@ -137,7 +113,7 @@ Deno.test("an idle stream sends only pings carrying the seq, and heartbeat comme
 
 Deno.test("200 connect-then-abruptly-disconnect cycles leave no client and no timer", async () => {
   const { registry, step } = workload();
-  await using s = serve(registry, { interval: 20 });
+  await using s = serveStream(registry, { interval: 20 });
   const timer = setInterval(step, 10);
   for (let i = 0; i < 200; i++) {
     if (i % 2 === 0) {
@@ -183,7 +159,7 @@ Deno.test("a client that never reads is dropped in about 6 s while another gets 
     rename(); // exactly once per tick
     return snapshot(options);
   };
-  await using s = serve(registry, { interval: 100 });
+  await using s = serveStream(registry, { interval: 100 });
   using stalled = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
   await stalled.write(new TextEncoder().encode(
     "GET /debug/diagnostics/memory HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
@@ -219,7 +195,7 @@ Deno.test("a client that never reads is dropped in about 6 s while another gets 
 Deno.test("Last-Event-ID matrix: only the exact current id resumes; everything else gets a keyframe, always 200", async () => {
   const { registry, step } = workload();
   // No heap-only deltas during the test: the current id must stay put.
-  await using s = serve(registry, { interval: 50, heapQuietInterval: 600_000 });
+  await using s = serveStream(registry, { interval: 50, heapQuietInterval: 600_000 });
   const first = await SseClient.open(s.stream);
   await first.nth(1);
   step();
@@ -270,7 +246,7 @@ Deno.test("a snapshot that throws sends an error event and the stream lives on",
     if (failing) throw new Error("pool walked away");
     return real(options);
   };
-  await using s = serve(registry, { interval: 40 });
+  await using s = serveStream(registry, { interval: 40 });
   const client = await SseClient.open(s.stream);
   await client.nth(1);
   failing = true;
@@ -290,7 +266,7 @@ Deno.test("a snapshot that throws sends an error event and the stream lives on",
 
 Deno.test("close() ends every open stream within a second; later connections get 503", async () => {
   const { registry } = workload();
-  await using s = serve(registry);
+  await using s = serveStream(registry);
   const clients = await Promise.all(Array.from({ length: 20 }, () => SseClient.open(s.stream)));
   await Promise.all(clients.map((c) => c.nth(1)));
   const started = performance.now();
@@ -302,7 +278,7 @@ Deno.test("close() ends every open stream within a second; later connections get
 
 Deno.test("every client gets the same bytes: one encode per tick, chunks shared, never detached", async () => {
   const { registry, step } = workload();
-  await using s = serve(registry, { interval: 50 });
+  await using s = serveStream(registry, { interval: 50 });
   const clients = await Promise.all(Array.from({ length: 10 }, () => SseClient.open(s.stream)));
   await Promise.all(clients.map((c) => c.nth(1)));
   for (let i = 0; i < 5; i++) {
@@ -323,7 +299,7 @@ Deno.test("every client gets the same bytes: one encode per tick, chunks shared,
 
 Deno.test("the payload carries the stream's own cost", async () => {
   const { registry, step } = workload();
-  await using s = serve(registry, { interval: 50 });
+  await using s = serveStream(registry, { interval: 50 });
   const client = await SseClient.open(s.stream);
   await client.nth(1);
   step();
@@ -338,7 +314,7 @@ Deno.test("the payload carries the stream's own cost", async () => {
 Deno.test("snapshot and slot endpoints answer JSON; other paths 404; other methods 405", async () => {
   const { registry, step } = workload();
   step();
-  await using s = serve(registry);
+  await using s = serveStream(registry);
   const snapshot = await fetch(s.snapshot);
   assert.equal(snapshot.headers.get("content-type"), "application/json; charset=utf-8");
   const body = decodeKeyframe(await snapshot.text());

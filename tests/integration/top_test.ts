@@ -37,14 +37,7 @@ function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions
 /** alpha 10/100 (64 B), beta 10/10 with 2 overflows (4 KiB), gamma 500/1000 (16 B), one arena. */
 function pools() {
   const registry = new DiagnosticsRegistry();
-  const alpha = registry.addSlab(new SlabAllocator({ name: "alpha", slotSize: 64, capacity: 100 }));
-  const beta = registry.addSlab(new SlabAllocator({ name: "beta", slotSize: 4096, capacity: 10 }));
-  const gamma = registry.addSlab(
-    new SlabAllocator({ name: "gamma", slotSize: 16, capacity: 1000 }),
-  );
-  for (let i = 0; i < 10; i++) alpha.alloc();
-  for (let i = 0; i < 12; i++) beta.alloc();
-  for (let i = 0; i < 500; i++) gamma.alloc();
+  const { alpha, beta, gamma } = addTopSlabs(registry);
   const arena = registry.addArena(new Arena({ name: "scratch", capacity: 65536 }));
   arena.alloc(2048);
   arena.alloc(100_000); // does not fit: served from the heap, counted
@@ -271,6 +264,7 @@ _, status = os.waitpid(pid, 0)
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 `;
+import { addTopSlabs } from "../fixtures/top_slabs.ts";
 
 function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;

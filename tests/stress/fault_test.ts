@@ -11,28 +11,9 @@ import {
   OwnerRegistry,
   SlabAllocator,
 } from "../../mod.ts";
-import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../../dashboard.ts";
+import { createDiagnosticsHandler } from "../../dashboard.ts";
+import { serveStream } from "../integration/_stream_server.ts";
 import { eventually, SseClient } from "../integration/_sse_client.ts";
-
-function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions = {}) {
-  const handler = createDiagnosticsHandler(registry, {
-    maxStreams: 10_000,
-    maxStreamsPerAddress: 10_000,
-    connectsPerSecond: 100_000,
-    ...options,
-  });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  return {
-    handler,
-    port: server.addr.port,
-    stream: `http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`,
-    snapshot: `http://127.0.0.1:${server.addr.port}/debug/diagnostics/snapshot`,
-    async [Symbol.asyncDispose]() {
-      await handler.close();
-      await server.shutdown();
-    },
-  };
-}
 
 function busyRegistry() {
   const registry = new DiagnosticsRegistry();
@@ -58,7 +39,7 @@ const GET_STREAM = (port: number) =>
 
 Deno.test("1,000 rapid connect/abort cycles: no client left registered, RSS back near its baseline", async () => {
   const { registry, step } = busyRegistry();
-  await using s = serve(registry, { interval: 20 });
+  await using s = serveStream(registry, { interval: 20 });
   const churn = setInterval(step, 10);
   const cycle = async () => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
@@ -100,7 +81,7 @@ Deno.test("50 clients that never read are each dropped within 6 s; a reading cli
     }
     return snapshot(options);
   };
-  await using s = serve(registry, { interval: 100 });
+  await using s = serveStream(registry, { interval: 100 });
   const stalled: Deno.Conn[] = [];
   try {
     const started = performance.now();
@@ -139,7 +120,7 @@ Deno.test("50 clients that never read are each dropped within 6 s; a reading cli
 
 Deno.test("malformed requests: wrong methods, HEAD, oversized headers, garbage, unknown paths", async () => {
   const { registry } = busyRegistry();
-  await using s = serve(registry);
+  await using s = serveStream(registry);
   const raw = async (text: string) => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
     try {
@@ -193,7 +174,7 @@ Deno.test("malformed requests: wrong methods, HEAD, oversized headers, garbage, 
 Deno.test("slabs added and removed mid-stream: the client's state follows exactly", async () => {
   const registry = new DiagnosticsRegistry();
   registry.addSlab(new SlabAllocator({ name: "stays", slotSize: 8, capacity: 100 })).alloc();
-  await using s = serve(registry, { interval: 30 });
+  await using s = serveStream(registry, { interval: 30 });
   const client = await SseClient.open(s.stream);
   await client.nth(1);
   for (let round = 0; round < 20; round++) {

@@ -46,6 +46,7 @@ import { StreamKeeper } from "../../cli/top/state.ts";
 import { arenaRows, nextSort, slabRows, type Sort, totals } from "../../cli/top/table.ts";
 import { RedrawThrottle } from "../../cli/top/throttle.ts";
 import { streamUrl } from "../../cli/top/url.ts";
+import { addTopSlabs } from "../fixtures/top_slabs.ts";
 
 // ---------------------------------------------------------------------------
 // The SSE frame parser
@@ -221,14 +222,7 @@ Deno.test("sse: readServerSentEvents decodes UTF-8 split across chunks", async (
 
 function registryWithSlabs() {
   const registry = new DiagnosticsRegistry();
-  const alpha = registry.addSlab(new SlabAllocator({ name: "alpha", slotSize: 64, capacity: 100 }));
-  const beta = registry.addSlab(new SlabAllocator({ name: "beta", slotSize: 4096, capacity: 10 }));
-  const gamma = registry.addSlab(
-    new SlabAllocator({ name: "gamma", slotSize: 16, capacity: 1000 }),
-  );
-  for (let i = 0; i < 10; i++) alpha.alloc();
-  for (let i = 0; i < 12; i++) beta.alloc(); // 10 used, 2 overflow
-  for (let i = 0; i < 500; i++) gamma.alloc();
+  const { alpha, beta, gamma } = addTopSlabs(registry);
   const arena = registry.addArena(new Arena({ name: "scratch", capacity: 65536 }));
   arena.alloc(1000);
   arena.alloc(100_000); // served from the heap: overflow
