@@ -22,7 +22,18 @@ import { renderPlain } from "./top/render.ts";
 import { writeAll } from "./top/terminal.ts";
 import { streamUrl } from "./top/url.ts";
 
-/** The environment variable holding a bearer token. */
+/**
+ * The environment variable holding a bearer token, read when `--token` is
+ * not given (and only with `--allow-env=SLABSCOPE_TOKEN`: no prompt).
+ *
+ * @example Usage
+ * ```ts
+ * import { TOKEN_ENV } from "@slabscope/slabscope/top";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(TOKEN_ENV, "SLABSCOPE_TOKEN");
+ * ```
+ */
 export const TOKEN_ENV = "SLABSCOPE_TOKEN";
 
 /** The token from the environment, without a permission prompt. */
@@ -57,6 +68,25 @@ function netAllowed(url: URL): boolean {
  * @param args The command-line arguments.
  * @returns The exit code: 0 when done, 1 on errors (a refused token, an
  * unreachable instance with `--once`), 2 on bad arguments.
+ *
+ * @example One table from a running instance
+ * ```ts
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { createDiagnosticsHandler } from "@slabscope/slabscope/dashboard";
+ * import { main } from "@slabscope/slabscope/top";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * registry.addSlab(new SlabAllocator({ name: "buffers", slotSize: 64, capacity: 128 })).alloc();
+ * const handler = createDiagnosticsHandler(registry);
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+ *
+ * // Prints OBJS, ACTIVE, USE, SLOT SIZE, HWM, OVERFLOW and NAME, and returns 0.
+ * assert.equal(await main(["--once", `127.0.0.1:${server.addr.port}`]), 0);
+ * assert.equal(await main(["--no-such-option"]), 2);
+ * await handler.close();
+ * await server.shutdown();
+ * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
   let options: TopOptions;

@@ -70,7 +70,22 @@ export function generateToken(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** Whether a listening host name is a loopback address. */
+/**
+ * Whether a host name or address is loopback: `localhost`, `127.0.0.0/8`
+ * or `::1` (bracketed or not).
+ *
+ * @param hostname The name or address to check.
+ * @returns `true` for loopback.
+ *
+ * @example Usage
+ * ```ts
+ * import { isLoopback } from "@slabscope/slabscope/dashboard";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isLoopback("127.0.0.1") && isLoopback("[::1]") && isLoopback("localhost"));
+ * assert.ok(!isLoopback("0.0.0.0") && !isLoopback("10.0.0.7"));
+ * ```
+ */
 export function isLoopback(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   return name === "localhost" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
