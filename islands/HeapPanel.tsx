@@ -4,7 +4,7 @@ import { useSignalEffect } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount } from "../client/format.ts";
-import { pushSample, type Series, Sparkline } from "../client/sparkline.tsx";
+import { pushSample, type Series, Sparkline } from "../components/sparkline.tsx";
 
 /** Props of {@linkcode HeapPanel}. */
 export interface HeapPanelProps {

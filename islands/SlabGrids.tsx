@@ -1,7 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 import type { Signal } from "@preact/signals";
 import type { MemorySnapshot } from "../core/wire/types.ts";
-import { SlabPanel } from "../client/slab_panel.tsx";
+import { SlabPanel } from "../components/slab_panel.tsx";
 
 /** Props of {@linkcode SlabGrids}. */
 export interface SlabGridsProps {

@@ -290,8 +290,9 @@ export class DiagnosticsStream {
       headers: {
         ...BASE_HEADERS,
         "content-type": "text/event-stream; charset=utf-8",
-        // no-transform: proxies and compressors must not buffer the stream.
-        "cache-control": "no-store, no-transform",
+        // no-store: diagnostics are never cached anywhere; no-transform:
+        // proxies and compressors must not buffer or compress the stream.
+        "cache-control": "no-cache, no-store, no-transform",
         "x-accel-buffering": "no",
       },
     });

@@ -70,7 +70,7 @@ export function streamResponse(
       headers: {
         ...BASE_HEADERS,
         "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-store, no-transform",
+        "cache-control": "no-cache, no-store, no-transform",
       },
     });
   }

@@ -63,7 +63,7 @@ Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + del
   const client = await SseClient.open(s.stream);
   assert.equal(client.status, 200);
   assert.equal(client.headers.get("content-type"), "text/event-stream; charset=utf-8");
-  assert.equal(client.headers.get("cache-control"), "no-store, no-transform");
+  assert.equal(client.headers.get("cache-control"), "no-cache, no-store, no-transform");
   assert.equal(client.headers.get("content-encoding"), null);
   const timer = setInterval(step, 20);
   await client.until(() =>

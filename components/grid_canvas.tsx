@@ -13,11 +13,24 @@ import { useSignalEffect } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
-import { formatCount, formatDuration } from "./format.ts";
-import { type Drawable, frameStats, recordUpdate, register, requestDraw } from "./frame_loop.ts";
-import { canvasHeight, clampView, fitZoom, LETTER_ZOOM, reveal, zoomAt } from "./grid_view.ts";
-import { STATE_NAMES } from "./palette.ts";
-import { type GridView, SlabGrid } from "./slab_grid.ts";
+import { formatCount, formatDuration } from "../client/format.ts";
+import {
+  type Drawable,
+  frameStats,
+  recordUpdate,
+  register,
+  requestDraw,
+} from "../client/frame_loop.ts";
+import {
+  canvasHeight,
+  clampView,
+  fitZoom,
+  LETTER_ZOOM,
+  reveal,
+  zoomAt,
+} from "../client/grid_view.ts";
+import { STATE_NAMES } from "../client/palette.ts";
+import { type GridView, SlabGrid } from "../client/slab_grid.ts";
 
 interface SlotDetails {
   index: number;

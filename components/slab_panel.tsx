@@ -11,9 +11,9 @@ import type { Signal } from "@preact/signals";
 import { useState } from "preact/hooks";
 import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
-import { formatCount, formatPercent } from "./format.ts";
+import { formatCount, formatPercent } from "../client/format.ts";
 import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
-import { STATE_COLORS, STATE_NAMES } from "./palette.ts";
+import { STATE_COLORS, STATE_NAMES } from "../client/palette.ts";
 
 /** Props of {@linkcode SlabPanel}. */
 export interface SlabPanelProps {
