@@ -19,7 +19,7 @@
  */
 
 import { Signal } from "@preact/signals";
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "../core/wire/base64.ts";
 import {
   NAN,
   NEGATIVE_INFINITY,

@@ -149,19 +149,3 @@ export function checkId(id: unknown, action: string): string {
   }
   return id;
 }
-
-/** Throws unless `value` is a positive finite number; `fallback` when undefined. */
-export function positive(
-  value: number | undefined,
-  fallback: number,
-  name: string,
-  action: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot ${action}: ${name} must be a positive number, received ${String(value)}`,
-    );
-  }
-  return value;
-}

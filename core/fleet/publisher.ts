@@ -7,10 +7,11 @@
  * @module
  */
 
+import { positiveOption } from "../options.ts";
 import { decodeKeyframe, encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot } from "../wire/types.ts";
 import { writeKeyframe } from "./keyframes.ts";
-import { checkId, type FleetKv, instanceKey, positive, randomId, requestKey } from "./kv.ts";
+import { checkId, type FleetKv, instanceKey, randomId, requestKey } from "./kv.ts";
 import { type InstanceSummary, summarizeSnapshot, SUMMARY_VERSION } from "./summary.ts";
 import { KeyWatcher } from "./watch.ts";
 
@@ -194,9 +195,9 @@ class Publisher implements FleetPublisher {
     this.#id = options.id === undefined ? randomId(10) : checkId(options.id, ACTION);
     this.#host = text(options.host, hostname, "host");
     this.#name = text(options.name, () => this.#host, "name");
-    this.#interval = positive(options.interval, 5_000, "interval", ACTION);
-    this.#expireIn = positive(options.expireIn, 3 * this.#interval, "expireIn", ACTION);
-    this.#keyframeExpireIn = positive(
+    this.#interval = positiveOption(options.interval, 5_000, "interval", ACTION);
+    this.#expireIn = positiveOption(options.expireIn, 3 * this.#interval, "expireIn", ACTION);
+    this.#keyframeExpireIn = positiveOption(
       options.keyframeExpireIn,
       60_000,
       "keyframeExpireIn",
@@ -204,7 +205,7 @@ class Publisher implements FleetPublisher {
     );
     const pollInterval = options.pollInterval === 0
       ? 0
-      : positive(options.pollInterval, 1_000, "pollInterval", ACTION);
+      : positiveOption(options.pollInterval, 1_000, "pollInterval", ACTION);
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.ready = this.#publish();
     this.#watcher = new KeyWatcher(kv, requestKey(this.#id), {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { positiveOption } from "../options.ts";
 import { decodeKeyframe } from "../wire/keyframe.ts";
 import { parseHeader, readKeyframe } from "./keyframes.ts";
 import {
@@ -15,7 +16,6 @@ import {
   type FleetKvEntryMaybe,
   headerKey,
   instanceKey,
-  positive,
   randomId,
   requestKey,
 } from "./kv.ts";
@@ -87,7 +87,7 @@ export async function listInstances(
   options: ListInstancesOptions = {},
 ): Promise<InstanceSummary[]> {
   const now = options.now ?? Date.now();
-  const limit = positive(options.limit, 1_000, "limit", "list the fleet's instances");
+  const limit = positiveOption(options.limit, 1_000, "limit", "list the fleet's instances");
   const instances: InstanceSummary[] = [];
   const entries = kv.list({ prefix: [FLEET_PREFIX, "instances"] }, {
     limit,
@@ -178,10 +178,10 @@ export async function requestKeyframe(
 ): Promise<string | undefined> {
   const action = "request a keyframe";
   checkId(id, action);
-  const timeout = positive(options.timeout, 5_000, "timeout", action);
+  const timeout = positiveOption(options.timeout, 5_000, "timeout", action);
   const pollInterval = options.pollInterval === 0
     ? 0
-    : positive(options.pollInterval, 250, "pollInterval", action);
+    : positiveOption(options.pollInterval, 250, "pollInterval", action);
   const signal = options.signal;
   signal?.throwIfAborted();
   const listed = parseSummary((await kv.get(instanceKey(id))).value);

@@ -7,6 +7,10 @@
  * @module
  */
 
+import { positiveIntegerOption } from "../options.ts";
+
+const GUARD_ACTION = "protect the diagnostics";
+
 /** Options for {@linkcode AccessGuard}. */
 export interface AccessOptions {
   /**
@@ -195,9 +199,19 @@ export class AccessGuard {
     }
     this.#allowedHosts = new Set(hosts.map((host) => host.toLowerCase()));
     this.#token = token;
-    this.#maxStreams = positiveInteger(options.maxStreams, 32, "maxStreams");
-    this.#maxPerAddress = positiveInteger(options.maxStreamsPerAddress, 8, "maxStreamsPerAddress");
-    this.#rate = positiveInteger(options.connectsPerSecond, 10, "connectsPerSecond");
+    this.#maxStreams = positiveIntegerOption(options.maxStreams, 32, "maxStreams", GUARD_ACTION);
+    this.#maxPerAddress = positiveIntegerOption(
+      options.maxStreamsPerAddress,
+      8,
+      "maxStreamsPerAddress",
+      GUARD_ACTION,
+    );
+    this.#rate = positiveIntegerOption(
+      options.connectsPerSecond,
+      10,
+      "connectsPerSecond",
+      GUARD_ACTION,
+    );
   }
 
   /** Whether a token is required. */
@@ -398,16 +412,4 @@ function refuse(status: number, message: string, headers: Record<string, string>
       "cache-control": "no-store",
     },
   });
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot protect the diagnostics: ${name} must be a positive integer, received ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
 }

@@ -13,6 +13,9 @@ import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
 import { BASE_HEADERS } from "./access.ts";
 import { encodeServerSentEvent } from "./sse.ts";
+import { positiveOption } from "../options.ts";
+
+const STREAM_ACTION = "create diagnostics stream";
 
 /** Options for {@linkcode DiagnosticsStream}. */
 export interface DiagnosticsStreamOptions {
@@ -203,15 +206,40 @@ export class DiagnosticsStream {
    */
   constructor(registry: DiagnosticsRegistry, options: DiagnosticsStreamOptions = {}) {
     this.#registry = registry;
-    this.#interval = positive(options.interval, 100, "interval");
-    this.#heartbeatInterval = positive(options.heartbeatInterval, 15_000, "heartbeatInterval");
-    this.#pingInterval = positive(options.pingInterval, 1_000, "pingInterval");
-    this.#keyframeInterval = positive(options.keyframeInterval, 30_000, "keyframeInterval");
-    this.#heapInterval = positive(options.heapInterval, 1_000, "heapInterval");
-    this.#heapQuietInterval = positive(options.heapQuietInterval, 5_000, "heapQuietInterval");
-    this.#maxQueuedBytes = positive(options.maxQueuedBytes, 256 * 1024, "maxQueuedBytes");
-    this.#slowClientTimeout = positive(options.slowClientTimeout, 4_500, "slowClientTimeout");
-    this.#retry = positive(options.retry, 1_000, "retry");
+    this.#interval = positiveOption(options.interval, 100, "interval", STREAM_ACTION);
+    this.#heartbeatInterval = positiveOption(
+      options.heartbeatInterval,
+      15_000,
+      "heartbeatInterval",
+      STREAM_ACTION,
+    );
+    this.#pingInterval = positiveOption(options.pingInterval, 1_000, "pingInterval", STREAM_ACTION);
+    this.#keyframeInterval = positiveOption(
+      options.keyframeInterval,
+      30_000,
+      "keyframeInterval",
+      STREAM_ACTION,
+    );
+    this.#heapInterval = positiveOption(options.heapInterval, 1_000, "heapInterval", STREAM_ACTION);
+    this.#heapQuietInterval = positiveOption(
+      options.heapQuietInterval,
+      5_000,
+      "heapQuietInterval",
+      STREAM_ACTION,
+    );
+    this.#maxQueuedBytes = positiveOption(
+      options.maxQueuedBytes,
+      256 * 1024,
+      "maxQueuedBytes",
+      STREAM_ACTION,
+    );
+    this.#slowClientTimeout = positiveOption(
+      options.slowClientTimeout,
+      4_500,
+      "slowClientTimeout",
+      STREAM_ACTION,
+    );
+    this.#retry = positiveOption(options.retry, 1_000, "retry", STREAM_ACTION);
     this.#boot = options.bootId ?? newBootId();
     if (!/^[0-9a-z]{1,32}$/.test(this.#boot)) {
       throw new RangeError(
@@ -578,16 +606,4 @@ export class DiagnosticsStream {
       id: this.#current === undefined ? undefined : formatEventId(this.#boot, this.#current.seq),
     });
   }
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot create diagnostics stream: ${name} must be a positive number, received ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
 }

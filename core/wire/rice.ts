@@ -18,26 +18,28 @@
 
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
-/** The Rice parameter `k` that gives the fewest bits for these gaps. */
-function bestParameter(indexes: ArrayLike<number>, count: number): number {
-  if (count === 0) return 0;
+/** How many bits the first `count` indexes take as Rice codes with parameter `k`. */
+function codedBits(indexes: ArrayLike<number>, count: number, k: number): number {
+  let bits = 0;
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const gap = indexes[i]! - previous - 1;
+    previous = indexes[i]!;
+    bits += 1 + k + Math.floor(gap / 2 ** k);
+  }
+  return bits;
+}
+
+/** The Rice parameter `k` that gives the fewest bits for these gaps, and that count. */
+function bestParameter(indexes: ArrayLike<number>, count: number): { k: number; bits: number } {
+  if (count === 0) return { k: 0, bits: 0 };
   const last = indexes[count - 1]!;
   const mean = (last + 1) / count; // mean gap + 1
   const guess = Math.max(0, Math.round(Math.log2(Math.max(1, mean * Math.LN2))));
-  let best = guess;
-  let bestBits = Infinity;
+  let best = { k: guess, bits: Infinity };
   for (let k = Math.max(0, guess - 2); k <= Math.min(30, guess + 2); k++) {
-    let bits = 0;
-    let previous = -1;
-    for (let i = 0; i < count; i++) {
-      const gap = indexes[i]! - previous - 1;
-      previous = indexes[i]!;
-      bits += 1 + k + Math.floor(gap / 2 ** k);
-    }
-    if (bits < bestBits) {
-      bestBits = bits;
-      best = k;
-    }
+    const bits = codedBits(indexes, count, k);
+    if (bits < best.bits) best = { k, bits };
   }
   return best;
 }
@@ -55,17 +57,10 @@ export function encodeSlotList(
   indexes: ArrayLike<number>,
   count: number = indexes.length,
 ): EncodedSlots {
-  const k = bestParameter(indexes, count);
-  let bits = 0;
-  let previous = -1;
-  for (let i = 0; i < count; i++) {
-    const gap = indexes[i]! - previous - 1;
-    previous = indexes[i]!;
-    bits += 1 + k + Math.floor(gap / 2 ** k);
-  }
+  const { k, bits } = bestParameter(indexes, count);
   const bytes = new Uint8Array(Math.ceil(bits / 8));
   let pos = 0; // bit position
-  previous = -1;
+  let previous = -1;
   for (let i = 0; i < count; i++) {
     const gap = indexes[i]! - previous - 1;
     previous = indexes[i]!;

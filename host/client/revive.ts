@@ -9,7 +9,7 @@
  */
 
 import { computed, signal } from "@preact/signals";
-import { decodeBase64 } from "../_base64.ts";
+import { decodeBase64 } from "../../core/wire/base64.ts";
 import {
   LITTLE_ENDIAN,
   NAN,

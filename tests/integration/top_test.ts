@@ -10,7 +10,7 @@ import {
   encodeKeyframe,
   SlabAllocator,
 } from "../../mod.ts";
-import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../../dashboard.ts";
+import { createDiagnosticsHandler } from "../../dashboard.ts";
 import { TopConnection } from "../../cli/top/connection.ts";
 import { StreamKeeper } from "../../cli/top/state.ts";
 import { LEAVE_SCREEN } from "../../cli/top/terminal.ts";
@@ -18,21 +18,6 @@ import { LEAVE_SCREEN } from "../../cli/top/terminal.ts";
 const ROOT = new URL("../../", import.meta.url);
 const CONFIG = new URL("deno.json", ROOT).pathname;
 const TOP = new URL("cli/top.ts", ROOT).pathname;
-
-function serve(registry: DiagnosticsRegistry, options: DiagnosticsHandlerOptions = {}) {
-  const handler = createDiagnosticsHandler(registry, options);
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    handler,
-    base,
-    port: server.addr.port,
-    async [Symbol.asyncDispose]() {
-      await handler.close();
-      await server.shutdown();
-    },
-  };
-}
 
 /** alpha 10/100 (64 B), beta 10/10 with 2 overflows (4 KiB), gamma 500/1000 (16 B), one arena. */
 function pools() {
@@ -70,7 +55,7 @@ function row(text: string, name: string): string[] | undefined {
 
 Deno.test("top --once prints slabtop's table with the right numbers, from a base, dashboard or stream URL", async () => {
   const { registry } = pools();
-  await using s = serve(registry);
+  await using s = serveStream(registry);
   for (
     const url of [
       s.base,
@@ -265,6 +250,7 @@ code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 `;
 import { addTopSlabs } from "../fixtures/top_slabs.ts";
+import { serveStream } from "./_stream_server.ts";
 
 function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;
@@ -417,7 +403,7 @@ Deno.test({
   async fn() {
     const { registry, alpha } = pools();
     // A fast stream (50 ticks per second) to check the redraw throttle.
-    await using s = serve(registry, { interval: 20 });
+    await using s = serveStream(registry, { interval: 20 });
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 100, rows: 30 }, {
       SLABSCOPE_TOKEN: "",
       TERM: "xterm-256color",
@@ -489,7 +475,7 @@ Deno.test({
   ignore: DRIVERS.length === 0,
   async fn() {
     const { registry } = pools();
-    await using s = serve(registry);
+    await using s = serveStream(registry);
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 80, rows: 24 }, {
       SLABSCOPE_TOKEN: "",
     });
