@@ -8,6 +8,7 @@
  */
 
 import type { MemorySnapshot } from "../core/wire/types.ts";
+import { CRITICAL_RATIO, WARNING_RATIO } from "../core/capacity_level.ts";
 import { formatCount, formatPercent } from "./format.ts";
 
 /** One line of the banner. */
@@ -26,10 +27,6 @@ export interface CapacityReport {
   /** Messages beyond the limit. */
   more: number;
 }
-
-/** Thresholds of the banner. */
-export const WARNING_RATIO = 0.8;
-export const CRITICAL_RATIO = 0.95;
 
 /** Builds the banner's report for a snapshot. */
 export function capacityReport(snapshot: MemorySnapshot | null, limit = 3): CapacityReport {

@@ -1,4 +1,5 @@
 // Copyright 2026 the slabscope authors. MIT license.
+/** @jsxImportSource npm:preact@^10.29.8 */
 // This module is browser compatible.
 /**
  * The canvas of one slab's grid: feeds states to its {@linkcode SlabGrid},
@@ -8,9 +9,9 @@
  * @module
  */
 
-import type { Signal } from "@preact/signals";
-import { useSignalEffect } from "@preact/signals";
-import { useEffect, useRef, useState } from "preact/hooks";
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
+import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
 import { formatCount, formatDuration } from "../client/format.ts";

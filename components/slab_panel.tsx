@@ -1,4 +1,5 @@
 // Copyright 2026 the slabscope authors. MIT license.
+/** @jsxImportSource npm:preact@^10.29.8 */
 // This module is browser compatible.
 /**
  * One slab's panel: gauge, legend with live counts, and the canvas grid with
@@ -7,8 +8,9 @@
  * @module
  */
 
-import type { Signal } from "@preact/signals";
-import { useState } from "preact/hooks";
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { useState } from "npm:preact@^10.29.8/hooks";
+import { capacityLevel } from "../core/capacity_level.ts";
 import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
 import { formatCount, formatPercent } from "../client/format.ts";
@@ -33,11 +35,7 @@ export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
-  const level = slab.overflow > 0 || usedRatio >= 0.95
-    ? "critical"
-    : usedRatio >= 0.8
-    ? "warning"
-    : "ok";
+  const level = slab.overflow > 0 ? "critical" : capacityLevel(usedRatio);
   return (
     <section class={`panel slab ${level}`} aria-labelledby={`slab-${name}`}>
       <header class="slab-head">

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isValidElement, type VNode } from "preact";
+import { isValidElement, type VNode } from "npm:preact@^10.29.8";
 import { readBuildFile } from "./_build_file.ts";
 import { describe, HostContext } from "./_context.ts";
 import { setFallbackAssetScope } from "./_scope.ts";

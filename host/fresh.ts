@@ -11,15 +11,16 @@
  *   {@linkcode HandlerFn}, {@linkcode HandlerByMethod}, {@linkcode Middleware}.
  *
  * @example A route module
- * ```tsx
+ * ```ts
  * import { createDefine, page } from "fresh";
+ * import { h } from "npm:preact@^10.29.8";
  * import assert from "node:assert/strict";
  *
  * const define = createDefine<{ title: string }>();
  * export const handler = define.handlers({
  *   GET: (ctx) => page({ title: ctx.state.title }),
  * });
- * export default define.page<typeof handler>(({ data }) => <h1>{data.title}</h1>);
+ * export default define.page<typeof handler>(({ data }) => h("h1", null, data.title));
  * assert.equal(typeof handler.GET, "function");
  * ```
  *

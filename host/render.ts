@@ -18,9 +18,9 @@ import {
   isValidElement,
   options,
   type VNode,
-} from "preact";
-import { useContext } from "preact/hooks";
-import { renderToString } from "preact-render-to-string";
+} from "npm:preact@^10.29.8";
+import { useContext } from "npm:preact@^10.29.8/hooks";
+import { renderToString } from "npm:preact-render-to-string@^6.8.2";
 import { withAssetScope } from "./_scope.ts";
 import type { IslandInfo } from "./islands.ts";
 import { PropsSerializer } from "./serialize.ts";

@@ -38,13 +38,14 @@ export const IS_BROWSER: boolean = typeof document !== "undefined";
  * @returns The URL to put in `href` or `src`.
  *
  * @example In a component
- * ```tsx
+ * ```ts
  * import { asset } from "fresh/runtime";
+ * import { h } from "npm:preact@^10.29.8";
  * import assert from "node:assert/strict";
  *
  * // Outside a render, with no app: unchanged.
  * assert.equal(asset("/styles.css"), "/styles.css");
- * const link = <link rel="stylesheet" href={asset("/styles.css")} />;
+ * const link = h("link", { rel: "stylesheet", href: asset("/styles.css") });
  * assert.equal(link.type, "link");
  * ```
  */

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { Signal } from "@preact/signals";
+import { Signal } from "npm:@preact/signals@^2.11.4";
 import { encodeBase64 } from "../core/wire/base64.ts";
 import {
   NAN,
@@ -41,7 +41,7 @@ const SIGNAL_BRAND = Symbol.for("preact-signals");
  *
  * @example Two islands sharing a signal
  * ```ts
- * import { signal } from "@preact/signals";
+ * import { signal } from "npm:@preact/signals@^2.11.4";
  * import { PropsSerializer } from "./serialize.ts";
  * import { revive } from "./client/revive.ts";
  * import assert from "node:assert/strict";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ComponentChildren, FunctionComponent, VNode } from "preact";
+import type { ComponentChildren, FunctionComponent, VNode } from "npm:preact@^10.29.8";
 import type { PageResponse, PageResponseInit } from "./page.ts";
 
 /** The HTTP methods a {@linkcode HandlerByMethod} can answer. */

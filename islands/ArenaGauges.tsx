@@ -1,5 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { capacityLevel } from "../core/capacity_level.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatPercent } from "../client/format.ts";
 
@@ -18,11 +20,7 @@ export default function ArenaGauges({ snapshot }: ArenaGaugesProps) {
       {arenas.length === 0 && <p class="muted">No arenas registered.</p>}
       {arenas.map((arena) => {
         const ratio = arena.capacity === 0 ? 0 : arena.used / arena.capacity;
-        const level = arena.overflow > 0 || ratio >= 0.95
-          ? "critical"
-          : ratio >= 0.8
-          ? "warning"
-          : "ok";
+        const level = arena.overflow > 0 ? "critical" : capacityLevel(ratio);
         return (
           <div class="arena" key={arena.name}>
             <div class="arena-head">

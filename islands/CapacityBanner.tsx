@@ -1,5 +1,6 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { capacityReport } from "../client/capacity.ts";
 

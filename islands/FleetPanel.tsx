@@ -1,6 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
-import { useEffect, useState } from "preact/hooks";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { useEffect, useState } from "npm:preact@^10.29.8/hooks";
+import { capacityLevel } from "../core/capacity_level.ts";
 import type { InstanceSummary } from "../core/fleet/summary.ts";
 import { formatBytes, formatDuration, formatPercent } from "../client/format.ts";
 
@@ -86,7 +88,7 @@ export default function FleetPanel({ instancesUrl, instance }: FleetPanelProps) 
             const isSelf = row.id === self;
             const selected = isSelf ? shown === null : shown === row.id;
             const ratio = row.worst?.ratio ?? 0;
-            const level = ratio >= 0.95 ? "critical" : ratio >= 0.8 ? "warning" : "ok";
+            const level = capacityLevel(ratio);
             return (
               <tr key={row.id} class={selected ? "selected" : ""} data-instance={row.id}>
                 <td>

@@ -1,7 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
-import { useSignalEffect } from "@preact/signals";
-import { useEffect, useRef, useState } from "preact/hooks";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
+import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount } from "../client/format.ts";
 import { pushSample, type Series, Sparkline } from "../components/sparkline.tsx";

@@ -1,6 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
+import { useEffect } from "npm:preact@^10.29.8/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { FleetPoll } from "../client/fleet_poll.ts";
 import { type ConnectionState, LiveStream } from "../client/live_stream.ts";

@@ -1,5 +1,6 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import type { Signal } from "@preact/signals";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot, StateCounts } from "../core/wire/types.ts";
 import { formatCount } from "../client/format.ts";
 import { STATE_COLORS } from "../client/palette.ts";

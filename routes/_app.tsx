@@ -1,4 +1,5 @@
 // Copyright 2026 the slabscope authors. MIT license.
+/** @jsxImportSource npm:preact@^10.29.8 */
 import { asset } from "fresh/runtime";
 import { define } from "../utils.ts";
 

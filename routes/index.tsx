@@ -1,5 +1,6 @@
 // Copyright 2026 the slabscope authors. MIT license.
-import { signal } from "@preact/signals";
+/** @jsxImportSource npm:preact@^10.29.8 */
+import { signal } from "npm:@preact/signals@^2.11.4";
 import { page } from "fresh";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";

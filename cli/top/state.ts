@@ -12,6 +12,7 @@
 
 import { applyDelta } from "../../core/wire/apply_delta.ts";
 import { decodeKeyframe } from "../../core/wire/keyframe.ts";
+import { parseEventId } from "../../core/stream/last_event_id.ts";
 import type { MemorySnapshot } from "../../core/wire/types.ts";
 import type { ServerSentItem } from "./sse.ts";
 
@@ -24,15 +25,6 @@ import type { ServerSentItem } from "./sse.ts";
  *   (see `resyncReason`).
  */
 export type KeeperOutcome = "state" | "ok" | "error" | "resync";
-
-const EVENT_ID_REGEXP = /^([0-9a-z]{1,32})-(0|[1-9][0-9]{0,15})$/;
-
-/** Splits `<boot id>-<seq>`; `undefined` for anything else. */
-export function parseEventId(id: string): { boot: string; seq: number } | undefined {
-  const match = EVENT_ID_REGEXP.exec(id);
-  if (match === null) return undefined;
-  return { boot: match[1]!, seq: Number(match[2]) };
-}
 
 /**
  * Keeps the latest state of one instance from its stream events.

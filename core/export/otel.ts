@@ -65,7 +65,7 @@ import {
   type Meter,
   metrics,
   type Observable,
-} from "@opentelemetry/api";
+} from "npm:@opentelemetry/api@^1.10.0";
 import denoJson from "../../deno.json" with { type: "json" };
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";

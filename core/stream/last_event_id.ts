@@ -36,7 +36,18 @@ export function formatEventId(boot: string, seq: number): string {
  */
 export function parseLastEventId(value: string | null): EventPosition | undefined {
   if (value === null || value.length === 0 || value.length > MAX_LENGTH) return undefined;
-  const match = EVENT_ID_REGEXP.exec(value.trim());
+  return parseEventId(value.trim());
+}
+
+/**
+ * Splits an event id, `<boot id>-<seq>`, exactly as the stream writes it.
+ *
+ * @param id An event's `id:` field.
+ * @returns The position, or `undefined` for anything else (a sequence
+ * number beyond 2^53 included).
+ */
+export function parseEventId(id: string): EventPosition | undefined {
+  const match = EVENT_ID_REGEXP.exec(id);
   if (match === null) return undefined;
   const seq = Number(match[2]);
   if (!Number.isSafeInteger(seq)) return undefined;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type FunctionComponent, h, render } from "preact";
+import { type FunctionComponent, h, render } from "npm:preact@^10.29.8";
 import { setFallbackAssetScope } from "../_scope.ts";
 import { collectIslands } from "../islands.ts";
 import { createRangeRoot } from "./island_root.ts";

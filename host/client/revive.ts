@@ -8,7 +8,7 @@
  * @module
  */
 
-import { computed, signal } from "@preact/signals";
+import { computed, signal } from "npm:@preact/signals@^2.11.4";
 import { decodeBase64 } from "../../core/wire/base64.ts";
 import {
   LITTLE_ENDIAN,
