@@ -1,22 +1,24 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * The live side of slabscope: the diagnostics endpoints and their
- * persistent Server-Sent-Events stream, mountable in any Deno server.
+ * The live side of slabscope: the dashboard page, its persistent
+ * Server-Sent-Events stream and the diagnostics endpoints, mountable in any
+ * Deno server.
  *
- * - {@linkcode createDashboard}: the dashboard page at `/debug/`, its assets
- *   and the endpoints below, as one `Request → Response` function;
+ * - {@linkcode createDashboard}: the page at `/debug/`, its assets and every
+ *   endpoint below, as one `Request → Response` function;
  *   {@linkcode serveDashboard} gives it a server of its own.
+ * - {@linkcode createDiagnosticsHandler}: the endpoints without the page:
+ *   `…/diagnostics/memory` (the stream), `…/diagnostics/snapshot` (JSON),
+ *   `…/diagnostics/slot`, `…/metrics` (Prometheus), `…/login`, `…/fleet/…`.
  * - {@linkcode AccessGuard}: closed by default (loopback host names,
  *   same-origin, read-only, capped streams, an optional token with one-time
  *   login links); see SECURITY.md.
- * - {@linkcode createDiagnosticsHandler}: `GET /debug/diagnostics/memory`
- *   (the stream), `GET /debug/diagnostics/snapshot` (JSON) and a slot
- *   detail endpoint, as one `Request → Response` function.
  * - {@linkcode DiagnosticsStream}: the stream service itself: one timer,
  *   one encode per tick, keyframes, deltas, heartbeats, resumption and
  *   latest-wins backpressure.
- * - {@linkcode ServerSentEventStream} and {@linkcode formatServerSentEvent}:
- *   SSE framing with `@std/http` semantics.
+ *
+ * Nothing is read from disk or fetched at run time: the client bundle, the
+ * styles and the icon ship as modules. `--allow-net` is all it needs.
  *
  * @example Diagnostics next to your app
  * ```ts
@@ -50,31 +52,21 @@ export {
   type AccessVerdict,
   generateToken,
   isLoopback,
-} from "./core/stream/access.ts";
-export {
-  createDashboard,
-  type Dashboard,
-  type DashboardFleetOptions,
-  type DashboardOptions,
-} from "./core/stream/dashboard_app.ts";
-export {
-  type DashboardServer,
-  serveDashboard,
-  type ServeDashboardOptions,
-} from "./core/stream/serve_dashboard.ts";
+} from "./core/http/access.ts";
 export {
   createDiagnosticsHandler,
+  type DiagnosticsFleetOptions,
   type DiagnosticsHandler,
   type DiagnosticsHandlerOptions,
-} from "./core/stream/handler.ts";
+} from "./core/http/diagnostics_handler.ts";
 export {
   type ConnectionInfo,
   DiagnosticsStream,
   type DiagnosticsStreamOptions,
 } from "./core/stream/diagnostics_stream.ts";
+export { createDashboard, type Dashboard, type DashboardOptions } from "./app/create_dashboard.ts";
 export {
-  encodeServerSentEvent,
-  formatServerSentEvent,
-  type ServerSentEventMessage,
-  ServerSentEventStream,
-} from "./core/stream/sse.ts";
+  type DashboardServer,
+  serveDashboard,
+  type ServeDashboardOptions,
+} from "./app/serve_dashboard.ts";

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { Arena, DiagnosticsRegistry, registerOpenTelemetry, SlabAllocator } from "./mod.ts";
+import { Arena, DiagnosticsRegistry, SlabAllocator } from "./mod.ts";
+import { registerOpenTelemetry } from "./otel.ts";
 import { isLoopback, serveDashboard } from "./dashboard.ts";
 import { startApi, startStreams } from "./demo/apps.ts";
 import type { ChurnWorkerInit } from "./demo/churn_worker.ts";

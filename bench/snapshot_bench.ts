@@ -3,7 +3,8 @@
 // 262,144 slots, ≤ 4 ms for 1,048,576), and the delta at 1 % churn.
 //
 //   deno bench -A bench/snapshot_bench.ts
-import { DiagnosticsRegistry, encodeDelta, encodeKeyframe, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { encodeDelta, encodeKeyframe } from "../wire.ts";
 
 function halfFull(capacity: number) {
   const registry = new DiagnosticsRegistry();

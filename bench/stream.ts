@@ -6,7 +6,8 @@
 //
 // The idle measurement always runs 30 s, to include heartbeats (every 15 s)
 // and heap updates (at most every 5 s).
-import { DiagnosticsRegistry, encodeKeyframe, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { encodeKeyframe } from "../wire.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);

@@ -87,6 +87,11 @@ export class SlabGrid {
     return this.#used;
   }
 
+  /** Whether any slot data arrived yet (until then the grid shows no states). */
+  get hasSlots(): boolean {
+    return this.#bitmap !== undefined || this.#lastStates !== undefined;
+  }
+
   /** Slots flashing right now. */
   get flashing(): number {
     return this.#activeCount;
@@ -109,6 +114,9 @@ export class SlabGrid {
    * @returns How many slots changed.
    */
   update(slab: SlabSnapshot, now: number, flash: boolean): number {
+    // The first slot data (the page carries none; the stream's keyframe
+    // does) is the first picture, never a change.
+    if (!this.hasSlots) flash = false;
     let changed = 0;
     const states = this.#states;
     const mark = (index: number, state: number) => {

@@ -148,11 +148,15 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
       fresh = true;
     }
     // No flashes for the first picture, nor while the tab is hidden.
+    const hadSlots = s.grid.hasSlots;
     const changed = s.grid.update(slab, performance.now(), !fresh && !document.hidden);
     s.owners = slab.owners;
+    // The page carries no slots; until the stream's keyframe does, the grid
+    // is drawn dimmed (see styles.css) rather than as if every slot were free.
+    if (canvas.current !== null) canvas.current.dataset.hasSlots = String(s.grid.hasSlots);
     recordUpdate(performance.now() - started);
     if (fresh) layout();
-    if (changed > 0 || fresh) requestDraw(drawable.current);
+    if (changed > 0 || fresh || hadSlots !== s.grid.hasSlots) requestDraw(drawable.current);
   });
 
   useEffect(() => {
@@ -332,6 +336,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
         tabIndex={0}
         role="img"
         data-slab={name}
+        data-has-slots="false"
         aria-label={`${name}: one cell per slot; use the arrow keys to inspect slots`}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}

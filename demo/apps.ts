@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { DiagnosticsRegistry } from "../core/diagnostics/registry.ts";
-import { instrumentServer } from "../core/instrument/serve.ts";
+import type { DiagnosticsRegistry } from "../mod.ts";
+import { instrumentServer } from "../mod.ts";
 
 /** A running demo app. */
 export interface DemoApp {

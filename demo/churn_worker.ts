@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { SlabAllocator } from "../mod.ts";
+import { SlabAllocator } from "../slab.ts";
 
 /** What the Worker receives. */
 export interface ChurnWorkerInit {

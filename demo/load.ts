@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { DiagnosticsRegistry } from "../core/diagnostics/registry.ts";
-import { instrumentFetch } from "../core/instrument/fetch.ts";
+import type { DiagnosticsRegistry } from "../mod.ts";
+import { instrumentFetch } from "../mod.ts";
 
 /** Where the load goes. */
 export interface LoadTargets {

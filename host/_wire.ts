@@ -24,29 +24,9 @@ export const POSITIVE_INFINITY = -3;
 export const NEGATIVE_INFINITY = -4;
 export const NEGATIVE_ZERO = -5;
 
-/** Typed arrays the format carries, by tag, with their element size. */
-export const TYPED_ARRAYS = {
-  Uint8Array: { ctor: Uint8Array, size: 1 },
-  Uint16Array: { ctor: Uint16Array, size: 2 },
-  Uint32Array: { ctor: Uint32Array, size: 4 },
-  Int32Array: { ctor: Int32Array, size: 4 },
-  Float64Array: { ctor: Float64Array, size: 8 },
-} as const;
-
-/** A typed-array tag. */
-export type TypedArrayTag = keyof typeof TYPED_ARRAYS;
-
-/** Whether this platform stores numbers little-endian (all current ones do). */
-export const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The little-endian bytes of a typed array's elements (a copy). */
-export function toLittleEndian(view: ArrayBufferView, size: number): Uint8Array {
-  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
-  if (!LITTLE_ENDIAN && size > 1) swapBytes(bytes, size);
-  return bytes;
-}
-
-/** Reverses each `size`-byte group in place. */
-export function swapBytes(bytes: Uint8Array, size: number): void {
-  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
-}
+/**
+ * The one typed array the format carries, as Fresh's serializer does:
+ * `["Uint8Array", base64]`. Other typed arrays are refused, so that props
+ * never depend on what only this host would carry.
+ */
+export const UINT8_ARRAY_TAG = "Uint8Array";

@@ -1,44 +1,82 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * {@linkcode createHostApp}: serves a Fresh-style app (routes, islands,
- * static files) under a base path, as one `Request → Response` function.
+ * {@linkcode createHostApp}: serves a Fresh-style app (a page route inside
+ * `_app`, its islands, its static files) under a base path, as one
+ * `Request → Response` function, from what `deno task build` generated.
  *
  * @module
  */
 
 import { isValidElement, type VNode } from "npm:preact@^10.29.8";
-import { readBuildFile } from "./_build_file.ts";
-import { describe, HostContext } from "./_context.ts";
-import { setFallbackAssetScope } from "./_scope.ts";
-import { HttpError, STATUS_TEXT } from "./http_error.ts";
+import { setBuildId } from "./_scope.ts";
 import { collectIslands, type IslandInfo } from "./islands.ts";
-import type { Manifest } from "./manifest.ts";
-import { isPageResponse, type PageResponseInit } from "./page.ts";
-import { type ClientBuild, registerIslands, renderPage } from "./render.ts";
-import { buildRouteTable, type Renderable, type Route, type RouteTable } from "./route_table.ts";
-import { selectMethod } from "./router.ts";
-import { createStaticHandler, type StaticHandler } from "./static.ts";
-import type { HandlerFn, HostConfig } from "./types.ts";
+import { isPageResponse } from "./page.ts";
+import { registerIslands, renderPage } from "./render.ts";
+import { createStaticHandler, type HostAssets, type StaticHandler } from "./static.ts";
+import type {
+  Context,
+  HandlerByMethod,
+  HandlerFn,
+  HostConfig,
+  Method,
+  PageComponent,
+  PageProps,
+} from "./types.ts";
+
+/** A route module's exports, as Fresh 2 reads them. */
+export interface RouteModule {
+  /** The page component (or, for `_app`, the document around every page). */
+  readonly default?: unknown;
+  /** One handler for every method, or handlers per method. */
+  readonly handler?: unknown;
+  /** Handlers per method (a synonym of `handler`). */
+  readonly handlers?: unknown;
+}
+
+/** An island module: every exported function is an island. */
+export interface IslandModule {
+  /** The module's exports. */
+  readonly [exportName: string]: unknown;
+}
+
+/**
+ * The app as the build crawled it (Fresh 2 has no manifest; its build
+ * keeps the same in its snapshot): `_app`, the routes with their paths,
+ * the islands.
+ */
+export interface AppSnapshot {
+  /** `routes/_app.tsx`, when there is one. */
+  readonly app?: RouteModule;
+  /** Every route, with the path it answers (`"/"` for `routes/index.tsx`). */
+  readonly routes: readonly {
+    readonly path: string;
+    readonly file: string;
+    readonly module: RouteModule;
+  }[];
+  /** Island modules keyed by file, e.g. `"./islands/Counter.tsx"`. */
+  readonly islands: Readonly<Record<string, IslandModule>>;
+}
 
 /** Options for {@linkcode createHostApp}. */
 export interface HostAppOptions<State> {
-  /** The app's routes and islands: the default export of its `manifest.gen.ts`. */
-  readonly manifest: Manifest;
+  /** The routes and islands: the `snapshot` the build generated. */
+  readonly snapshot: AppSnapshot;
+  /** The client build and static files: the `assets` the build generated. */
+  readonly assets: HostAssets;
   /**
-   * The path the app is mounted under; every route and static URL starts
-   * with it. `""` mounts the app at the root.
+   * The path the app is mounted under, without a trailing slash; `""`
+   * mounts it at the root.
    *
-   * @default {"/debug"}
+   * @default {""}
    */
   readonly basePath?: string;
-  /**
-   * The folder of static files, holding the client build in `_frsh/`.
-   *
-   * @default {new URL("./static/", manifest.baseUrl)}
-   */
-  readonly staticDir?: URL;
-  /** Makes each request's initial `ctx.state`. @default {() => ({})} */
+  /** Makes each request's `ctx.state`. @default {() => ({})} */
   readonly state?: (req: Request) => State;
+  /**
+   * The `Content-Security-Policy` of a rendered page, given the nonce of its
+   * inline boot script (a fresh one per response).
+   */
+  readonly contentSecurityPolicy?: (nonce: string) => string;
 }
 
 /**
@@ -47,35 +85,32 @@ export interface HostAppOptions<State> {
  */
 export type HostHandler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
 
+interface Route {
+  readonly path: string;
+  readonly file: string;
+  readonly page: PageComponent<PageProps> | undefined;
+  readonly handler: HandlerFn | HandlerByMethod | undefined;
+}
+
 /**
- * Creates the request handler of a Fresh-style app. A request goes through:
+ * Creates the request handler of a Fresh-style app:
  *
- * 1. the base path: outside it → 404; the bare base path → 308 to `base/`;
- * 2. static files (`staticDir`), including the client build;
- * 3. the routes: `_middleware`s (outermost first, `ctx.next()`), then the
- *    route's handler; a `Response` is sent as is, `page(data)` renders the
- *    page inside its layouts and `_app`;
- * 4. unmatched paths → the nearest `_404` (else `_error`); errors thrown by
- *    the route → the nearest `_500`/`_error` with an `HttpError`'s status
- *    (else 500), or a plain page if there is none. These error pages are
- *    answered inside the middlewares, so their headers apply; errors thrown
- *    by a middleware itself are answered outside. Statuses from 500 are
- *    logged with `console.error`.
+ * 1. outside the base path → 404;
+ * 2. the build's static files;
+ * 3. the route of the path, with or without a trailing slash (as Fresh
+ *    matches): its handler (one function, or one per method with `HEAD`
+ *    falling back to `GET`; another method → 405 with `Allow`), whose
+ *    `Response` is sent as is and whose `page(data)` renders the page
+ *    inside `_app`; a route without a handler renders its page for `GET`;
+ * 4. anything else → 404; an error thrown by a route → 500 (logged).
  *
- * `HEAD` requests get the `GET` response without its body.
+ * `HEAD` is answered like `GET`, body included: whoever calls the app
+ * drops it (`Deno.serve` does).
  *
  * @typeParam State The type of `ctx.state`.
- * @param options The manifest, base path, static folder and state factory.
+ * @param options The snapshot, assets, base path, state factory and CSP.
  * @returns The handler.
- * @throws {TypeError} For a malformed manifest or base path.
- *
- * @example Serve an app
- * ```ts ignore
- * import { createHostApp } from "./app.ts";
- * import manifest from "./manifest.gen.ts";
- *
- * Deno.serve(createHostApp({ manifest, basePath: "/debug" }));
- * ```
+ * @throws {TypeError} For a malformed snapshot or base path.
  */
 export function createHostApp<State = Record<string, unknown>>(
   options: HostAppOptions<State>,
@@ -87,205 +122,195 @@ export function createHostApp<State = Record<string, unknown>>(
   return (req, info) => app.handle(req, info);
 }
 
-/** The loaded parts of an app that need I/O: its build and static files. */
-interface Loaded {
-  readonly build: ClientBuild | undefined;
-  readonly serveStatic: StaticHandler;
-}
-
-/** One app: its routes, islands and static files, and the request flow. */
 class HostApp<State> {
   #basePath: string;
   #config: HostConfig;
-  #staticDir: URL;
   #makeState: (req: Request) => State;
-  #table: RouteTable;
+  #csp: ((nonce: string) => string) | undefined;
+  #app: PageComponent<PageProps> | undefined;
+  #routes = new Map<string, Route>();
   #islands: ReadonlyMap<unknown, IslandInfo>;
-  #loaded: Promise<Loaded> | undefined;
+  #assets: HostAssets;
+  #serveStatic: StaticHandler;
 
   constructor(options: HostAppOptions<State>) {
-    const { manifest } = options;
+    const { snapshot, assets } = options;
     if (
-      manifest === null || typeof manifest !== "object" || typeof manifest.routes !== "object" ||
-      typeof manifest.islands !== "object" || typeof manifest.baseUrl !== "string"
+      snapshot === null || typeof snapshot !== "object" || !Array.isArray(snapshot.routes) ||
+      typeof snapshot.islands !== "object"
     ) {
       throw new TypeError(
-        "Cannot create host app: manifest must be { routes, islands, baseUrl } from manifest.gen.ts",
+        "Cannot create host app: snapshot must be { app?, routes, islands } as the build generates it",
       );
     }
-    this.#basePath = normalizeBasePath(options.basePath ?? "/debug");
-    this.#config = { basePath: this.#basePath };
-    const staticDir = options.staticDir ?? new URL("./static/", manifest.baseUrl);
-    if (!(staticDir instanceof URL)) {
-      throw new TypeError(`Cannot create host app: staticDir must be a URL, received ${staticDir}`);
+    if (assets === null || typeof assets !== "object" || typeof assets.buildId !== "string") {
+      throw new TypeError(
+        "Cannot create host app: assets must be { buildId, clientEntry, files } as the build generates them",
+      );
     }
-    this.#staticDir = staticDir;
+    this.#basePath = normalizeBasePath(options.basePath ?? "");
+    this.#config = { basePath: this.#basePath };
     this.#makeState = options.state ?? (() => ({}) as State);
-    this.#table = buildRouteTable(manifest);
-    const islands = collectIslands(manifest.islands);
+    this.#csp = options.contentSecurityPolicy;
+    this.#app = snapshot.app === undefined
+      ? undefined
+      : pageOf(snapshot.app, "./routes/_app.tsx", true);
+    for (const { path, file, module } of snapshot.routes) {
+      this.#routes.set(path, {
+        path,
+        file,
+        page: pageOf(module, file, false),
+        handler: handlerOf(module, file),
+      });
+    }
+    const islands = collectIslands(snapshot.islands);
     registerIslands(islands);
     this.#islands = new Map(islands.map((island) => [island.component, island]));
-  }
-
-  /** Reads `build.json` once; a failed read is retried by the next request. */
-  #load(): Promise<Loaded> {
-    this.#loaded ??= (async () => {
-      const build = await readBuildFile(this.#staticDir);
-      const serveStatic = createStaticHandler(this.#staticDir, { buildId: build?.buildId });
-      return { build, serveStatic };
-    })();
-    this.#loaded.catch(() => this.#loaded = undefined);
-    return this.#loaded;
+    this.#assets = assets;
+    this.#serveStatic = createStaticHandler(assets);
+    setBuildId(assets.buildId);
   }
 
   async handle(req: Request, info: Deno.ServeHandlerInfo | undefined): Promise<Response> {
     const url = new URL(req.url);
-    let path = url.pathname;
-    const basePath = this.#basePath;
-    if (basePath !== "") {
-      if (path === basePath) {
-        return new Response(null, {
-          status: 308,
-          headers: { location: `${basePath}/${url.search}` },
-        });
-      }
-      if (!path.startsWith(basePath + "/")) return plainPage(404);
-      path = path.slice(basePath.length);
-    }
-    const loaded = await this.#load();
-    setFallbackAssetScope({ basePath, buildId: loaded.build?.buildId });
-
-    const fromStatic = await loaded.serveStatic(req, path);
-    if (fromStatic !== undefined) return fromStatic;
-
-    const match = this.#table.router.match(path);
-    const route = match?.value;
-    const ctx: HostContext<State> = new HostContext<State>({
+    const base = this.#basePath;
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return plainPage(404);
+    const path = url.pathname.slice(base.length) || "/";
+    const file = this.#serveStatic(req, path);
+    if (file !== undefined) return file;
+    const route = this.#routes.get(path.length > 1 ? path.replace(/\/$/, "") : path);
+    if (route === undefined) return plainPage(404);
+    const ctx: Context<State> = {
       req,
       url,
-      params: match?.params ?? {},
       state: this.#makeState(req),
       info,
-      route: match?.pattern ?? null,
+      route: route.path,
       config: this.#config,
-      render: (dataOrVNode, init) => {
-        if (route === undefined) {
-          throw new TypeError("Cannot call ctx.render(): no route matched the request");
+      render: (vnode, init) => {
+        if (!isValidElement(vnode)) {
+          throw new TypeError("Cannot call ctx.render(): it takes JSX (Fresh 2's contract)");
         }
-        return isValidElement(dataOrVNode)
-          ? this.#render(ctx, loaded, route, dataOrVNode, undefined, init)
-          : this.#render(ctx, loaded, route, route.page, dataOrVNode, init);
+        return this.#render(ctx, vnode, undefined, init);
       },
-    });
-    // Errors of the route become error pages inside the middlewares (which
-    // may add headers to them); errors of a middleware, outside.
-    const onError = (error: unknown) => this.#renderError(ctx, loaded, route, error);
-    let response: Response;
+    };
     try {
-      response = route === undefined
-        ? await ctx.run(this.#table.rootMiddlewares, () => onError(new HttpError(404)))
-        : await ctx.run(route.middlewares, () => this.#runRoute(ctx, loaded, route).catch(onError));
+      return await this.#run(ctx, route);
     } catch (error) {
-      response = await onError(error);
+      console.error(error);
+      return plainPage(500);
     }
-    if (req.method === "HEAD" && response.body !== null) {
-      await response.body.cancel();
-      return new Response(null, response);
-    }
-    return response;
   }
 
-  async #runRoute(ctx: HostContext<State>, loaded: Loaded, route: Route): Promise<Response> {
-    const { method } = ctx.req;
-    let handler: HandlerFn<unknown, State>;
+  async #run(ctx: Context<State>, route: Route): Promise<Response> {
+    const method = ctx.req.method as Method;
+    let handler: HandlerFn | undefined;
     if (route.handler === undefined) {
-      if (method !== "GET" && method !== "HEAD") return methodNotAllowed(ctx.req, "GET, HEAD");
-      return await this.#render(ctx, loaded, route, route.page, undefined, undefined);
+      if (method !== "GET" && method !== "HEAD") return methodNotAllowed("GET, HEAD");
     } else if (typeof route.handler === "function") {
       handler = route.handler;
     } else {
-      const selection = selectMethod(route.handler, method);
-      if (selection.handler === undefined) return methodNotAllowed(ctx.req, selection.allow);
-      handler = selection.handler;
+      const byMethod = route.handler;
+      handler = byMethod[method] ?? (method === "HEAD" ? byMethod.GET : undefined);
+      if (handler === undefined) {
+        const allow = Object.keys(byMethod);
+        if (byMethod.GET !== undefined && !allow.includes("HEAD")) allow.push("HEAD");
+        return methodNotAllowed(allow.join(", "));
+      }
     }
-    const result = await handler(ctx);
+    if (handler === undefined) return await this.#render(ctx, route.page, undefined, undefined);
+    const result = await handler(ctx as Context);
     if (result instanceof Response) return result;
-    if (isPageResponse(result)) {
-      return await this.#render(ctx, loaded, route, route.page, result.data, result);
-    }
+    if (isPageResponse(result)) return await this.#render(ctx, route.page, result.data, result);
     throw new TypeError(
-      `Cannot handle ${method} ${route.pattern}: the handler returned ${
+      `Cannot handle ${method} ${route.path} (${route.file}): the handler returned ${
         describe(result)
       }, expected a Response or page(data)`,
     );
   }
 
-  async #renderError(
-    ctx: HostContext<State>,
-    loaded: Loaded,
-    route: Route | undefined,
-    error: unknown,
-  ): Promise<Response> {
-    const status = error instanceof HttpError ? error.status : 500;
-    if (status >= 500) console.error(error);
-    ctx.error = error;
-    const table = this.#table;
-    const target = status === 404
-      ? route?.notFound ?? table.notFound ?? route?.error ?? table.error
-      : route?.error ?? table.error;
-    if (target?.page === undefined) return plainPage(status);
-    try {
-      return await this.#render(ctx, loaded, target, target.page, undefined, { status });
-    } catch (renderError) {
-      console.error(renderError);
-      return plainPage(500);
-    }
-  }
-
   async #render(
-    ctx: HostContext<State>,
-    loaded: Loaded,
-    target: Renderable,
-    page: Renderable["page"] | VNode,
+    ctx: Context<State>,
+    page: PageComponent<PageProps> | VNode | undefined,
     data: unknown,
-    init: PageResponseInit | undefined,
+    init: ResponseInit | undefined,
   ): Promise<Response> {
     if (page === undefined) {
-      throw new TypeError(`Cannot render "${target.file}": it has no default export to render`);
+      throw new TypeError(`Cannot render ${ctx.route}: its route module has no default export`);
     }
+    const nonce = crypto.randomUUID().replaceAll("-", "");
     const html = await renderPage({
-      app: target.app,
-      layouts: target.layouts,
+      app: this.#app,
       page,
       props: {
         data,
         url: ctx.url,
-        params: ctx.params,
         state: ctx.state,
         route: ctx.route,
-        error: ctx.error,
         config: this.#config,
         req: ctx.req,
       },
       islands: this.#islands,
-      basePath: this.#basePath,
-      build: loaded.build,
+      clientEntry: this.#basePath + this.#assets.clientEntry,
+      buildId: this.#assets.buildId,
+      nonce,
     });
     const headers = new Headers(init?.headers);
     if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
+    if (this.#csp !== undefined) headers.set("content-security-policy", this.#csp(nonce));
     return new Response(html, { status: init?.status ?? 200, headers });
   }
 }
 
-async function methodNotAllowed(req: Request, allow: string): Promise<Response> {
-  await req.body?.cancel();
+function pageOf(
+  module: RouteModule,
+  file: string,
+  required: boolean,
+): PageComponent<PageProps> | undefined {
+  const page = module?.default;
+  if (page === undefined && !required) return undefined;
+  if (typeof page !== "function") {
+    throw new TypeError(
+      `Cannot create host app: ${file} must export a component as default, found ${describe(page)}`,
+    );
+  }
+  return page as PageComponent<PageProps>;
+}
+
+function handlerOf(module: RouteModule, file: string): HandlerFn | HandlerByMethod | undefined {
+  const handler = module.handler ?? module.handlers;
+  if (handler === undefined || typeof handler === "function") {
+    return handler as HandlerFn | undefined;
+  }
+  if (handler === null || typeof handler !== "object") {
+    throw new TypeError(
+      `Cannot create host app: ${file} exports a handler that is ${describe(handler)}`,
+    );
+  }
+  for (const [method, fn] of Object.entries(handler)) {
+    if (!/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(method) || typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot create host app: ${file} handler.${method} must be a function for an HTTP method`,
+      );
+    }
+  }
+  return handler as HandlerByMethod;
+}
+
+function methodNotAllowed(allow: string): Response {
   const response = plainPage(405);
   response.headers.set("allow", allow);
   return response;
 }
 
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  404: "Not Found",
+  405: "Method Not Allowed",
+  500: "Internal Server Error",
+};
+
 function plainPage(status: number): Response {
-  const text = `${status} ${STATUS_TEXT[status] ?? (status < 500 ? "Error" : "Server Error")}`;
+  const text = `${status} ${STATUS_TEXT[status] ?? "Error"}`;
   return new Response(
     `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${text}</title></head><body><h1>${text}</h1></body></html>`,
     { status, headers: { "content-type": "text/html; charset=utf-8" } },
@@ -296,11 +321,16 @@ function normalizeBasePath(basePath: string): string {
   if (typeof basePath !== "string") {
     throw new TypeError(`Cannot create host app: basePath must be a string, received ${basePath}`);
   }
-  const trimmed = basePath.replace(/\/+$/, "");
-  if (trimmed !== "" && (!trimmed.startsWith("/") || /[?#\s]|\/\//.test(trimmed))) {
+  if (basePath !== "" && !/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) {
     throw new TypeError(
-      `Cannot create host app: basePath "${basePath}" must be a path like "/debug"`,
+      `Cannot create host app: basePath "${basePath}" must be a path like "/debug" (no trailing slash)`,
     );
   }
-  return trimmed;
+  return basePath;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return `an instance of ${value.constructor?.name ?? "Object"}`;
+  return typeof value;
 }

@@ -1,123 +1,273 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * {@linkcode build}: bundles the browser runtime and every island of a
- * project into `static/_frsh/js/<BUILD_ID>/client.js` with
- * `deno bundle --platform browser --minify`, and writes
- * `static/_frsh/build.json`. The output is committed, so users need no build
- * step: the build is deterministic (same inputs, same bytes, same id) and
- * removes older build folders. {@linkcode checkBuild} rebuilds into a
- * temporary folder and compares with what is committed.
+ * {@linkcode build}: what Fresh 2's build does, for this host. It crawls a
+ * project's `routes/` and `islands/`, bundles the browser runtime with every
+ * island (`deno bundle --platform browser --minify`), and writes two
+ * modules, so that the app reads no file and fetches nothing at run time:
+ *
+ * - `routes.gen.ts`: the app's snapshot (`_app`, each route with the path
+ *   it answers, the islands), imported by the server;
+ * - `assets.gen.ts`: the client bundle and every file of `static/`, with
+ *   content types, weak ETags and the build id (a content hash).
+ *
+ * The output is deterministic: the same sources give the same bytes.
+ * {@linkcode checkBuild} builds in memory and compares with what is there.
  *
  * ```sh
- * deno run -A host/build.ts [projectDir]          # build
- * deno run -A host/build.ts [projectDir] --check  # exit 1 if stale
+ * deno run -A host/build.ts <projectDir> <outDir>          # build
+ * deno run -A host/build.ts <projectDir> <outDir> --check  # exit 1 if stale
  * ```
+ *
+ * Routes are plain files: `index` answers its folder, `name.tsx` answers
+ * `/name`. Fresh's dynamic segments, route groups, layouts, middlewares and
+ * error pages are refused with an error naming the file: this host serves
+ * what the dashboard uses and no more.
  *
  * @module
  */
 
-import { type BuildFile, formatBuildFile, parseBuildFile } from "./_build_file.ts";
+import { relative } from "node:path";
 import { encodePath, listFiles, toDirUrl, toPath } from "./_fs.ts";
-import { crawlProject } from "./manifest.ts";
 
-export type { BuildFile } from "./_build_file.ts";
+/** Modules a route or island may be. */
+const MODULE_REGEXP = /\.(tsx|ts|jsx|js)$/;
+/** Fresh's test-file rule: skipped by the crawl. */
+const TEST_FILE_REGEXP = /[._]test\.(?:[tj]sx?|[mc][tj]s)$/;
+/** What a route file's path may contain here: no `[param]`, `(group)` or `_special`. */
+const PLAIN_ROUTE_REGEXP = /^([A-Za-z0-9-][A-Za-z0-9._-]*\/)*[A-Za-z0-9-][A-Za-z0-9._-]*$/;
 
-/** The header that keeps `deno fmt` and `deno lint` off the minified bundle. */
-const BUNDLE_HEADER = "// deno-fmt-ignore-file\n// deno-lint-ignore-file\n";
-/** The bundle's file name inside its build folder. */
+/** Content types of the static files this host serves (all text). */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  svg: "image/svg+xml; charset=utf-8",
+  txt: "text/plain; charset=utf-8",
+};
+
 const ENTRY_NAME = "client.js";
+const HEADER = "// Copyright 2026 the slabscope authors. MIT license.\n";
 
-/** Options for {@linkcode build}. */
-export interface BuildOptions {
-  /**
-   * Where to write `build.json` and `js/<id>/`.
-   *
-   * @default {"<projectDir>/static/_frsh/"}
-   */
-  readonly outDir?: string | URL;
-  /**
-   * The `deno.json` that maps `preact` and the islands' imports.
-   *
-   * @default {the one Deno finds from projectDir}
-   */
-  readonly config?: string | URL;
+/** What {@linkcode build} wrote, or would write. */
+export interface BuildOutput {
+  /** The build id. */
+  readonly buildId: string;
+  /** The text of `routes.gen.ts`. */
+  readonly routes: string;
+  /** The text of `assets.gen.ts`. */
+  readonly assets: string;
 }
 
-/** What {@linkcode build} wrote. */
-export interface BuildResult extends BuildFile {
-  /** The folder written to. */
-  readonly outDir: string;
+/** A project's route and island files, as the crawl found them. */
+export interface ProjectFiles {
+  /** `routes/_app.tsx` (or `.ts`…), when there is one. */
+  readonly app: string | undefined;
+  /** Route files with the paths they answer, sorted by path. */
+  readonly routes: readonly { readonly file: string; readonly path: string }[];
+  /** Island files, sorted. */
+  readonly islands: readonly string[];
 }
 
 /**
- * Builds a project's client bundle.
+ * Lists a project's routes and islands.
  *
- * @param projectDir The folder holding `islands/`, `routes/` and `static/`.
- * @param options The output folder and config file.
- * @returns The build id and the files written.
+ * @param projectDir The folder holding `routes/` and `islands/`.
+ * @returns The files, sorted.
+ * @throws {SyntaxError} For a route file this host does not serve (a
+ * dynamic segment, a group, a layout…), naming the file.
+ */
+export async function crawlProject(projectDir: string | URL): Promise<ProjectFiles> {
+  const root = toDirUrl(projectDir);
+  const isModule = (file: string) => MODULE_REGEXP.test(file) && !TEST_FILE_REGEXP.test(file);
+  let app: string | undefined;
+  const routes: { file: string; path: string }[] = [];
+  for (const file of await listFiles(new URL("routes/", root))) {
+    if (!isModule(file)) continue;
+    const stem = file.replace(MODULE_REGEXP, "");
+    if (stem === "_app") {
+      app = `./routes/${file}`;
+      continue;
+    }
+    if (!PLAIN_ROUTE_REGEXP.test(stem)) {
+      throw new SyntaxError(
+        `Cannot build routes/${file}: this host serves plain route files only (no [params], (groups), layouts, middlewares or error pages)`,
+      );
+    }
+    const path = "/" + stem.replace(/(^|\/)index$/, "");
+    routes.push({
+      file: `./routes/${file}`,
+      path: path.length > 1 ? path.replace(/\/$/, "") : "/",
+    });
+  }
+  const islands = (await listFiles(new URL("islands/", root))).filter(isModule)
+    .map((file) => `./islands/${file}`);
+  routes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { app, routes, islands };
+}
+
+/**
+ * Builds a project: bundles its client and generates its two modules.
+ *
+ * @param projectDir The folder holding `routes/`, `islands/` and `static/`.
+ * @param outDir Where `routes.gen.ts` and `assets.gen.ts` go.
+ * @param options `write: false` builds in memory only.
+ * @returns What was (or would be) written.
  * @throws {Error} When `deno bundle` fails; the message has its output.
- *
- * @example Build the app in the current folder
- * ```ts ignore
- * import { build } from "./build.ts";
- *
- * const { buildId } = await build(".");
- * console.log(`static/_frsh/js/${buildId}/client.js`);
- * ```
  */
 export async function build(
   projectDir: string | URL,
-  options: BuildOptions = {},
-): Promise<BuildResult> {
+  outDir: string | URL,
+  options: { write?: boolean } = {},
+): Promise<BuildOutput> {
   const root = toDirUrl(projectDir);
-  const outDir = toDirUrl(options.outDir ?? new URL("static/_frsh/", root));
-  const bundle = await bundleClient(root, options.config);
+  const out = toDirUrl(outDir);
+  const files = await crawlProject(root);
+  const bundle = await bundleClient(root, files.islands);
 
-  const hashes = [`${ENTRY_NAME}\0${await sha256(bundle)}`];
+  const statics: [string, string][] = [];
   const staticDir = new URL("static/", root);
-  for (const file of await listFiles(staticDir, (dir) => dir === "_frsh")) {
-    const bytes = await Deno.readFile(new URL(encodePath(file), staticDir));
-    hashes.push(`${file}\0${await sha256(bytes)}`);
+  for (const file of await listFiles(staticDir)) {
+    const extension = file.slice(file.lastIndexOf(".") + 1).toLowerCase();
+    if (CONTENT_TYPES[extension] === undefined) {
+      throw new TypeError(
+        `Cannot build static/${file}: expected a text file (${
+          Object.keys(CONTENT_TYPES).join(", ")
+        })`,
+      );
+    }
+    statics.push([`/${file}`, await Deno.readTextFile(new URL(encodePath(file), staticDir))]);
   }
-  const buildId = (await sha256(new TextEncoder().encode(hashes.join("\n")))).slice(0, 16);
+  const parts = [`${ENTRY_NAME}\0${await sha256(bundle)}`];
+  for (const [path, text] of statics) parts.push(`${path}\0${await sha256(text)}`);
+  const buildId = (await sha256(parts.join("\n"))).slice(0, 16);
+  const clientEntry = `/_frsh/js/${buildId}/${ENTRY_NAME}`;
 
-  const entry = `js/${buildId}/${ENTRY_NAME}`;
-  const result: BuildFile = { buildId, entry, files: [entry] };
-  const jsDir = new URL("js/", outDir);
-  await Deno.mkdir(new URL(`${buildId}/`, jsDir), { recursive: true });
-  for await (const old of Deno.readDir(jsDir)) {
-    if (old.name !== buildId) await Deno.remove(new URL(old.name, jsDir), { recursive: true });
+  const assetEntries: string[] = [];
+  for (const [path, text] of [[clientEntry, bundle], ...statics] as [string, string][]) {
+    const type = CONTENT_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()]!;
+    const etag = `W/"${(await sha256(text)).slice(0, 32)}"`;
+    assetEntries.push(
+      `    ${JSON.stringify(path)}: {\n      contentType: ${JSON.stringify(type)},\n      etag: ${
+        JSON.stringify(etag)
+      },\n      text: ${JSON.stringify(text)},\n    },`,
+    );
   }
-  await Deno.writeFile(new URL(entry, outDir), bundle);
-  await Deno.writeTextFile(new URL("build.json", outDir), formatBuildFile(result));
-  return { ...result, outDir: toPath(outDir) };
+  const hostDir = relativeImport(out, new URL("./", import.meta.url));
+  const assets = `${HEADER}// deno-fmt-ignore-file
+// deno-lint-ignore-file
+// DO NOT EDIT. Generated by \`deno task build\` (host/build.ts) from islands/ and static/.
+import type { HostAssets } from "${hostDir}static.ts";
+
+/** The client bundle and the static files, served from memory. */
+export const assets: HostAssets = {
+  buildId: ${JSON.stringify(buildId)},
+  clientEntry: ${JSON.stringify(clientEntry)},
+  files: {
+${assetEntries.join("\n")}
+  },
+};
+`;
+  const modules = [
+    ...(files.app === undefined ? [] : [["$app", files.app]]),
+    ...files.routes.map((route, i) => [`$${i}`, route.file]),
+    ...files.islands.map((file, i) => [`$$${i}`, file]),
+  ];
+  const importOf = (file: string) => relativeImport(out, new URL(encodePath(file), root));
+  const routes =
+    `${HEADER}// DO NOT EDIT. Generated by \`deno task build\` (host/build.ts) from routes/ and islands/.
+// Commit it; rebuild after adding, moving or removing a route or an island.
+
+${modules.map(([name, file]) => `import * as ${name} from "${importOf(file!)}";`).join("\n")}
+import type { AppSnapshot } from "${hostDir}app.ts";
+
+/** The app: its document, its routes and its islands. */
+export const snapshot: AppSnapshot = {
+${files.app === undefined ? "" : "  app: $app,\n"}  routes: [
+${
+      files.routes.map((route, i) =>
+        `    { path: ${JSON.stringify(route.path)}, file: ${
+          JSON.stringify(route.file)
+        }, module: $${i} },`
+      ).join("\n")
+    }
+  ],
+  islands: {
+${files.islands.map((file, i) => `    ${JSON.stringify(file)}: $$${i},`).join("\n")}
+  },
+};
+`;
+  if (options.write !== false) {
+    await Deno.mkdir(out, { recursive: true });
+    await Deno.writeTextFile(new URL("routes.gen.ts", out), routes);
+    await Deno.writeTextFile(new URL("assets.gen.ts", out), assets);
+  }
+  return { buildId, routes, assets };
 }
 
-/** Runs `deno bundle` on a generated entry that boots the project's islands. */
-async function bundleClient(
-  root: URL,
-  config: string | URL | undefined,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const { islands } = await crawlProject(root);
-  const tmp = await Deno.makeTempDir({ prefix: "frsh_build_" });
+/** What {@linkcode checkBuild} found. */
+export interface BuildCheck {
+  /** Whether both generated modules equal a fresh build, byte for byte. */
+  readonly upToDate: boolean;
+  /** The fresh build's id. */
+  readonly buildId: string;
+  /** The stale modules (empty when up to date). */
+  readonly stale: readonly string[];
+}
+
+/**
+ * Builds in memory and compares with the generated modules in `outDir`.
+ *
+ * @param projectDir The folder holding `routes/`, `islands/` and `static/`.
+ * @param outDir Where the generated modules are.
+ * @returns Whether they are up to date, and which are not.
+ */
+export async function checkBuild(
+  projectDir: string | URL,
+  outDir: string | URL,
+): Promise<BuildCheck> {
+  const fresh = await build(projectDir, outDir, { write: false });
+  const out = toDirUrl(outDir);
+  const stale: string[] = [];
+  for (const [name, text] of [["routes.gen.ts", fresh.routes], ["assets.gen.ts", fresh.assets]]) {
+    const committed = await Deno.readTextFile(new URL(name!, out)).catch(() => undefined);
+    if (committed !== text) stale.push(name!);
+  }
+  return { upToDate: stale.length === 0, buildId: fresh.buildId, stale };
+}
+
+/** Runs `deno bundle` on a generated entry that exports `boot(props, buildId)`. */
+async function bundleClient(root: URL, islands: readonly string[]): Promise<string> {
+  const tmp = await Deno.makeTempDir({ prefix: "host_build_" });
   try {
     const lines = [
-      `import { boot } from ${JSON.stringify(import.meta.resolve("./client/boot.ts"))};`,
+      `import { boot as bootIslands } from ${
+        JSON.stringify(import.meta.resolve("./client/boot.ts"))
+      };`,
       ...islands.map((file, i) =>
         `import * as $${i} from ${JSON.stringify(new URL(encodePath(file), root).href)};`
       ),
-      `boot({${islands.map((file, i) => `${JSON.stringify(file)}: $${i}`).join(", ")}});`,
+      `export function boot(props: string, buildId: string): number {`,
+      `  return bootIslands({${
+        islands.map((file, i) => `${JSON.stringify(file)}: $${i}`).join(", ")
+      }}, props, buildId);`,
+      `}`,
     ];
     const entryPath = `${tmp}/entry.ts`;
     const outPath = `${tmp}/${ENTRY_NAME}`;
     await Deno.writeTextFile(entryPath, lines.join("\n") + "\n");
-    const args = ["bundle", "--quiet", "--platform", "browser", "--format", "esm", "--minify"];
-    if (config !== undefined) {
-      args.push("--config", config instanceof URL ? toPath(config) : config);
-    }
-    args.push("--output", outPath, entryPath);
     const { code, stderr, stdout } = await new Deno.Command(Deno.execPath(), {
-      args,
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "browser",
+        "--format",
+        "esm",
+        "--minify",
+        "--output",
+        outPath,
+        entryPath,
+      ],
       cwd: toPath(root),
       stdin: "null",
       env: { NO_COLOR: "1" },
@@ -130,103 +280,41 @@ async function bundleClient(
         }`,
       );
     }
-    const bundle = await Deno.readFile(outPath);
-    const header = new TextEncoder().encode(BUNDLE_HEADER);
-    const out = new Uint8Array(header.length + bundle.length);
-    out.set(header);
-    out.set(bundle, header.length);
-    return out;
+    return await Deno.readTextFile(outPath);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 }
 
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+/** A relative import specifier from folder `from` to `to` (a file or folder URL). */
+function relativeImport(from: URL, to: URL): string {
+  const path = relative(toPath(from), toPath(to)).replaceAll("\\", "/");
+  const spec = path.startsWith(".") ? path : `./${path}`;
+  return to.href.endsWith("/") ? `${spec.replace(/\/$/, "")}/` : spec;
 }
 
-/** What {@linkcode checkBuild} found. */
-export interface BuildCheck {
-  /** Whether the committed build equals a fresh one, byte for byte. */
-  readonly upToDate: boolean;
-  /** The fresh build's `build.json`. */
-  readonly expected: BuildFile;
-  /** The committed `build.json`, or `undefined` when there is none. */
-  readonly committed: BuildFile | undefined;
-  /** What differs, one line each (empty when up to date). */
-  readonly differences: readonly string[];
-}
-
-/**
- * Rebuilds a project into a temporary folder and compares the result with
- * its committed `static/_frsh/`: `build.json`, every built file, and no
- * stale build folders.
- *
- * @param projectDir The folder holding `islands/`, `routes/` and `static/`.
- * @param options The config file (`outDir` is ignored).
- * @returns Whether the committed build is up to date, and how it differs.
- */
-export async function checkBuild(
-  projectDir: string | URL,
-  options: Omit<BuildOptions, "outDir"> = {},
-): Promise<BuildCheck> {
-  const root = toDirUrl(projectDir);
-  const committedDir = new URL("static/_frsh/", root);
-  const tmp = await Deno.makeTempDir({ prefix: "frsh_check_" });
-  try {
-    const fresh = await build(root, { ...options, outDir: tmp });
-    const expected: BuildFile = { buildId: fresh.buildId, entry: fresh.entry, files: fresh.files };
-    const differences: string[] = [];
-    let committed: BuildFile | undefined;
-    try {
-      committed = parseBuildFile(await Deno.readTextFile(new URL("build.json", committedDir)));
-    } catch (error) {
-      differences.push(`build.json: ${error instanceof Deno.errors.NotFound ? "missing" : error}`);
-    }
-    if (committed !== undefined && formatBuildFile(committed) !== formatBuildFile(expected)) {
-      differences.push(
-        `build.json: build id ${committed.buildId}, expected ${expected.buildId}`,
-      );
-    }
-    for (const file of expected.files) {
-      const want = await Deno.readFile(new URL(file, toDirUrl(tmp)));
-      let have: Uint8Array | undefined;
-      try {
-        have = await Deno.readFile(new URL(file, committedDir));
-      } catch {
-        have = undefined;
-      }
-      if (have === undefined) differences.push(`${file}: missing`);
-      else if (!sameBytes(have, want)) differences.push(`${file}: content differs`);
-    }
-    const expectedFolders = new Set(expected.files.map((file) => file.split("/")[1]));
-    for (const file of await listFiles(new URL("js/", committedDir))) {
-      if (!expectedFolders.has(file.split("/")[0])) differences.push(`js/${file}: stale`);
-    }
-    return { upToDate: differences.length === 0, expected, committed, differences };
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+async function sha256(data: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 if (import.meta.main) {
-  const check = Deno.args.includes("--check");
-  const projectDir = Deno.args.find((arg) => !arg.startsWith("--")) ?? ".";
-  if (check) {
-    const result = await checkBuild(projectDir);
+  const args = Deno.args.filter((arg) => !arg.startsWith("--"));
+  if (args.length !== 2) {
+    console.error("Usage: deno run -A host/build.ts <projectDir> <outDir> [--check]");
+    Deno.exit(2);
+  }
+  const [projectDir, outDir] = args as [string, string];
+  if (Deno.args.includes("--check")) {
+    const result = await checkBuild(projectDir, outDir);
     if (!result.upToDate) {
-      console.error(`The committed build is stale:\n  ${result.differences.join("\n  ")}`);
-      console.error(`Run: deno run -A host/build.ts ${projectDir}`);
+      console.error(`The generated build is stale: ${result.stale.join(", ")}`);
+      console.error(`Run: deno task build`);
       Deno.exit(1);
     }
-    console.log(`Build ${result.expected.buildId} is up to date`);
+    console.log(`Build ${result.buildId} is up to date`);
   } else {
-    const result = await build(projectDir);
-    console.log(`Built ${result.buildId}: ${result.files.join(", ")} in ${result.outDir}`);
+    const result = await build(projectDir, outDir);
+    console.log(`Built ${result.buildId} into ${outDir}`);
   }
 }

@@ -1,26 +1,22 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // This module is browser compatible.
 /**
- * The stand-in for Fresh 2's `fresh` package, mapped by the import map:
- * routes write `import { createDefine, page } from "fresh"` and stay valid
- * Fresh code.
- *
- * - {@linkcode createDefine} and {@linkcode page}: typed routes and page data.
- * - {@linkcode HttpError}: an error with an HTTP status.
- * - Types: {@linkcode Context}, {@linkcode PageProps}, {@linkcode RouteConfig},
- *   {@linkcode HandlerFn}, {@linkcode HandlerByMethod}, {@linkcode Middleware}.
+ * The part of Fresh 2's `fresh` module this host implements: typed routes
+ * ({@linkcode createDefine}), page data ({@linkcode page}) and the types a
+ * route module uses.
  *
  * @example A route module
  * ```ts
- * import { createDefine, page } from "fresh";
+ * import { createDefine, page } from "./fresh.ts";
  * import { h } from "npm:preact@^10.29.8";
  * import assert from "node:assert/strict";
  *
- * const define = createDefine<{ title: string }>();
- * export const handler = define.handlers({
+ * const routes = createDefine<{ title: string }>();
+ * const handler = routes.handlers({
  *   GET: (ctx) => page({ title: ctx.state.title }),
  * });
- * export default define.page<typeof handler>(({ data }) => h("h1", null, data.title));
+ * const Page = routes.page<typeof handler>(({ data }) => h("h1", null, data.title));
+ * assert.equal(typeof Page, "function");
  * assert.equal(typeof handler.GET, "function");
  * ```
  *
@@ -28,7 +24,6 @@
  */
 
 export { createDefine, type Define } from "./define.ts";
-export { HttpError } from "./http_error.ts";
 export { page, type PageResponse, type PageResponseInit } from "./page.ts";
 export type {
   Context,
@@ -36,9 +31,7 @@ export type {
   HandlerFn,
   HostConfig,
   Method,
-  Middleware,
   PageComponent,
   PageProps,
-  RouteConfig,
   RouteHandler,
 } from "./types.ts";

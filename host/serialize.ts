@@ -6,28 +6,25 @@
  * value, which `client/revive.ts` turns back into values in the browser.
  *
  * Carried: strings, finite and special numbers (`NaN`, `±Infinity`, `-0`),
- * booleans, `null`, `undefined`, arrays, plain objects, `Uint8Array`,
- * `Uint16Array`, `Uint32Array`, `Int32Array`, `Float64Array` (as base64),
- * and `@preact/signals` signals. Objects, arrays and signals are kept by
+ * booleans, `null`, `undefined`, arrays, plain objects, `Uint8Array` (as
+ * base64) and `@preact/signals` signals: what Fresh 2's serializer carries
+ * the same way, so that the islands move to Fresh unchanged. Objects, arrays and signals are kept by
  * identity: the same signal passed to two islands revives as one shared
  * signal, which is how islands share live state.
  *
  * Rejected with a `TypeError` naming the path: cycles, functions, symbols,
- * bigints, JSX and instances of other classes.
+ * bigints, JSX, other typed arrays and instances of other classes.
  *
  * @module
  */
 
 import { Signal } from "npm:@preact/signals@^2.11.4";
-import { encodeBase64 } from "../core/wire/base64.ts";
 import {
   NAN,
   NEGATIVE_INFINITY,
   NEGATIVE_ZERO,
   POSITIVE_INFINITY,
-  toLittleEndian,
-  TYPED_ARRAYS,
-  type TypedArrayTag,
+  UINT8_ARRAY_TAG,
   UNDEFINED,
   type WireProps,
 } from "./_wire.ts";
@@ -145,10 +142,13 @@ export class PropsSerializer {
       const tag = Object.getPrototypeOf(signal) === Signal.prototype ? "Signal" : "Computed";
       return [tag, this.#encode(signal.peek(), `${path}.value`)];
     }
-    const tag = typedArrayTag(value);
-    if (tag !== undefined) {
-      const view = value as ArrayBufferView;
-      return [tag, encodeBase64(toLittleEndian(view, TYPED_ARRAYS[tag].size))];
+    if (Object.getPrototypeOf(value) === Uint8Array.prototype) {
+      return [UINT8_ARRAY_TAG, (value as Uint8Array).toBase64()];
+    }
+    if (ArrayBuffer.isView(value)) {
+      throw new TypeError(
+        `Cannot serialize "${path}": a ${value.constructor.name} cannot be serialized (of the typed arrays only Uint8Array is carried)`,
+      );
     }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
@@ -175,14 +175,6 @@ function isVNode(value: object): boolean {
   return Object.hasOwn(value, "constructor") &&
     (value as { constructor?: unknown }).constructor === undefined && "type" in value &&
     "props" in value;
-}
-
-function typedArrayTag(value: object): TypedArrayTag | undefined {
-  if (!ArrayBuffer.isView(value)) return undefined;
-  for (const tag of Object.keys(TYPED_ARRAYS) as TypedArrayTag[]) {
-    if (Object.getPrototypeOf(value) === TYPED_ARRAYS[tag].ctor.prototype) return tag;
-  }
-  return undefined;
 }
 
 /**

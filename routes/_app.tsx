@@ -1,9 +1,10 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /** @jsxImportSource npm:preact@^10.29.8 */
-import { asset } from "fresh/runtime";
-import { define } from "../utils.ts";
+import { asset } from "../app/fresh_runtime.ts";
+import { define } from "../app/define.ts";
 
-export default define.page(function App({ Component }) {
+// `asset()` does not add the base path (as in Fresh): build it from config.
+export default define.page(function App({ Component, config }) {
   return (
     <html lang="en">
       <head>
@@ -11,8 +12,8 @@ export default define.page(function App({ Component }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="dark" />
         <title>slabscope</title>
-        <link rel="icon" type="image/svg+xml" href={asset("/favicon.svg")} />
-        <link rel="stylesheet" href={asset("/styles.css")} />
+        <link rel="icon" type="image/svg+xml" href={asset(`${config.basePath}/favicon.svg`)} />
+        <link rel="stylesheet" href={asset(`${config.basePath}/styles.css`)} />
       </head>
       <body>
         <Component />

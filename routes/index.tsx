@@ -1,7 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /** @jsxImportSource npm:preact@^10.29.8 */
 import { signal } from "npm:@preact/signals@^2.11.4";
-import { page } from "fresh";
+import { page } from "../app/fresh.ts";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
@@ -13,7 +13,7 @@ import LiveConnection from "../islands/LiveConnection.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
-import { define } from "../utils.ts";
+import { define } from "../app/define.ts";
 
 interface Data {
   snapshot: MemorySnapshot | null;
@@ -26,9 +26,10 @@ export const handler = define.handlers({
   GET(ctx) {
     let snapshot: MemorySnapshot | null = null;
     try {
-      // The current state, exactly what the stream's keyframe will carry,
-      // so the page is complete before the stream connects.
-      snapshot = decodeKeyframe(ctx.state.stream.snapshot());
+      // What the first paint needs: every figure of the current state, but
+      // no per-slot data (a million slots would weigh megabytes); the
+      // stream's keyframe brings the slots a moment later.
+      snapshot = withoutSlots(decodeKeyframe(ctx.state.stream.snapshot()));
     } catch {
       // Collecting failed: the page still loads and the stream reports why.
     }
@@ -36,7 +37,7 @@ export const handler = define.handlers({
       snapshot,
       basePath: ctx.state.basePath,
       host: ctx.url.host,
-      fleet: ctx.state.fleet !== undefined,
+      fleet: ctx.state.fleet,
     });
   },
 });
@@ -79,3 +80,11 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
     </>
   );
 });
+
+/** The snapshot with its slabs' per-slot arrays left out. */
+function withoutSlots(snapshot: MemorySnapshot): MemorySnapshot {
+  return {
+    ...snapshot,
+    slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, ...slab }) => slab),
+  };
+}

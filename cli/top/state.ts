@@ -31,7 +31,8 @@ export type KeeperOutcome = "state" | "ok" | "error" | "resync";
  *
  * @example Usage
  * ```ts
- * import { DiagnosticsRegistry, encodeKeyframe } from "../../mod.ts";
+ * import { DiagnosticsRegistry } from "../../mod.ts";
+ * import { encodeKeyframe } from "../../wire.ts";
  * import { StreamKeeper } from "./state.ts";
  * import assert from "node:assert/strict";
  *

@@ -40,11 +40,8 @@
  *
  * @example Pools in your OpenTelemetry metrics
  * ```ts
- * import {
- *   DiagnosticsRegistry,
- *   registerOpenTelemetry,
- *   SlabAllocator,
- * } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { registerOpenTelemetry } from "@slabscope/slabscope/otel";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();
@@ -66,14 +63,14 @@ import {
   metrics,
   type Observable,
 } from "npm:@opentelemetry/api@^1.10.0";
-import denoJson from "../../deno.json" with { type: "json" };
+import { VERSION } from "../version.ts";
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 
 /** The instrumentation scope: the meter's name and version. */
 const SCOPE_NAME = "slabscope";
-const SCOPE_VERSION: string = denoJson.version;
+const SCOPE_VERSION: string = VERSION;
 
 /** The pool (slab, arena or arena pool) a measurement is about. */
 const POOL_NAME = "slabscope.pool.name";
@@ -134,12 +131,8 @@ export interface OpenTelemetryRegistration {
  *
  * @example Usage
  * ```ts
- * import {
- *   DiagnosticsRegistry,
- *   HandleState,
- *   registerOpenTelemetry,
- *   SlabAllocator,
- * } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry, HandleState, SlabAllocator } from "@slabscope/slabscope";
+ * import { registerOpenTelemetry } from "@slabscope/slabscope/otel";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();

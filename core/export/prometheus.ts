@@ -11,7 +11,8 @@
  *
  * @example A `/metrics` endpoint next to your app
  * ```ts
- * import { createMetricsHandler, DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { createMetricsHandler } from "@slabscope/slabscope/prometheus";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();
@@ -41,11 +42,8 @@ import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_s
  *
  * @example Serving `formatPrometheus()` yourself
  * ```ts
- * import {
- *   DiagnosticsRegistry,
- *   formatPrometheus,
- *   PROMETHEUS_CONTENT_TYPE,
- * } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
+ * import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "@slabscope/slabscope/prometheus";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();
@@ -145,7 +143,8 @@ interface CheckedOptions {
  *
  * @example Usage
  * ```ts
- * import { DiagnosticsRegistry, formatPrometheus, SlabAllocator } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { formatPrometheus } from "@slabscope/slabscope/prometheus";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();
@@ -199,7 +198,8 @@ export function formatPrometheus(
  *
  * @example Usage
  * ```ts
- * import { createMetricsHandler, DiagnosticsRegistry } from "@slabscope/slabscope";
+ * import { createMetricsHandler } from "@slabscope/slabscope/prometheus";
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const metrics = createMetricsHandler(new DiagnosticsRegistry());

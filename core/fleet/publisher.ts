@@ -111,12 +111,8 @@ export interface FleetPublisher extends AsyncDisposable {
  * @example Publishing an instance and listing the fleet
  * ```ts
  * /// <reference lib="deno.unstable" />
- * import {
- *   DiagnosticsRegistry,
- *   listInstances,
- *   publishToFleet,
- *   SlabAllocator,
- * } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { listInstances, publishToFleet } from "@slabscope/slabscope/fleet";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();

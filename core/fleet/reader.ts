@@ -60,7 +60,8 @@ export interface ListInstancesOptions {
  * @example A dashboard's poll
  * ```ts
  * /// <reference lib="deno.unstable" />
- * import { DiagnosticsRegistry, listInstances, publishToFleet } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
+ * import { listInstances, publishToFleet } from "@slabscope/slabscope/fleet";
  * import assert from "node:assert/strict";
  *
  * const kv = await Deno.openKv(":memory:");
@@ -147,13 +148,9 @@ export interface RequestKeyframeOptions {
  * @example Fetching the state of one instance
  * ```ts
  * /// <reference lib="deno.unstable" />
- * import {
- *   decodeKeyframe,
- *   DiagnosticsRegistry,
- *   publishToFleet,
- *   requestKeyframe,
- *   SlabAllocator,
- * } from "@slabscope/slabscope";
+ * import { decodeKeyframe } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { publishToFleet, requestKeyframe } from "@slabscope/slabscope/fleet";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();

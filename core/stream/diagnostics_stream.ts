@@ -11,7 +11,7 @@ import { deltaObject } from "../wire/delta.ts";
 import { encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
-import { BASE_HEADERS } from "./access.ts";
+import { BASE_HEADERS } from "../http/responses.ts";
 import { encodeServerSentEvent } from "./sse.ts";
 import { positiveOption } from "../options.ts";
 

@@ -46,7 +46,7 @@ function assertSingleLine(value: string, field: string): void {
  *
  * @example Usage
  * ```ts
- * import { formatServerSentEvent } from "@slabscope/slabscope/dashboard";
+ * import { formatServerSentEvent } from "./sse.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(
@@ -92,7 +92,7 @@ export function formatServerSentEvent(message: ServerSentEventMessage): string {
  *
  * @example Usage
  * ```ts
- * import { encodeServerSentEvent } from "@slabscope/slabscope/dashboard";
+ * import { encodeServerSentEvent } from "./sse.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = encodeServerSentEvent({ comment: "ping" });
@@ -109,7 +109,7 @@ export function encodeServerSentEvent(message: ServerSentEventMessage): Uint8Arr
  *
  * @example Usage
  * ```ts
- * import { ServerSentEventStream } from "@slabscope/slabscope/dashboard";
+ * import { ServerSentEventStream } from "./sse.ts";
  * import assert from "node:assert/strict";
  *
  * const body = ReadableStream.from([{ data: "hello" }, { comment: "bye" }])

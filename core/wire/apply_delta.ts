@@ -42,7 +42,8 @@ import { decodeSlotList } from "./rice.ts";
  *
  * @example Usage
  * ```ts
- * import { applyDelta, DeltaBaseError, DiagnosticsRegistry } from "@slabscope/slabscope";
+ * import { applyDelta, DeltaBaseError } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const state = new DiagnosticsRegistry().snapshot(); // seq 0
@@ -78,7 +79,8 @@ export class DeltaBaseError extends RangeError {
  *
  * @example Usage
  * ```ts
- * import { applyDelta, DiagnosticsRegistry, encodeDelta, SlabAllocator } from "@slabscope/slabscope";
+ * import { applyDelta, encodeDelta } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();

@@ -39,7 +39,8 @@ import { encodeSlotList } from "./rice.ts";
  *
  * @example Round trip through a delta
  * ```ts
- * import { applyDelta, DiagnosticsRegistry, encodeDelta, SlabAllocator } from "@slabscope/slabscope";
+ * import { applyDelta, encodeDelta } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();

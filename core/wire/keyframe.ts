@@ -87,7 +87,8 @@ export const STREAM_FIELDS = [
  *
  * @example Usage
  * ```ts
- * import { DiagnosticsRegistry, encodeKeyframe, SlabAllocator } from "@slabscope/slabscope";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { encodeKeyframe } from "@slabscope/slabscope/wire";
  * import assert from "node:assert/strict";
  *
  * const registry = new DiagnosticsRegistry();
@@ -120,7 +121,8 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
  *
  * @example Usage
  * ```ts
- * import { decodeKeyframe, DiagnosticsRegistry, encodeKeyframe } from "@slabscope/slabscope";
+ * import { decodeKeyframe, encodeKeyframe } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const snapshot = new DiagnosticsRegistry().snapshot();

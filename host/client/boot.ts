@@ -3,24 +3,23 @@
 /**
  * The browser runtime: {@linkcode boot} finds the islands the server
  * marked with `<!--frsh:island:NAME:PROPS:KEY-->…<!--/frsh:island-->`,
- * revives their props from the page's `__FRSH_STATE` JSON (signals shared
- * by identity) and renders each into its range. It re-renders over the
- * server's DOM, reusing its nodes, so nothing flashes.
+ * revives their props (signals shared by identity) and renders each into
+ * its range. It re-renders over the server's DOM, reusing its nodes, so
+ * nothing flashes.
  *
- * The build bundles it with the app's islands and a call to `boot()`.
+ * The build bundles it with the app's islands behind a `boot(props,
+ * buildId)` export, which the page's inline module script calls.
  *
  * @module
  */
 
 import { type FunctionComponent, h, render } from "npm:preact@^10.29.8";
-import { setFallbackAssetScope } from "../_scope.ts";
+import { setBuildId } from "../_scope.ts";
 import { collectIslands } from "../islands.ts";
 import { createRangeRoot } from "./island_root.ts";
 import { revive } from "./revive.ts";
 import type { WireProps } from "../_wire.ts";
 
-/** The id of the page's state script (see `render.ts`). */
-const STATE_ELEMENT_ID = "__FRSH_STATE";
 const START = "frsh:island:";
 const END = "/frsh:island";
 
@@ -34,23 +33,20 @@ interface Marker {
 /**
  * Renders the page's islands.
  *
- * @param modules The app's island modules, keyed like `manifest.islands`.
+ * @param modules The app's island modules, keyed by file (`./islands/X.tsx`).
+ * @param serializedProps The islands' props, as the server serialized them.
+ * @param buildId The build id, for `asset()`.
  * @param root Where to look for islands.
  * @returns The number of islands rendered.
  */
 export function boot(
   modules: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  serializedProps: string,
+  buildId: string,
   root: ParentNode = document.body,
 ): number {
-  const stateElement = document.getElementById(STATE_ELEMENT_ID);
-  if (stateElement === null) return 0;
-  const state = JSON.parse(stateElement.textContent ?? "") as {
-    basePath: string;
-    buildId: string;
-    props: WireProps;
-  };
-  setFallbackAssetScope({ basePath: state.basePath, buildId: state.buildId });
-  const props = revive(state.props);
+  setBuildId(buildId);
+  const props = revive(JSON.parse(serializedProps) as WireProps);
   const components = new Map(collectIslands(modules).map((i) => [i.name, i.component]));
 
   const found: { marker: Marker; end: Comment }[] = [];

@@ -9,16 +9,12 @@
  */
 
 import { computed, signal } from "npm:@preact/signals@^2.11.4";
-import { decodeBase64 } from "../../core/wire/base64.ts";
 import {
-  LITTLE_ENDIAN,
   NAN,
   NEGATIVE_INFINITY,
   NEGATIVE_ZERO,
   POSITIVE_INFINITY,
-  swapBytes,
-  TYPED_ARRAYS,
-  type TypedArrayTag,
+  UINT8_ARRAY_TAG,
   UNDEFINED,
   type WireProps,
 } from "../_wire.ts";
@@ -108,16 +104,12 @@ export function revive(wire: WireProps): unknown[] {
       const value = ref(payload);
       return computed(() => value);
     }
-    if (Object.hasOwn(TYPED_ARRAYS, tag) && typeof payload === "string") {
-      const { ctor, size } = TYPED_ARRAYS[tag as TypedArrayTag];
-      const bytes = decodeBase64(payload);
-      if (bytes.length % size !== 0) {
-        throw new RangeError(
-          `Cannot revive props: slot ${index} has ${bytes.length} bytes, not a whole number of ${tag} elements`,
-        );
+    if (tag === UINT8_ARRAY_TAG && typeof payload === "string") {
+      try {
+        return Uint8Array.fromBase64(payload, { lastChunkHandling: "strict" });
+      } catch {
+        throw new SyntaxError(`Cannot revive props: slot ${index} is not canonical base64`);
       }
-      if (!LITTLE_ENDIAN && size > 1) swapBytes(bytes, size);
-      return new ctor(bytes.buffer as ArrayBuffer, 0, bytes.length / size);
     }
     throw new TypeError(`Cannot revive props: slot ${index} has unknown tag "${tag}"`);
   }

@@ -2,13 +2,8 @@
 // The dashboard in real headless Chromium, against a real Deno.serve.
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import {
-  Arena,
-  decodeKeyframe,
-  DiagnosticsRegistry,
-  HandleState,
-  SlabAllocator,
-} from "../../mod.ts";
+import { Arena, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
+import { decodeKeyframe } from "../../wire.ts";
 import { createDashboard } from "../../dashboard.ts";
 import { launchChromium, noBrowser } from "./_chromium.ts";
 

@@ -2,25 +2,19 @@
 // The stand-in host in a real browser: islands boot from the committed
 // build under a strict CSP, share one signal, and get their props intact.
 import assert from "node:assert/strict";
-import { createHostApp } from "../../host/app.ts";
-import manifest from "../fixtures/host_app/manifest.gen.ts";
-import type { State } from "../fixtures/host_app/utils.ts";
+import { fixtureApp } from "../fixtures/host_app/serve.ts";
 import { launchChromium, noBrowser } from "./_chromium.ts";
 
-function serveFixture(): Deno.HttpServer<Deno.NetAddr> {
-  const app = createHostApp<State>({
-    manifest,
-    basePath: "/debug",
-    state: () => ({ requestId: "browser", visited: [] }),
-  });
+async function serveFixture(): Promise<Deno.HttpServer<Deno.NetAddr>> {
+  const app = await fixtureApp("browser");
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app);
 }
 
 Deno.test({
-  name: "host islands: two islands share one signal, props arrive intact, no inline script",
+  name: "host islands: booted under a nonce CSP, two islands share one signal, props arrive intact",
   ignore: noBrowser,
   async fn() {
-    const server = serveFixture();
+    const server = await serveFixture();
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -56,7 +50,10 @@ Deno.test({
       });
       await page.waitForSelector("#tail", { state: "attached" });
       assert.equal(response?.status(), 200);
-      assert.match(response?.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+      assert.match(
+        response?.headers()["content-security-policy"] ?? "",
+        /script-src 'self' 'nonce-[0-9a-f]{32}'/,
+      );
       assert.equal(await page.textContent("#env"), "server");
       assert.equal(await page.textContent("#display-value"), "3");
       await page.evaluate(() => {
@@ -101,19 +98,17 @@ Deno.test({
       assert.equal(await page.textContent("#tail"), "static tail");
       assert.equal(await page.textContent("h1"), "Shared count");
 
-      // No inline JavaScript: every script is external or a JSON data block.
+      // One script: the inline boot module, allowed by its nonce alone.
       const scripts = await page.$$eval("script", (elements) =>
         elements.map((element) => ({
           type: element.getAttribute("type"),
+          nonce: element.nonce,
           src: element.getAttribute("src"),
-          inline: (element.textContent ?? "").length,
         })));
-      assert.equal(scripts.length, 2);
-      for (const script of scripts) {
-        const external = script.src !== null && script.inline === 0;
-        assert.ok(external || script.type === "application/json", JSON.stringify(script));
-      }
-      assert.ok(scripts.some((s) => s.src?.startsWith("/debug/_frsh/js/")));
+      assert.equal(scripts.length, 1);
+      assert.equal(scripts[0]!.type, "module");
+      assert.equal(scripts[0]!.src, null);
+      assert.match(scripts[0]!.nonce, /^[0-9a-f]{32}$/);
 
       assert.deepEqual(problems, []);
       assert.deepEqual(failed, []);
@@ -129,7 +124,7 @@ Deno.test({
   name: "host islands: a page without islands loads no JavaScript",
   ignore: noBrowser,
   async fn() {
-    const server = serveFixture();
+    const server = await serveFixture();
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -138,7 +133,7 @@ Deno.test({
         if (request.resourceType() === "script") scripts.push(request.url());
       });
       await page.goto(`http://127.0.0.1:${server.addr.port}/debug/about`);
-      assert.equal(await page.textContent("#about"), "about /debug browser");
+      assert.equal(await page.textContent("#about"), "about /debug browser nobody");
       assert.equal(await page.locator("script").count(), 0);
       assert.deepEqual(scripts, []);
       // The stylesheet came through asset(): base path and build id.

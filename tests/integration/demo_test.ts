@@ -2,7 +2,8 @@
 // `deno task start`, as a user runs it: a subprocess that serves the
 // dashboard within seconds, shows real movement, and stops cleanly on SIGINT.
 import assert from "node:assert/strict";
-import { decodeKeyframe, type MemorySnapshot } from "../../mod.ts";
+import { decodeKeyframe } from "../../wire.ts";
+import type { MemorySnapshot } from "../../mod.ts";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -3,12 +3,8 @@
 // real scrapes of a live registry, behind the same guard as the page.
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import {
-  DiagnosticsRegistry,
-  HandleState,
-  PROMETHEUS_CONTENT_TYPE,
-  SlabAllocator,
-} from "../../mod.ts";
+import { DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../../prometheus.ts";
 import { generateToken, serveDashboard } from "../../dashboard.ts";
 
 interface Family {

@@ -1,9 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // The diagnostics stream over a real Deno.serve with real fetch clients.
 import assert from "node:assert/strict";
+import { applyDelta, decodeKeyframe } from "../../wire.ts";
 import {
-  applyDelta,
-  decodeKeyframe,
   DiagnosticsRegistry,
   HandleState,
   type MemorySnapshot,

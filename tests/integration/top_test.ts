@@ -3,13 +3,8 @@
 // view in a real pseudo-terminal (util-linux `script`, or a python3 `pty`
 // driver), bearer tokens, and reconnection (gaps, resumption, a restart).
 import assert from "node:assert/strict";
-import {
-  Arena,
-  DiagnosticsRegistry,
-  encodeDelta,
-  encodeKeyframe,
-  SlabAllocator,
-} from "../../mod.ts";
+import { Arena, DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
+import { encodeDelta, encodeKeyframe } from "../../wire.ts";
 import { createDiagnosticsHandler } from "../../dashboard.ts";
 import { TopConnection } from "../../cli/top/connection.ts";
 import { StreamKeeper } from "../../cli/top/state.ts";

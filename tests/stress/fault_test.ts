@@ -3,9 +3,8 @@
 // malformed requests, pools that change or fail under the stream, a Worker
 // killed while it holds slots, shutdown with many streams open.
 import assert from "node:assert/strict";
+import { applyDelta, decodeKeyframe } from "../../wire.ts";
 import {
-  applyDelta,
-  decodeKeyframe,
   DiagnosticsRegistry,
   type MemorySnapshot,
   OwnerRegistry,

@@ -3,15 +3,8 @@
 // The fleet view against an in-memory KV (`--unstable-kv`): summaries,
 // chunked keyframes, no mixed reads, expiry.
 import assert from "node:assert/strict";
-import {
-  Arena,
-  ArenaPool,
-  decodeKeyframe,
-  DiagnosticsRegistry,
-  encodeKeyframe,
-  HandleState,
-  SlabAllocator,
-} from "../../mod.ts";
+import { Arena, ArenaPool, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
+import { decodeKeyframe, encodeKeyframe } from "../../wire.ts";
 import { DiagnosticsStream } from "../../core/stream/diagnostics_stream.ts";
 import {
   type KeyframeHeader,

@@ -8,13 +8,10 @@ import {
   applyDelta,
   decodeKeyframe,
   DeltaBaseError,
-  DiagnosticsRegistry,
   encodeDelta,
   encodeKeyframe,
-  HandleError,
-  HandleState,
-  SlabAllocator,
-} from "../../mod.ts";
+} from "../../wire.ts";
+import { DiagnosticsRegistry, HandleError, HandleState, SlabAllocator } from "../../mod.ts";
 
 type Op =
   | { kind: "alloc"; owner: number | null }

@@ -4,7 +4,7 @@
 // of the WPT eventsource format tests.
 import assert from "node:assert/strict";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { formatServerSentEvent, ServerSentEventStream } from "../../dashboard.ts";
+import { formatServerSentEvent, ServerSentEventStream } from "../../core/stream/sse.ts";
 
 function parse(text: string) {
   const events: EventSourceMessage[] = [];

@@ -3,14 +3,8 @@
 // the WPT eventsource format tests), the state keeper, the table model and
 // its sort keys, the renderer's width handling, keys, URLs and arguments.
 import assert from "node:assert/strict";
-import {
-  Arena,
-  DiagnosticsRegistry,
-  encodeDelta,
-  encodeKeyframe,
-  type MemorySnapshot,
-  SlabAllocator,
-} from "../../mod.ts";
+import { Arena, DiagnosticsRegistry, type MemorySnapshot, SlabAllocator } from "../../mod.ts";
+import { encodeDelta, encodeKeyframe } from "../../wire.ts";
 import { parseTopArgs } from "../../cli/top/args.ts";
 import {
   AuthError,

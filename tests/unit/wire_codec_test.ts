@@ -8,13 +8,8 @@ import {
   encodeOwnerRuns,
   encodeStateRuns,
 } from "../../core/wire/rle.ts";
-import {
-  applyDelta,
-  decodeKeyframe,
-  DiagnosticsRegistry,
-  encodeKeyframe,
-  SlabAllocator,
-} from "../../mod.ts";
+import { applyDelta, decodeKeyframe, encodeKeyframe } from "../../wire.ts";
+import { DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
 
 Deno.test("base64 matches btoa and rejects non-canonical text", () => {
   for (const length of [0, 1, 2, 3, 4, 5, 31, 32, 33]) {

@@ -4,14 +4,11 @@
 // gives exactly the next keyframe state.
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { applyDelta, decodeKeyframe, encodeDelta, encodeKeyframe } from "../../wire.ts";
 import {
-  applyDelta,
   Arena,
   ArenaPool,
-  decodeKeyframe,
   DiagnosticsRegistry,
-  encodeDelta,
-  encodeKeyframe,
   HandleState,
   type MemorySnapshot,
   SlabAllocator,

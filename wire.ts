@@ -1,0 +1,40 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * The wire format of snapshots (`docs/wire-format.md`): keyframes, deltas
+ * between two snapshots, and the checking decoder that applies them. What
+ * the stream sends and a client of your own reads.
+ *
+ * @example A keyframe, then a delta
+ * ```ts
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import { applyDelta, decodeKeyframe, encodeDelta, encodeKeyframe } from "@slabscope/slabscope/wire";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 64 }));
+ * const before = registry.snapshot();
+ * slab.alloc();
+ * const after = registry.snapshot();
+ *
+ * const state = decodeKeyframe(encodeKeyframe(before));
+ * const next = applyDelta(state, encodeDelta(before, after)!);
+ * assert.equal(next.slabs[0].used, 1);
+ * ```
+ *
+ * @module
+ */
+
+export { applyDelta, DeltaBaseError } from "./core/wire/apply_delta.ts";
+export { encodeDelta } from "./core/wire/delta.ts";
+export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";
+export type {
+  ArenaPoolSnapshot,
+  ArenaSnapshot,
+  HeapSnapshot,
+  HeapSpaceSnapshot,
+  MemorySnapshot,
+  SlabSnapshot,
+  SlabSummary,
+  StateCounts,
+  StreamSnapshot,
+} from "./core/wire/types.ts";
