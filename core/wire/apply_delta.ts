@@ -166,8 +166,10 @@ function applyList<T extends { name: string }>(
       const o = object(value, path);
       const name = string(o.name, `${path}.name`);
       if (o.full === true) {
+        // A full patch of an entry the state has replaces it where it is
+        // (Map.set keeps the key's place); any other name is appended. The
+        // encoder sends `*_order` exactly when that does not give the order.
         const { full: _, ...rest } = o;
-        entries.delete(name); // a replaced entry moves to its new place below
         entries.set(name, whole(rest, path));
         return;
       }
