@@ -148,12 +148,12 @@ Deno.test("delta application refuses malformed deltas and leaves the state alone
       ],
       [
         { ...base, slabs: [{ name: "s", changes: { n: 1, k: 0, at: "AA==", states: "U" } }] },
-        /flipping bits only/,
+        /changes\.states: not a field of the changes of a plain slab without owners/,
       ],
       [{ ...base, removed_slabs: ["zzz"] }, /no entry named "zzz"/],
       [{ ...base, slab_order: ["s", "s"] }, /exactly the entries/],
       [{ ...base, slabs: [{ name: "s", full: false }] }, /expected true or no field/],
-      [{ ...base, heap: { nope: 1 } }, /delta\.heap\.nope: not a heap field/],
+      [{ ...base, heap: { nope: 1 } }, /delta\.heap\.nope: not a field of the heap/],
     ] as const
   ) {
     assert.throws(() => applyDelta(state, delta), message);
