@@ -72,15 +72,7 @@ export function decodeStateRuns(text: string, count: number): Uint8Array {
     }
     previous = state;
     const start = ++pos;
-    let length = 0;
-    while (pos < text.length) {
-      const digit = text.charCodeAt(pos) - 48;
-      if (digit < 0 || digit > 9) break;
-      length = length * 10 + digit;
-      if (++pos - start > MAX_DIGITS) {
-        throw new SyntaxError(`Cannot decode states: the count at ${start} is too long`);
-      }
-    }
+    pos = digitsEnd(text, start);
     if (pos === start) {
       throw new SyntaxError(
         `Cannot decode states: expected a count at ${start}, after ${
@@ -88,11 +80,15 @@ export function decodeStateRuns(text: string, count: number): Uint8Array {
         }`,
       );
     }
-    if (text.charCodeAt(start) === 48 && pos - start > 1) {
+    if (pos - start > MAX_DIGITS) {
+      throw new SyntaxError(`Cannot decode states: the count at ${start} is too long`);
+    }
+    if (!canonicalNumber(text, start, pos, MAX_DIGITS)) {
       throw new SyntaxError(
         `Cannot decode states: the count ${text.slice(start, pos)} at ${start} has a leading zero`,
       );
     }
+    const length = decimal(text, start, pos);
     if (length === 0 || filled + length > count) {
       throw new SyntaxError(
         `Cannot decode states: the run at ${start - 1} covers ${length} slots, ${
@@ -100,7 +96,9 @@ export function decodeStateRuns(text: string, count: number): Uint8Array {
         } remain of ${count}`,
       );
     }
-    out.fill(state, filled, filled + length);
+    // A run of one is a plain store: cheaper than a call to fill().
+    if (length === 1) out[filled] = state;
+    else out.fill(state, filled, filled + length);
     filled += length;
   }
   if (filled !== count) {
@@ -138,12 +136,16 @@ export function encodeOwnerRuns(owners: Uint16Array, count: number = owners.leng
   return chunks.join(",");
 }
 
-const OWNER_RUN_REGEXP = new RegExp(
-  `^(-|0|[1-9][0-9]{0,4})(?:\\*([1-9][0-9]{0,${MAX_DIGITS - 1}}))?$`,
-);
+/** Most digits an owner index has (65534). */
+const OWNER_DIGITS = 5;
+const COMMA = 44;
+const STAR = 42;
+const DASH = 45;
+const ZERO = 48;
 
 /**
- * Decodes owner runs into exactly `count` owner indexes.
+ * Decodes owner runs into exactly `count` owner indexes, in one pass over
+ * the characters (a large handle slab's owners can be 100,000 runs).
  *
  * @throws {SyntaxError} On a malformed run (leading zeros included), an
  * owner above 65,534, a run of 1 written with a count, a run that
@@ -158,45 +160,87 @@ export function decodeOwnerRuns(text: string, count: number): Uint16Array {
   }
   let filled = 0;
   let previous = -1;
-  const runs = text.split(",");
-  for (let i = 0; i < runs.length; i++) {
-    const run = runs[i]!;
-    const match = OWNER_RUN_REGEXP.exec(run);
-    if (match === null) {
-      throw new SyntaxError(
-        `Cannot decode owners: run ${i} (${JSON.stringify(run.slice(0, 32))}) is not a run`,
-      );
+  let pos = 0;
+  for (let run = 0;; run++) {
+    const start = pos;
+    let owner = NO_OWNER;
+    if (text.charCodeAt(pos) === DASH) {
+      pos++;
+    } else {
+      const end = digitsEnd(text, pos);
+      if (!canonicalNumber(text, pos, end, OWNER_DIGITS)) {
+        refuseOwnerRun(text, run, start, "is not a run");
+      }
+      owner = decimal(text, pos, end);
+      if (owner >= NO_OWNER) {
+        refuseOwnerRun(text, run, start, `names owner ${owner}, above 65534 (use "-" for none)`);
+      }
+      pos = end;
     }
-    const owner = match[1] === "-" ? NO_OWNER : Number(match[1]);
-    if (match[1] !== "-" && owner >= NO_OWNER) {
-      throw new SyntaxError(
-        `Cannot decode owners: owner ${owner} is above 65534 (use "-" for none)`,
-      );
+    let length = 1;
+    if (text.charCodeAt(pos) === STAR) {
+      const end = digitsEnd(text, ++pos);
+      if (!canonicalNumber(text, pos, end, MAX_DIGITS)) {
+        refuseOwnerRun(text, run, start, "is not a run");
+      }
+      length = decimal(text, pos, end);
+      if (length === 0) refuseOwnerRun(text, run, start, "is not a run");
+      if (length === 1) {
+        refuseOwnerRun(text, run, start, "is a run of 1, which is written without a count");
+      }
+      pos = end;
     }
-    if (match[2] === "1") {
-      throw new SyntaxError(
-        `Cannot decode owners: run ${i} (${
-          JSON.stringify(run)
-        }): a run of 1 is written without a count`,
-      );
+    if (pos < text.length && text.charCodeAt(pos) !== COMMA) {
+      refuseOwnerRun(text, run, start, "is not a run");
     }
     if (owner === previous) {
-      throw new SyntaxError(
-        `Cannot decode owners: run ${i} (${
-          JSON.stringify(run)
-        }) continues the run before it (runs are maximal)`,
-      );
+      refuseOwnerRun(text, run, start, "continues the run before it (runs are maximal)");
     }
     previous = owner;
-    const length = match[2] === undefined ? 1 : Number(match[2]);
     if (filled + length > count) {
       throw new SyntaxError(`Cannot decode owners: runs cover more than ${count} slots`);
     }
-    out.fill(owner, filled, filled + length);
+    // A run of one is a plain store: cheaper than a call to fill().
+    if (length === 1) out[filled] = owner;
+    else out.fill(owner, filled, filled + length);
     filled += length;
+    if (pos === text.length) break;
+    pos++; // the comma
   }
   if (filled !== count) {
     throw new SyntaxError(`Cannot decode owners: runs cover ${filled} of ${count} slots`);
   }
   return out;
+}
+
+function refuseOwnerRun(text: string, run: number, start: number, detail: string): never {
+  const end = text.indexOf(",", start);
+  const shown = text.slice(
+    start,
+    end < 0 ? Math.min(text.length, start + 32) : Math.min(end, start + 32),
+  );
+  throw new SyntaxError(`Cannot decode owners: run ${run} (${JSON.stringify(shown)}) ${detail}`);
+}
+
+/** The index after the decimal digits that start at `pos`. */
+function digitsEnd(text: string, pos: number): number {
+  let end = pos;
+  while (end < text.length) {
+    const digit = text.charCodeAt(end) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    end++;
+  }
+  return end;
+}
+
+/** Whether `text[pos, end)` is 1 to `limit` digits without a leading zero. */
+function canonicalNumber(text: string, pos: number, end: number, limit: number): boolean {
+  return end > pos && end - pos <= limit && (end - pos === 1 || text.charCodeAt(pos) !== ZERO);
+}
+
+/** The value of the digits `text[pos, end)`. */
+function decimal(text: string, pos: number, end: number): number {
+  let value = 0;
+  for (let i = pos; i < end; i++) value = value * 10 + text.charCodeAt(i) - ZERO;
+  return value;
 }

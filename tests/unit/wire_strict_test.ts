@@ -117,7 +117,7 @@ Deno.test("owner runs: no leading zeros, a run of 1 without a count, maximal run
     const [bad, message] of [
       ["0*03,-*4", /not a run/],
       ["00*3,-*4", /not a run/],
-      ["0*1,-*6", /a run of 1 is written without a count/],
+      ["0*1,-*6", /a run of 1, which is written without a count/],
       ["0*3,0,-*3", /continues the run before it/],
       ["-*3,-*4", /continues the run before it/],
     ] as const
