@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_CAPACITY } from "../allocator/slab_layout.ts";
+import { MAX_CAPACITY, NO_OWNER } from "../allocator/slab_layout.ts";
 import { decodeBase64 } from "./base64.ts";
 import {
   ARENA_FIELDS,
@@ -44,8 +44,8 @@ import {
   string,
 } from "./validate.ts";
 
-/** Owner indexes run from 0 to 65,534; 65,535 means none. */
-const OWNER_LIMIT = 65_535;
+/** Owner indexes run from 0 to 65,534: the next value, NO_OWNER, means none. */
+const OWNER_LIMIT = NO_OWNER;
 const OWNER_KEY = /^(0|[1-9][0-9]{0,4})$/;
 
 /** Decodes and checks one slab record, its summary against its slots included. */

@@ -16,8 +16,8 @@
  */
 
 import { HandleState, STATE_COUNT, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { NO_OWNER } from "../allocator/slab_layout.ts";
 
-const NO_OWNER = 0xffff;
 const STATE_OF = new Int8Array(128).fill(-1);
 for (let s = 0; s < STATE_COUNT; s++) STATE_OF[STATE_LETTERS.charCodeAt(s)] = s;
 /** Most digits a run's count may have: more than the largest slab (4,194,304 slots) needs. */
@@ -173,7 +173,12 @@ export function decodeOwnerRuns(text: string, count: number): Uint16Array {
       }
       owner = decimal(text, pos, end);
       if (owner >= NO_OWNER) {
-        refuseOwnerRun(text, run, start, `names owner ${owner}, above 65534 (use "-" for none)`);
+        refuseOwnerRun(
+          text,
+          run,
+          start,
+          `names owner ${owner}, above ${NO_OWNER - 1} (use "-" for none)`,
+        );
       }
       pos = end;
     }

@@ -9,6 +9,7 @@
  */
 
 import { HandleState, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { MEMBERS, SLAB_SCALARS, SLAB_SHAPE } from "./fields.ts";
 import {
   bitmapFromWire,
@@ -21,8 +22,6 @@ import { decodeSlotList, MAX_RICE_PARAMETER } from "./rice.ts";
 import { summarizeSlots, SummaryTally } from "./summary.ts";
 import type { SlabSnapshot, SlabSummary } from "./types.ts";
 import { count, fail, type JsonObject, nested, object, onlyFields, string } from "./validate.ts";
-
-const NO_OWNER = 0xffff;
 
 /**
  * Applies a slab patch to `old` and returns the patched slab; `old` is not

@@ -10,9 +10,9 @@
  */
 
 import { HandleState, STATE_COUNT, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { NO_OWNER } from "../allocator/slab_layout.ts";
 import type { SlabSnapshot, SlabSummary, StateCounts } from "./types.ts";
 
-const NO_OWNER = 0xffff;
 /** The counted letters, in wire order. */
 const COUNTED = ["U", "N", "A", "I", "C"] as const;
 
