@@ -21,7 +21,7 @@ import {
   STREAM_FIELDS,
 } from "./fields.ts";
 import { decodeOwnerRuns, decodeStateRuns } from "./rle.ts";
-import { summarizeSlots, summaryDifference } from "./summary.ts";
+import { sameSummary, summarizeSlots, summaryDifference } from "./summary.ts";
 import type {
   ArenaPoolSnapshot,
   ArenaSnapshot,
@@ -89,8 +89,7 @@ export function checkedSummary(
   path: string,
   actual: SlabSummary = summarizeSlots(slab),
 ): SlabSummary {
-  const difference = summaryDifference(declared, actual);
-  if (difference !== undefined) fail(`${path}.summary`, difference);
+  if (!sameSummary(declared, actual)) fail(`${path}.summary`, summaryDifference(declared, actual)!);
   return declared;
 }
 

@@ -11,10 +11,8 @@
 
 import { HandleState, STATE_COUNT, STATE_LETTERS } from "../allocator/handle_state.ts";
 import { NO_OWNER } from "../allocator/slab_layout.ts";
+import { COUNT_FIELDS } from "./fields.ts";
 import type { SlabSnapshot, SlabSummary, StateCounts } from "./types.ts";
-
-/** The counted letters, in wire order. */
-const COUNTED = ["U", "N", "A", "I", "C"] as const;
 
 /** Counts of one owner (or of the whole slab) per state code. */
 type Tally = Float64Array;
@@ -93,7 +91,7 @@ export class SummaryTally {
 }
 
 function read(counts: StateCounts, into: Tally): void {
-  for (const letter of COUNTED) into[STATE_LETTERS.indexOf(letter)] = counts[letter];
+  for (const letter of COUNT_FIELDS) into[STATE_LETTERS.indexOf(letter)] = counts[letter];
 }
 
 function write(tally: Tally): StateCounts {
@@ -138,7 +136,7 @@ function sameCounts(a: StateCounts, b: StateCounts): boolean {
  * totals first, then owners in index order), or `undefined` if it does not.
  */
 export function summaryDifference(declared: SlabSummary, actual: SlabSummary): string | undefined {
-  for (const letter of COUNTED) {
+  for (const letter of COUNT_FIELDS) {
     if (declared[letter] !== actual[letter]) {
       return `${letter} is ${declared[letter]}, the slots hold ${actual[letter]}`;
     }
@@ -147,7 +145,7 @@ export function summaryDifference(declared: SlabSummary, actual: SlabSummary): s
   for (const owner of [...owners].sort((a, b) => Number(a) - Number(b))) {
     const d = declared.by_owner[owner];
     const a = actual.by_owner[owner];
-    for (const letter of COUNTED) {
+    for (const letter of COUNT_FIELDS) {
       if ((d?.[letter] ?? 0) !== (a?.[letter] ?? 0)) {
         return `by_owner.${owner}.${letter} is ${d?.[letter] ?? 0}, the slots hold ${
           a?.[letter] ?? 0
