@@ -50,7 +50,9 @@ async function measure(slots: number) {
         performance.getEntriesByName("slabscope:first-slots").length > 0
       );
       times.push(
-        await page.evaluate(() => performance.getEntriesByName("slabscope:first-slots")[0]!.startTime),
+        await page.evaluate(() =>
+          performance.getEntriesByName("slabscope:first-slots")[0]!.startTime
+        ),
       );
       await page.close();
     }
@@ -62,7 +64,9 @@ async function measure(slots: number) {
   return { slots, raw, gzip, first: median(times), times };
 }
 
-console.log(`| slots | HTML | HTML, gzip | target | first canvas with slots (median of ${loads}) |`);
+console.log(
+  `| slots | HTML | HTML, gzip | target | first canvas with slots (median of ${loads}) |`,
+);
 console.log(`| ---: | ---: | ---: | ---: | ---: |`);
 for (const slots of [262_144, 1_048_576]) {
   const r = await measure(slots);

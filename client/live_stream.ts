@@ -30,7 +30,7 @@ export interface LiveStreamOptions {
   onState(state: MemorySnapshot, kind: "keyframe" | "delta"): void;
   /** Called when the connection state changes. */
   onConnection(state: ConnectionState): void;
-  /** Called with the message of a server `error` event. */
+  /** Called with the message of a server `error` event, or of a keyframe it cannot decode. */
   onServerError?(message: string): void;
   /** No event for this long means stale. @default {2000} */
   staleAfter?: number;
@@ -95,8 +95,19 @@ export class LiveStream {
     this.#openedAt = performance.now();
     source.addEventListener("diagnostics", (event) => {
       this.#received();
+      let state: MemorySnapshot;
+      try {
+        state = decodeKeyframe((event as MessageEvent<string>).data);
+      } catch (error) {
+        // A keyframe this page cannot read (a server of another version, or
+        // a broken one): say why the picture stopped, and try again with
+        // backoff (the attempts are not reset) rather than draw it wrong.
+        this.#options.onServerError?.((error as Error).message);
+        this.#reconnect();
+        return;
+      }
       this.#attempts = 0;
-      this.#setState(decodeKeyframe((event as MessageEvent<string>).data), "keyframe");
+      this.#setState(state, "keyframe");
     });
     source.addEventListener("diagnostics-delta", (event) => {
       this.#received();

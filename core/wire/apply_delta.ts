@@ -6,34 +6,31 @@
  * @module
  */
 
-import { STATE_LETTERS } from "../allocator/handle_state.ts";
+import { ARENA_FIELDS, HEAP_FIELDS, MEMBERS, STREAM_FIELDS } from "./fields.ts";
 import {
-  ARENA_FIELDS,
   arenaFromWire,
-  bitmapFromWire,
-  heapPatchFromWire,
-  SLAB_SCALARS,
+  checkOwnerLists,
+  ownerListFromWire,
+  poolFromWire,
   slabFromWire,
-  streamPatchFromWire,
-  summaryFromWire,
+  spacesFromWire,
+  streamFromWire,
   unique,
-} from "./keyframe.ts";
-import { decodeOwnerRuns, decodeStateRuns } from "./rle.ts";
-import type { ArenaSnapshot, MemorySnapshot, SlabSnapshot } from "./types.ts";
+} from "./records.ts";
+import { patchSlab } from "./slab_patch.ts";
+import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
 import {
   array,
   count,
   fail,
-  finite,
   type JsonObject,
-  nested,
-  nullableStrings,
   object,
+  onlyFields,
   parseJson,
+  shown,
   string,
 } from "./validate.ts";
-import { decodeSlotList } from "./rice.ts";
 
 /**
  * Thrown by {@linkcode applyDelta} when a delta was computed against another
@@ -100,8 +97,9 @@ export class DeltaBaseError extends RangeError {
  */
 export function applyDelta(state: MemorySnapshot, delta: string | unknown): MemorySnapshot {
   const d = object(typeof delta === "string" ? parseJson(delta, "delta") : delta, "delta");
+  onlyFields(d, MEMBERS.delta, "delta", "a delta");
   if (d.v !== WIRE_VERSION) {
-    fail("delta.v", `expected wire version ${WIRE_VERSION}, received ${JSON.stringify(d.v)}`);
+    fail("delta.v", `expected wire version ${WIRE_VERSION}, received ${shown(d.v)}`);
   }
   const seq = count(d.seq, "delta.seq");
   const base = count(d.base, "delta.base");
@@ -110,66 +108,76 @@ export function applyDelta(state: MemorySnapshot, delta: string | unknown): Memo
   const next: MemorySnapshot = {
     ...state,
     seq,
-    ts: finite(d.ts, "delta.ts"),
-    slabs: applyList(
-      state.slabs,
-      d,
-      "slabs",
-      "removed_slabs",
-      "slab_order",
-      patchSlab,
-      (v, p) => slabFromWire(v, p),
-    ),
-    arenas: applyList(
-      state.arenas,
-      d,
-      "arenas",
-      "removed_arenas",
-      "arena_order",
-      patchArena,
-      (v, p) => arenaFromWire(v, p),
-    ),
+    ts: count(d.ts, "delta.ts"),
+    slabs: applyList(state.slabs, d, SLAB_LIST, patchSlab, slabFromWire),
+    arenas: applyList(state.arenas, d, ARENA_LIST, patchArena, arenaFromWire),
   };
-  if (d.owner_map !== undefined) next.owner_map = nullableStrings(d.owner_map, "delta.owner_map");
+  if (d.owner_map !== undefined) next.owner_map = ownerListFromWire(d.owner_map, "delta.owner_map");
   if (d.owner_kinds !== undefined) {
-    next.owner_kinds = nullableStrings(d.owner_kinds, "delta.owner_kinds");
+    next.owner_kinds = ownerListFromWire(d.owner_kinds, "delta.owner_kinds");
   }
-  if (d.heap !== undefined) next.heap = heapPatchFromWire(state.heap, d.heap, "delta.heap");
-  if (d.stream !== undefined) {
-    next.stream = streamPatchFromWire(state.stream, d.stream, "delta.stream");
+  if (d.owner_map !== undefined || d.owner_kinds !== undefined) {
+    checkOwnerLists(
+      next.owner_map,
+      next.owner_kinds,
+      d.owner_kinds !== undefined ? "delta.owner_kinds" : "delta.owner_map",
+    );
   }
+  if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
+  if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
   return next;
 }
 
+/** The delta members that update one list of named entries. */
+interface ListKeys {
+  patches: "slabs" | "arenas";
+  removed: "removed_slabs" | "removed_arenas";
+  order: "slab_order" | "arena_order";
+}
+
+const SLAB_LIST: ListKeys = { patches: "slabs", removed: "removed_slabs", order: "slab_order" };
+const ARENA_LIST: ListKeys = { patches: "arenas", removed: "removed_arenas", order: "arena_order" };
+
+/**
+ * Applies removals, patches and the order to a list of named entries:
+ * removed entries go, a full patch replaces an entry in its place or
+ * appends a new one, any other patch updates an entry the state has, and
+ * an order, when sent, lists every entry once.
+ */
 function applyList<T extends { name: string }>(
   current: T[],
   d: JsonObject,
-  key: string,
-  removedKey: string,
-  orderKey: string,
+  keys: ListKeys,
   patch: (entry: T, o: JsonObject, path: string) => T,
   whole: (value: unknown, path: string) => T,
 ): T[] {
-  if (d[key] === undefined && d[removedKey] === undefined && d[orderKey] === undefined) {
+  if (
+    d[keys.patches] === undefined && d[keys.removed] === undefined && d[keys.order] === undefined
+  ) {
     return current;
   }
   const entries = new Map(current.map((entry) => [entry.name, entry]));
-  if (d[removedKey] !== undefined) {
-    array(d[removedKey], `delta.${removedKey}`).forEach((value, i) => {
-      const name = string(value, `delta.${removedKey}[${i}]`);
+  if (d[keys.removed] !== undefined) {
+    array(d[keys.removed], `delta.${keys.removed}`).forEach((value, i) => {
+      const name = string(value, `delta.${keys.removed}[${i}]`);
       if (!entries.delete(name)) {
-        fail(`delta.${removedKey}[${i}]`, `there is no entry named ${JSON.stringify(name)}`);
+        fail(`delta.${keys.removed}[${i}]`, `there is no entry named ${JSON.stringify(name)}`);
       }
     });
   }
-  if (d[key] !== undefined) {
-    array(d[key], `delta.${key}`).forEach((value, i) => {
-      const path = `delta.${key}[${i}]`;
+  if (d[keys.patches] !== undefined) {
+    const patched = new Set<string>();
+    array(d[keys.patches], `delta.${keys.patches}`).forEach((value, i) => {
+      const path = `delta.${keys.patches}[${i}]`;
       const o = object(value, path);
       const name = string(o.name, `${path}.name`);
+      if (patched.has(name)) fail(`${path}.name`, `${JSON.stringify(name)} is patched twice`);
+      patched.add(name);
       if (o.full === true) {
+        // A full patch of an entry the state has replaces it where it is
+        // (Map.set keeps the key's place); any other name is appended. The
+        // encoder sends `*_order` exactly when that does not give the order.
         const { full: _, ...rest } = o;
-        entries.delete(name); // a replaced entry moves to its new place below
         entries.set(name, whole(rest, path));
         return;
       }
@@ -181,108 +189,52 @@ function applyList<T extends { name: string }>(
       entries.set(name, patch(old, o, path));
     });
   }
-  let result = [...entries.values()];
-  if (d[orderKey] !== undefined) {
-    const order = array(d[orderKey], `delta.${orderKey}`).map((v, i) =>
-      string(v, `delta.${orderKey}[${i}]`)
-    );
-    if (order.length !== entries.size || order.some((name) => !entries.has(name))) {
-      fail(`delta.${orderKey}`, "does not list exactly the entries of the state");
-    }
-    result = order.map((name) => entries.get(name)!);
+  if (d[keys.order] === undefined) return [...entries.values()];
+  const path = `delta.${keys.order}`;
+  const order = array(d[keys.order], path).map((v, i) => string(v, `${path}[${i}]`));
+  if (order.length !== entries.size || order.some((name) => !entries.has(name))) {
+    fail(path, "does not list exactly the entries of the state");
   }
-  unique(result, `delta.${key}`);
+  const result = order.map((name) => entries.get(name)!);
+  unique(result, path);
   return result;
 }
 
+/** Applies an arena patch: the changed fields, and `pool` whole. */
 function patchArena(old: ArenaSnapshot, o: JsonObject, path: string): ArenaSnapshot {
+  onlyFields(o, MEMBERS.arena, path, "an arena patch");
   const arena: ArenaSnapshot = { ...old };
   for (const field of ARENA_FIELDS) {
     if (o[field] !== undefined) arena[field] = count(o[field], `${path}.${field}`);
   }
-  if (o.pool !== undefined) {
-    const p = object(o.pool, `${path}.pool`);
-    arena.pool = {
-      count: count(p.count, `${path}.pool.count`),
-      in_use: count(p.in_use, `${path}.pool.in_use`),
-      arena_capacity: count(p.arena_capacity, `${path}.pool.arena_capacity`),
-    };
-  }
+  if (o.pool !== undefined) arena.pool = poolFromWire(o.pool, `${path}.pool`);
   return arena;
 }
 
-function patchSlab(old: SlabSnapshot, o: JsonObject, path: string): SlabSnapshot {
-  const slab: SlabSnapshot = { ...old };
-  for (const field of SLAB_SCALARS) {
-    if (o[field] !== undefined) slab[field] = count(o[field], `${path}.${field}`);
+/** Applies a heap patch: the changed fields, and `spaces` whole. */
+function patchHeap(base: HeapSnapshot, value: unknown, path: string): HeapSnapshot {
+  const o = object(value, path);
+  onlyFields(o, MEMBERS.heap, path, "the heap");
+  const heap: HeapSnapshot = { ...base };
+  for (const field of HEAP_FIELDS) {
+    if (o[field] !== undefined) heap[field] = count(o[field], `${path}.${field}`);
   }
-  if (o.summary !== undefined) slab.summary = summaryFromWire(o.summary, `${path}.summary`);
-  const total = old.total;
-  if (o.bitmap !== undefined) {
-    if (old.kind !== "plain") fail(`${path}.bitmap`, "a handle slab carries states, not a bitmap");
-    slab.bitmap = bitmapFromWire(o.bitmap, total, `${path}.bitmap`);
-  }
-  if (o.states !== undefined) {
-    if (old.kind !== "handle") fail(`${path}.states`, "a plain slab carries a bitmap, not states");
-    const text = string(o.states, `${path}.states`);
-    slab.states = nested(`${path}.states`, () => decodeStateRuns(text, total));
-  }
-  if (o.owners !== undefined) {
-    const text = string(o.owners, `${path}.owners`);
-    slab.owners = nested(`${path}.owners`, () => decodeOwnerRuns(text, total));
-  }
-  if (o.changes !== undefined) applyChanges(slab, old, object(o.changes, `${path}.changes`), path);
-  return slab;
+  if (o.spaces !== undefined) heap.spaces = spacesFromWire(o.spaces, `${path}.spaces`);
+  return heap;
 }
 
-/** Applies per-slot changes, copying only the arrays it writes. */
-function applyChanges(slab: SlabSnapshot, old: SlabSnapshot, c: JsonObject, path: string): void {
-  const n = count(c.n, `${path}.changes.n`);
-  if (n > slab.total) fail(`${path}.changes.n`, `${n} changes for ${slab.total} slots`);
-  const at = string(c.at, `${path}.changes.at`);
-  const k = count(c.k, `${path}.changes.k`);
-  const indexes = nested(`${path}.changes.at`, () => decodeSlotList(at, k, n, slab.total));
-  if (slab.kind === "plain" && slab.owners === undefined) {
-    if (c.states !== undefined || c.owners !== undefined) {
-      fail(`${path}.changes`, "a plain slab without owners changes by flipping bits only");
-    }
-    const bitmap = slab.bitmap === old.bitmap ? old.bitmap!.slice() : slab.bitmap!;
-    for (const i of indexes) bitmap[i >> 3] ^= 1 << (i & 7);
-    slab.bitmap = bitmap;
-    return;
+/** Applies a stream patch: the changed fields; all of them when the state has no stream. */
+function patchStream(
+  base: StreamSnapshot | undefined,
+  value: unknown,
+  path: string,
+): StreamSnapshot {
+  if (base === undefined) return streamFromWire(value, path);
+  const o = object(value, path);
+  onlyFields(o, MEMBERS.stream, path, "the stream");
+  const stream: StreamSnapshot = { ...base };
+  for (const field of STREAM_FIELDS) {
+    if (o[field] !== undefined) stream[field] = count(o[field], `${path}.${field}`);
   }
-  const letters = string(c.states, `${path}.changes.states`);
-  if (letters.length !== n) {
-    fail(`${path}.changes.states`, `${letters.length} letters for ${n} changes`);
-  }
-  if (slab.owners === undefined) fail(`${path}.changes`, "the slab carries no owners");
-  const ownersText = string(c.owners, `${path}.changes.owners`);
-  const owners = nested(`${path}.changes.owners`, () => decodeOwnerRuns(ownersText, n));
-  const slotOwners = slab.owners === old.owners ? old.owners!.slice() : slab.owners;
-  if (slab.kind === "handle") {
-    const states = slab.states === old.states ? old.states!.slice() : slab.states!;
-    for (let k = 0; k < n; k++) {
-      const state = STATE_LETTERS.indexOf(letters[k]!);
-      if (state < 0 || state === 1) {
-        fail(`${path}.changes.states`, `${JSON.stringify(letters[k])} is not a handle state`);
-      }
-      states[indexes[k]!] = state;
-      slotOwners[indexes[k]!] = owners[k]!;
-    }
-    slab.states = states;
-  } else {
-    const bitmap = slab.bitmap === old.bitmap ? old.bitmap!.slice() : slab.bitmap!;
-    for (let k = 0; k < n; k++) {
-      const i = indexes[k]!;
-      const letter = letters[k];
-      if (letter !== "F" && letter !== "U") {
-        fail(`${path}.changes.states`, `${JSON.stringify(letter)} is not F or U`);
-      }
-      if (letter === "U") bitmap[i >> 3] |= 1 << (i & 7);
-      else bitmap[i >> 3] &= ~(1 << (i & 7));
-      slotOwners[i] = owners[k]!;
-    }
-    slab.bitmap = bitmap;
-  }
-  slab.owners = slotOwners;
+  return stream;
 }

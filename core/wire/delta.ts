@@ -4,33 +4,30 @@
  * Deltas: what changed between two snapshots, as the data of a
  * `diagnostics-delta` event. Field by field in `docs/wire-format.md`.
  *
- * Every changed scalar is sent (the seed's deltas forgot `total`,
- * `overflow` and arena `hwm`), and nothing is ever truncated: when a slab's
- * changes would take more text than the slab itself, the slab is sent whole.
+ * Every changed scalar is sent, and nothing is ever truncated: when a
+ * slab's changes would take more text than the slab itself, the slab is
+ * sent whole. The decoder (`apply_delta.ts`) accepts exactly the forms
+ * written here.
  *
  * @module
  */
 
 import { STATE_LETTERS } from "../allocator/handle_state.ts";
 import { encodeBase64 } from "./base64.ts";
-import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, slabToWire, STREAM_FIELDS } from "./keyframe.ts";
-import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
-import type {
-  ArenaSnapshot,
-  HeapSnapshot,
-  MemorySnapshot,
-  SlabSnapshot,
-  SlabSummary,
-} from "./types.ts";
-import type { JsonObject } from "./validate.ts";
+import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
+import { slabToWire } from "./keyframe.ts";
 import { encodeSlotList } from "./rice.ts";
+import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
+import { sameSummary } from "./summary.ts";
+import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "./types.ts";
+import type { JsonObject } from "./validate.ts";
 
 /**
  * Encodes what changed from `prev` to `next` as delta JSON, or returns
  * `null` when nothing did. `ts`, `seq` and the stream's own figures never
  * count as a change: they ride along when something else changed (counting
- * the stream's bytes as a change would make every tick "changed", the
- * seed's feedback loop).
+ * the stream's own bytes as a change would make every tick a change, and
+ * the stream would never fall quiet).
  *
  * @param prev The state the client has.
  * @param next The state to bring it to.
@@ -335,21 +332,6 @@ function wholeLowerBound(b: SlabSnapshot): number {
   let stateRuns = 1;
   for (let i = 1; i < states.length; i++) if (states[i] !== states[i - 1]) stateRuns++;
   return 2 * stateRuns + ownerRuns;
-}
-
-function sameSummary(a: SlabSummary, b: SlabSummary): boolean {
-  if (a.U !== b.U || a.N !== b.N || a.A !== b.A || a.I !== b.I || a.C !== b.C) return false;
-  const aKeys = Object.keys(a.by_owner);
-  const bKeys = Object.keys(b.by_owner);
-  if (aKeys.length !== bKeys.length) return false;
-  for (const key of bKeys) {
-    const x = a.by_owner[key];
-    const y = b.by_owner[key]!;
-    if (
-      x === undefined || x.U !== y.U || x.N !== y.N || x.A !== y.A || x.I !== y.I || x.C !== y.C
-    ) return false;
-  }
-  return true;
 }
 
 /** The heap fields that changed; `spaces` whole when any space changed. */

@@ -18,6 +18,13 @@
 
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
+/**
+ * The largest Rice parameter a list may use. Slot indexes are below 2^22,
+ * so a larger `k` never pays; the format fixes the bound so that every
+ * decoder refuses the same lists.
+ */
+export const MAX_RICE_PARAMETER = 30;
+
 /** How many bits the first `count` indexes take as Rice codes with parameter `k`. */
 function codedBits(indexes: ArrayLike<number>, count: number, k: number): number {
   let bits = 0;
@@ -37,7 +44,7 @@ function bestParameter(indexes: ArrayLike<number>, count: number): { k: number; 
   const mean = (last + 1) / count; // mean gap + 1
   const guess = Math.max(0, Math.round(Math.log2(Math.max(1, mean * Math.LN2))));
   let best = { k: guess, bits: Infinity };
-  for (let k = Math.max(0, guess - 2); k <= Math.min(30, guess + 2); k++) {
+  for (let k = Math.max(0, guess - 2); k <= Math.min(MAX_RICE_PARAMETER, guess + 2); k++) {
     const bits = codedBits(indexes, count, k);
     if (bits < best.bits) best = { k, bits };
   }
@@ -82,9 +89,9 @@ export function encodeSlotList(
  * or has bits left over, or an index not below `limit`.
  */
 export function decodeSlotList(text: string, k: number, count: number, limit: number): Uint32Array {
-  if (!Number.isInteger(k) || k < 0 || k > 30) {
+  if (!Number.isInteger(k) || k < 0 || k > MAX_RICE_PARAMETER) {
     throw new SyntaxError(
-      `Cannot decode slot list: k must be an integer from 0 to 30, received ${k}`,
+      `Cannot decode slot list: k must be an integer from 0 to ${MAX_RICE_PARAMETER}, received ${k}`,
     );
   }
   const bytes = decodeBase64(text);

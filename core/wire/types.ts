@@ -3,8 +3,8 @@
 /**
  * The snapshot data model: what `DiagnosticsRegistry.snapshot()` returns,
  * what a keyframe encodes, and what decoding a keyframe (plus deltas) gives
- * back. Field names follow the wire format (`docs/wire-format.md`), which
- * keeps the seed's names: `total`, `used`, `hwm`, `overflow`, `owner_map`…
+ * back. Field names are the wire format's (`docs/wire-format.md`):
+ * `total`, `used`, `hwm`, `overflow`, `owner_map`…
  *
  * @module
  */

@@ -17,9 +17,20 @@ export function fail(path: string, detail: string): never {
 }
 
 function kind(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** A short rendering of a received value for an error message. */
+export function shown(value: unknown): string {
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "string") {
+    return value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}…` : JSON.stringify(value);
+  }
+  if (typeof value === "boolean") return String(value);
+  return kind(value);
 }
 
 /** Parses JSON text, naming what was being parsed on failure. */
@@ -52,18 +63,12 @@ export function string(value: unknown, path: string): string {
   return value;
 }
 
-/** Reads an integer from 0 to 2^53 - 1. */
+/** Reads an integer from 0 to 2^53 - 1 (`-0` is not one: its text is not canonical). */
 export function count(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    fail(path, `expected a non-negative integer, received ${JSON.stringify(value) ?? kind(value)}`);
-  }
-  return value;
-}
-
-/** Reads a finite number. */
-export function finite(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    fail(path, `expected a finite number, received ${JSON.stringify(value) ?? kind(value)}`);
+  if (
+    typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || Object.is(value, -0)
+  ) {
+    fail(path, `expected a non-negative integer, received ${shown(value)}`);
   }
   return value;
 }
@@ -71,6 +76,29 @@ export function finite(value: unknown, path: string): number {
 /** Reads an array of strings or nulls. */
 export function nullableStrings(value: unknown, path: string): (string | null)[] {
   return array(value, path).map((item, i) => item === null ? null : string(item, `${path}[${i}]`));
+}
+
+/** The path of member `key` of `path`, quoting a key that is not a plain name. */
+export function member(path: string, key: string): string {
+  return /^[A-Za-z0-9_]{1,64}$/.test(key)
+    ? `${path}.${key}`
+    : `${path}[${JSON.stringify(key.slice(0, 64))}]`;
+}
+
+/**
+ * Refuses any member of `o` not in `allowed`: a field the format does not
+ * define is an error, never silently dropped (a decoder that ignored it
+ * would show a state other than the one sent).
+ */
+export function onlyFields(
+  o: JsonObject,
+  allowed: ReadonlySet<string>,
+  path: string,
+  what: string,
+): void {
+  for (const key of Object.keys(o)) {
+    if (!allowed.has(key)) fail(member(path, key), `not a field of ${what}`);
+  }
 }
 
 /** Runs a nested decoder and puts `path` in front of its error. */

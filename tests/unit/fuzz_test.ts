@@ -225,23 +225,33 @@ Deno.test("fuzz: garbled keyframes and deltas give clear errors and never touch 
   const frozen = structuredClone(before);
   fc.assert(
     fc.property(garble(keyframe), (text) => {
+      let decoded;
       try {
-        decodeKeyframe(text);
+        decoded = decodeKeyframe(text);
       } catch (error) {
         assert.ok(clearError(error), `${error}`);
+        return;
       }
+      // Accepted means canonical: the decoded state encodes back to the
+      // very same document (whitespace and key order aside).
+      assert.deepEqual(JSON.parse(encodeKeyframe(decoded)), JSON.parse(text));
     }),
-    { numRuns: 1500 },
+    { numRuns: 3000 },
   );
   fc.assert(
     fc.property(garble(delta), (text) => {
+      let next;
       try {
-        applyDelta(before, text);
+        next = applyDelta(before, text);
       } catch (error) {
         assert.ok(clearError(error), `${error}`);
+        return;
+      } finally {
+        assert.deepEqual(before, frozen, "the state is never modified");
       }
-      assert.deepEqual(before, frozen, "the state is never modified");
+      // Accepted means the state it gives is one a keyframe can carry.
+      assert.deepEqual(decodeKeyframe(encodeKeyframe(next)), next);
     }),
-    { numRuns: 1500 },
+    { numRuns: 3000 },
   );
 });

@@ -20,10 +20,23 @@ type Op =
   | { op: "state"; slab: number; pick: number; state: number; owner: number | null }
   | { op: "addSlab"; kind: "plain" | "handle"; capacity: number }
   | { op: "removeSlab"; slab: number }
+  | { op: "readd"; from: number; shuffle: number[]; reshape: (Shape | null)[] }
+  | { op: "readdArenas"; swap: boolean; fresh: boolean }
   | { op: "arena"; size: number; reset: boolean }
   | { op: "pool"; acquire: boolean; size: number }
   | { op: "owner"; register: boolean; pick: number }
   | { op: "snapshot" };
+
+/** A slab's shape: what a full patch is needed for when it changes. */
+interface Shape {
+  kind: "plain" | "handle";
+  capacity: number;
+}
+
+const shapeArbitrary: fc.Arbitrary<Shape> = fc.record({
+  kind: fc.constantFrom("plain" as const, "handle" as const),
+  capacity: fc.integer({ min: 1, max: 300 }),
+});
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -63,6 +76,29 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("removeSlab" as const), slab: fc.nat() }) },
+  {
+    // Remove the slabs from the `from`-th on and add them again: in the same
+    // order (shuffle empty) or another, each the same slab again (null) or
+    // a new one of the same name and maybe another shape.
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("readd" as const),
+      from: fc.nat(),
+      shuffle: fc.oneof(fc.constant<number[]>([]), fc.array(fc.nat(), { maxLength: 6 })),
+      reshape: fc.array(fc.option(shapeArbitrary, { freq: 2 }), { maxLength: 6 }),
+    }),
+  },
+  {
+    // Remove the arena and the pool and add them again, maybe in the other
+    // order, maybe as new pools with their names swapped (an arena that
+    // becomes a pool and a pool that becomes an arena).
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("readdArenas" as const),
+      swap: fc.boolean(),
+      fresh: fc.boolean(),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -106,6 +142,46 @@ class World {
     this.add("plain", 70);
     this.add("handle", 33);
     this.owners.push(this.registry.owners.register(":8080", "server"));
+  }
+
+  /** Removes the slabs from `from` on and adds them again as `op` says. */
+  readd(op: Extract<Op, { op: "readd" }>): void {
+    if (this.slabs.length === 0) return;
+    const moved = this.slabs.splice(op.from % this.slabs.length);
+    for (const { slab } of moved) this.registry.remove(slab.name);
+    // Fisher-Yates driven by the generated numbers; none: the same order.
+    for (let i = moved.length - 1, r = 0; i > 0 && r < op.shuffle.length; i--, r++) {
+      const j = op.shuffle[r]! % (i + 1);
+      [moved[i], moved[j]] = [moved[j]!, moved[i]!];
+    }
+    moved.forEach((entry, i) => {
+      const shape = op.reshape[i] ?? null;
+      const again = shape === null ? entry : {
+        slab: new SlabAllocator({ name: entry.slab.name, slotSize: 8, ...shape }),
+        handles: [],
+      };
+      this.registry.addSlab(again.slab);
+      this.slabs.push(again);
+    });
+  }
+
+  /** Removes the arena and the pool and adds them again as `op` says. */
+  readdArenas(op: Extract<Op, { op: "readdArenas" }>): void {
+    this.registry.remove(this.arena.name);
+    this.registry.remove(this.pool.name);
+    if (op.fresh) {
+      const [arenaName, poolName] = [this.pool.name, this.arena.name];
+      this.arena = new Arena({ name: arenaName, capacity: 512 });
+      this.pool = new ArenaPool({ name: poolName, arenaCapacity: 64, count: 5 });
+      this.acquired = [];
+    }
+    if (op.swap) {
+      this.registry.addArenaPool(this.pool);
+      this.registry.addArena(this.arena);
+    } else {
+      this.registry.addArena(this.arena);
+      this.registry.addArenaPool(this.pool);
+    }
   }
 
   add(kind: "plain" | "handle", capacity: number): void {
@@ -157,6 +233,12 @@ class World {
       case "addSlab":
         this.add(op.kind, op.capacity);
         break;
+      case "readd":
+        this.readd(op);
+        break;
+      case "readdArenas":
+        this.readdArenas(op);
+        break;
       case "removeSlab":
         if (entry) {
           this.registry.remove(entry.slab.name);
@@ -198,7 +280,22 @@ function roundTrip(snapshot: MemorySnapshot): MemorySnapshot {
   return decodeKeyframe(encodeKeyframe(snapshot));
 }
 
+/** Counts what the deltas of a run exercised, so that the test sees its own coverage. */
+function tally(delta: string, prev: MemorySnapshot, seen: Map<string, number>): void {
+  const d = JSON.parse(delta);
+  const bump = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
+  for (const [list, key] of [["slabs", "slab"], ["arenas", "arena"]] as const) {
+    if (d[`${key}_order`] !== undefined) bump(`${key}_order`);
+    if (d[`removed_${list}`] !== undefined) bump(`removed_${list}`);
+    const had = new Set(prev[list].map((entry) => entry.name));
+    for (const patch of d[list] ?? []) {
+      if (patch.full === true) bump(had.has(patch.name) ? `${key} replaced` : `${key} added`);
+    }
+  }
+}
+
 Deno.test("property: keyframe + deltas reproduce every snapshot exactly", () => {
+  const seen = new Map<string, number>();
   fc.assert(
     fc.property(
       fc.array(opArbitrary, { minLength: 1, maxLength: 120 }),
@@ -220,14 +317,30 @@ Deno.test("property: keyframe + deltas reproduce every snapshot exactly", () => 
             seq--;
             continue;
           }
+          tally(delta, server, seen);
           client = applyDelta(client, delta);
           assert.deepEqual(client, roundTrip(next));
           server = next;
         }
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 500 },
   );
+  // The generated histories reorder, remove, re-add in place and replace
+  // entries of both lists: the cases where decoder and encoder must agree
+  // on where an entry goes.
+  for (
+    const what of [
+      "slab_order",
+      "removed_slabs",
+      "slab replaced",
+      "slab added",
+      "arena_order",
+      "arena replaced",
+    ]
+  ) {
+    assert.ok((seen.get(what) ?? 0) >= 5, `${what}: ${seen.get(what) ?? 0} deltas`);
+  }
 });
 
 Deno.test("keyframes round-trip exactly, padding bits and all", () => {

@@ -1,0 +1,134 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * The fields of every wire object, one list each, shared by the encoder and
+ * the decoder (which refuses any field not listed here). Field by field in
+ * `docs/wire-format.md`.
+ *
+ * @module
+ */
+
+/** Scalar fields every slab carries, in wire order. */
+export const SLAB_SCALARS = [
+  "used",
+  "hwm",
+  "overflow",
+  "allocs",
+  "frees",
+  "invalid_frees",
+  "cas_retries",
+] as const;
+
+/** What only a full patch may change: a slab whose shape changed is sent whole. */
+export const SLAB_SHAPE = ["kind", "slot_size", "total"] as const;
+
+/** Fields of an arena entry, in wire order (besides `name` and `pool`). */
+export const ARENA_FIELDS = [
+  "used",
+  "capacity",
+  "hwm",
+  "allocations",
+  "resets",
+  "overflow",
+  "overflow_bytes",
+] as const;
+
+/** Fields of an arena pool's `pool` object. */
+export const POOL_FIELDS = ["count", "in_use", "arena_capacity"] as const;
+
+/** Number fields of the heap object (besides `spaces`). */
+export const HEAP_FIELDS = [
+  "rss",
+  "heap_used",
+  "heap_total",
+  "heap_limit",
+  "external",
+  "malloced",
+  "peak_malloced",
+  "native_contexts",
+  "detached_contexts",
+] as const;
+
+/** Number fields of one heap space (besides `name`). */
+export const SPACE_FIELDS = ["size", "used", "available", "physical"] as const;
+
+/** Fields of the stream object. */
+export const STREAM_FIELDS = [
+  "clients",
+  "events_sent",
+  "bytes_sent",
+  "skipped_ticks",
+  "slow_dropped",
+  "collect_us",
+  "encode_us",
+  "send_us",
+] as const;
+
+/** The state letters a summary counts. */
+export const COUNT_FIELDS = ["U", "N", "A", "I", "C"] as const;
+
+const set = (...lists: readonly (readonly string[])[]): ReadonlySet<string> =>
+  new Set(lists.flat());
+
+/** Members of each wire object. */
+export const MEMBERS: {
+  readonly keyframe: ReadonlySet<string>;
+  readonly delta: ReadonlySet<string>;
+  readonly slab: ReadonlySet<string>;
+  readonly slabPatch: ReadonlySet<string>;
+  readonly flips: ReadonlySet<string>;
+  readonly changes: ReadonlySet<string>;
+  readonly summary: ReadonlySet<string>;
+  readonly counts: ReadonlySet<string>;
+  readonly arena: ReadonlySet<string>;
+  readonly pool: ReadonlySet<string>;
+  readonly heap: ReadonlySet<string>;
+  readonly space: ReadonlySet<string>;
+  readonly stream: ReadonlySet<string>;
+} = {
+  keyframe: set([
+    "v",
+    "seq",
+    "ts",
+    "slabs",
+    "arenas",
+    "owner_map",
+    "owner_kinds",
+    "heap",
+    "stream",
+  ]),
+  delta: set([
+    "v",
+    "seq",
+    "base",
+    "ts",
+    "slabs",
+    "removed_slabs",
+    "slab_order",
+    "arenas",
+    "removed_arenas",
+    "arena_order",
+    "owner_map",
+    "owner_kinds",
+    "heap",
+    "stream",
+  ]),
+  slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, ["bitmap", "states", "owners", "summary"]),
+  // Shape fields are let through to be refused with their own message.
+  slabPatch: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
+    "summary",
+    "bitmap",
+    "states",
+    "owners",
+    "changes",
+  ]),
+  flips: set(["n", "k", "at"]),
+  changes: set(["n", "k", "at", "states", "owners"]),
+  summary: set(COUNT_FIELDS, ["by_owner"]),
+  counts: set(COUNT_FIELDS),
+  arena: set(["name"], ARENA_FIELDS, ["pool"]),
+  pool: set(POOL_FIELDS),
+  heap: set(HEAP_FIELDS, ["spaces"]),
+  space: set(["name"], SPACE_FIELDS),
+  stream: set(STREAM_FIELDS),
+};
