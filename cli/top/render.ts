@@ -258,7 +258,7 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
   if (rows <= 0 || columns <= 0) return [];
   const boot = view.bootId === undefined ? "" : ` (boot ${view.bootId})`;
   let state = describeConnection(view.status, view.now);
-  if (view.serverError !== undefined) state += ` · server error: ${sanitize(view.serverError)}`;
+  if (view.serverError !== undefined) state += ` · server error: ${view.serverError}`;
   // Header lines with a priority (0 kept first) for short screens.
   const header: [number, string][] = [[0, labelled("Instance", `${view.host}${boot} · ${state}`)]];
   const body: ScreenLine[] = [];
@@ -305,15 +305,19 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
   lines.push(...body.slice(0, Math.max(0, rows - 1 - lines.length)));
   while (lines.length < rows - 1) lines.push({ text: "" });
   lines.push({ text: helpLine(view.sort) });
-  return lines.slice(-rows).map((line) => ({ ...line, text: truncate(line.text, columns) }));
+  // Every line, whatever it quotes, passes through the one sanitizer.
+  return lines.slice(-rows).map((line) => ({
+    ...line,
+    text: truncate(sanitize(line.text), columns),
+  }));
 }
 
 const ESC = "\x1b[";
 
 /**
  * One frame: cursor home, each line cleared to its end, clear below. Lines
- * are cut to `columns`; a full-width line gets no erase (which would wipe its
- * last character).
+ * are made safe to print ({@linkcode sanitize}) and cut to `columns`; a
+ * full-width line gets no erase (which would wipe its last character).
  *
  * @param lines The screen lines.
  * @param columns The terminal width.
@@ -323,7 +327,7 @@ export function renderFrame(lines: readonly ScreenLine[], columns: number): stri
   let out = `${ESC}H`;
   let lastShort = true;
   lines.forEach((line, i) => {
-    const text = truncate(line.text, columns);
+    const text = truncate(sanitize(line.text), columns);
     const width = displayWidth(text);
     if (line.style === "inverse") {
       out += `${ESC}7m${text}${" ".repeat(Math.max(0, columns - width))}${ESC}m`;
@@ -364,5 +368,5 @@ export function renderPlain(
     const arenas = layoutTable(ARENA_COLUMNS, arenaRows(snapshot, sort), Infinity);
     lines.push("", arenas.head, ...arenas.lines);
   }
-  return lines.map((line) => line.trimEnd()).join("\n") + "\n";
+  return lines.map((line) => sanitize(line).trimEnd()).join("\n") + "\n";
 }

@@ -551,6 +551,32 @@ Deno.test("render: the connection as the header says it", () => {
   );
 });
 
+Deno.test("render: every line a screen, a frame or the plain table holds is made safe to print, whatever it quotes", () => {
+  const hostile = "\x1b]52;c;SGVsbG8=\x07\x1b[2J\u009b31m\u202e";
+  const shown = "?]52;c;SGVsbG8=??[2J?31m?";
+  const lines = renderScreen({
+    ...view(undefined),
+    host: `h${hostile}:1`,
+    serverError: hostile,
+    status: { state: "reconnecting", attempt: 1, retryAt: 0, error: hostile },
+  }, { columns: 300, rows: 5 });
+  assert.equal(
+    lines[0]!.text,
+    ` Instance                      : h${shown}:1 · reconnecting now (attempt 1): ${shown} · server error: ${shown}`,
+  );
+  // A frame built by anyone: only its own sequences remain.
+  assert.equal(
+    renderFrame([{ text: `a${hostile}` }, { text: hostile, style: "inverse" }], 40),
+    `\x1b[Ha${shown}\x1b[K\r\n\x1b[7m${shown}${" ".repeat(40 - shown.length)}\x1b[m`,
+  );
+  const { registry } = registryWithSlabs();
+  const plain = renderPlain({ ...registry.snapshot(), seq: 1 }, `h${hostile}`, undefined, {
+    key: "objs",
+    reverse: false,
+  });
+  assert.match(plain, new RegExp(`^ Instance\\s+: h${RegExp.escape(shown)} \\(seq 1\\)\n`));
+});
+
 Deno.test("render: --once is a plain table with no control sequences", () => {
   const { registry } = registryWithSlabs();
   registry.addSlab(new SlabAllocator({ name: "esc\x1b[31m", slotSize: 8, capacity: 8 }));
