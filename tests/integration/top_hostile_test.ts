@@ -144,6 +144,42 @@ Deno.test("top --once against a hostile stream prints its errors and names with 
   }
 });
 
+Deno.test("top --once against an endless line stops reading at its bound and says so", async () => {
+  const chunk = new TextEncoder().encode("x".repeat(65536));
+  let sent = 0;
+  const cancelled = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("event:diagnostics\ndata:"));
+      },
+      // Pulled as the socket drains: what top reads, plus the kernel's buffers.
+      pull(controller) {
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled.resolve();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  try {
+    const result = await runTop(["--once", `http://127.0.0.1:${server.addr.port}/`]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^slabscope top: http:\/\/127\.0\.0\.1:\d+\/debug\/diagnostics\/memory: Cannot parse event stream: an event exceeds 67108864 characters\n$/,
+    );
+    await cancelled.promise;
+    const bound = 64 * 1024 * 1024;
+    assert.ok(sent >= bound, `${sent} bytes sent`);
+    assert.ok(sent < bound + 32 * 1024 * 1024, `${sent} bytes sent: the bound and socket buffers`);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("top's errors about the user's own arguments replace every control too", async () => {
   const sort = await runTop(["--sort", "\u009b2J"]);
   assert.equal(sort.code, 2);

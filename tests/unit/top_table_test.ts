@@ -201,6 +201,46 @@ Deno.test("sse: an event beyond maxEventLength is refused with a RangeError", ()
   assert.throws(() => new ServerSentEventParser({ maxEventLength: 0 }), RangeError);
 });
 
+Deno.test("sse: the bound holds for every line that is held (data, comment, id, event, retry), cut anywhere; the parser starts over after it", () => {
+  for (const field of ["data:", ":", "id:", "event:", "retry:"]) {
+    const parser = new ServerSentEventParser({ maxEventLength: 1000 });
+    assert.throws(
+      () => {
+        parser.feed(field);
+        for (let i = 0; i < 200; i++) parser.feed(field === "retry:" ? "0123456789" : "abcdefghij");
+      },
+      RangeError,
+      field,
+    );
+    // Nothing of the refused event is kept: the next stream parses as new.
+    assert.deepEqual(events(parser.feed("data:after\n\n")), [message("after")], field);
+  }
+  // One line longer than the bound in a single chunk, and many short data lines.
+  assert.throws(
+    () => new ServerSentEventParser({ maxEventLength: 1000 }).feed(`data:${"x".repeat(2000)}\n`),
+    /Cannot parse event stream: an event exceeds 1000 characters/,
+  );
+  const lines = new ServerSentEventParser({ maxEventLength: 1000 });
+  assert.throws(() => {
+    for (let i = 0; i < 200; i++) lines.feed("data:0123456789\n");
+  }, RangeError);
+  // Within the bound, a long event in small pieces is whole.
+  const long = new ServerSentEventParser({ maxEventLength: 1000 });
+  const data = "y".repeat(900);
+  const pieces = [...`data:${data}\n\n`];
+  assert.deepEqual(events(pieces.flatMap((piece) => long.feed(piece))), [message(data)]);
+});
+
+Deno.test("sse: a line that can never be a field is skipped, not held, however long", () => {
+  for (const start of ["x", "dat", "dataX", "ev"]) {
+    const parser = new ServerSentEventParser({ maxEventLength: 100 });
+    parser.feed(start);
+    // 100,000 characters against a bound of 100: skipped as they come.
+    for (let i = 0; i < 10_000; i++) parser.feed(start === "ev" ? "Xabcdefghi" : "0123456789");
+    assert.deepEqual(events(parser.feed("\ndata:after\n\n")), [message("after")], start);
+  }
+});
+
 Deno.test("sse: readServerSentEvents decodes UTF-8 split across chunks", async () => {
   const bytes = new TextEncoder().encode("data:été ✓\n\n:c\n\n");
   const body = new ReadableStream<Uint8Array>({
