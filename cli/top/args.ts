@@ -5,6 +5,7 @@
  * @module
  */
 
+import { CRITICAL_RATIO, WARNING_RATIO } from "../../core/capacity_level.ts";
 import { SORT_KEYS, type SortKey } from "./table.ts";
 import { DEFAULT_URL } from "./url.ts";
 
@@ -27,6 +28,8 @@ export interface TopOptions {
 /** The default redraw throttle: at most 4 frames per second. */
 export const DEFAULT_INTERVAL = 250;
 
+const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+
 /** What `--help` prints. */
 export const USAGE = `Usage: deno task top [options] [URL]
 
@@ -44,6 +47,9 @@ Options:
 
 Keys: o OBJS, a ACTIVE, u USE, s SLOT SIZE, h HWM, v OVERFLOW, n NAME
 (the same key again reverses the order); q or Ctrl-C quits.
+
+A pool's row shows yellow from ${percent(WARNING_RATIO)} of its capacity and red
+from ${percent(CRITICAL_RATIO)} (NO_COLOR turns colors off).
 `;
 
 /**

@@ -203,7 +203,8 @@ const DENO_PROGRESS_REGEXP = /^(\x1b\[0G\x1b\[2K\x1b\[J)*$/;
 /**
  * The output of a live session with top's own control sequences taken out:
  * entering and leaving the alternate screen, and what renderFrame writes
- * (home, erase line, erase below, inverse, reset). Before top starts, Deno
+ * (home, erase line, erase below, inverse, the capacity colors, reset).
+ * Before top starts, Deno
  * may clear its own progress line on the terminal.
  */
 function withoutOwnSequences(output: string): string {
@@ -219,7 +220,7 @@ function withoutOwnSequences(output: string): string {
   const frames = output.slice(enter + ENTER_SCREEN.length, leave) +
     output.slice(leave + LEAVE_SCREEN.length);
   // deno-lint-ignore no-control-regex -- matching escape sequences is the point
-  return frames.replace(/\x1b\[(?:H|K|J|7m|m)/g, "").replaceAll("\r", "");
+  return frames.replace(/\x1b\[(?:H|K|J|7m|33m|1;31m|m)/g, "").replaceAll("\r", "");
 }
 
 Deno.test({

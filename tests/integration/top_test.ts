@@ -206,6 +206,7 @@ Deno.test({
     await using s = serveStream(registry, { interval: 20 });
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 100, rows: 30 }, {
       SLABSCOPE_TOKEN: "",
+      NO_COLOR: "",
       TERM: "xterm-256color",
     });
     try {
@@ -223,6 +224,11 @@ Deno.test({
       assert.deepEqual(slabOrder(lines), ["gamma", "alpha", "beta"], "sorted by OBJS");
       assert.deepEqual(rowOf(lines, "beta"), ["10", "10", "100%", "4K", "10", "2", "beta"]);
       assert.match(lines.at(-1)!, /^ Sort: OBJS desc │ q quit/);
+      // beta is full: its row is drawn bold red, the others in the default color.
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.match(session.output, /\x1b\[1;31m\s+10\s+10\s+100%[^\x1b]* beta\x1b\[m/);
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.doesNotMatch(session.output, /\x1b\[(33|1;31)m[^\x1b]* (alpha|gamma)\x1b/);
 
       // The server's slabs change: the screen follows.
       const held = Array.from({ length: 7 }, () => alpha.alloc()!);
@@ -271,16 +277,19 @@ Deno.test({
 
 Deno.test({
   name:
-    "top in a real PTY: Ctrl-C exits 0; a refused token exits 1 with the message after the screen is restored",
+    "top in a real PTY: Ctrl-C exits 0, NO_COLOR turns colors off; a refused token exits 1 with the message after the screen is restored",
   ignore: DRIVERS.length === 0,
   async fn() {
     const { registry } = pools();
     await using s = serveStream(registry);
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 80, rows: 24 }, {
       SLABSCOPE_TOKEN: "",
+      NO_COLOR: "1",
     });
     try {
-      await session.waitFor("the first screen", (lines) => rowOf(lines, "alpha") !== undefined);
+      await session.waitFor("the first screen", (lines) => rowOf(lines, "beta") !== undefined);
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.doesNotMatch(session.output, /\x1b\[(33|1;31)m/, "NO_COLOR: no colors");
       await session.type("\x03");
       assert.equal(await session.exit(), 0);
       assert.ok(afterExit(session.output).top.endsWith(LEAVE_SCREEN));

@@ -11,7 +11,8 @@ import {
   type MemorySnapshot,
   SlabAllocator,
 } from "../../mod.ts";
-import { parseTopArgs } from "../../cli/top/args.ts";
+import { CRITICAL_RATIO, WARNING_RATIO } from "../../core/capacity_level.ts";
+import { parseTopArgs, USAGE } from "../../cli/top/args.ts";
 import {
   AuthError,
   backoffDelay,
@@ -552,6 +553,51 @@ Deno.test("render: tables that do not fit end with a 'more' line; arenas keep a 
   const shown = lines.filter((line) => /^\s+\d+/.test(line.text)).length;
   const more = Number(/… (\d+) more/.exec(lines.map((l) => l.text).join("\n"))![1]);
   assert.equal(shown + more, 40);
+});
+
+Deno.test("render: a pool's row takes its capacity level from core's thresholds, colored unless colors are off", () => {
+  const registry = new DiagnosticsRegistry();
+  // 1000 slots each: just below and at each threshold, and full.
+  const used: Record<string, number> = {
+    below_warning: WARNING_RATIO * 1000 - 1,
+    at_warning: WARNING_RATIO * 1000,
+    below_critical: CRITICAL_RATIO * 1000 - 1,
+    at_critical: CRITICAL_RATIO * 1000,
+    full: 1000,
+  };
+  for (const [name, n] of Object.entries(used)) {
+    const slab = registry.addSlab(new SlabAllocator({ name, slotSize: 8, capacity: 1000 }));
+    for (let i = 0; i < n; i++) slab.alloc();
+  }
+  const arena = registry.addArena(new Arena({ name: "hot_arena", capacity: 1000 }));
+  arena.alloc(CRITICAL_RATIO * 1000);
+  const lines = renderScreen(view(registry.snapshot()), { columns: 100, rows: 30 });
+  const styleOf = (name: string) => lines.find((line) => line.text.endsWith(` ${name}`))?.style;
+  assert.deepEqual(Object.keys(used).map(styleOf), [
+    undefined,
+    "warning",
+    "warning",
+    "critical",
+    "critical",
+  ]);
+  assert.equal(styleOf("hot_arena"), "critical");
+
+  const frame = renderFrame([{ text: "ok" }, { text: "warm", style: "warning" }, {
+    text: "hot",
+    style: "critical",
+  }], 10);
+  assert.equal(
+    frame,
+    "\x1b[Hok\x1b[K\r\n\x1b[33mwarm\x1b[m\x1b[K\r\n\x1b[1;31mhot\x1b[m\x1b[K\x1b[J",
+  );
+  assert.equal(
+    renderFrame([{ text: "warm", style: "warning" }, { text: "head", style: "inverse" }], 4, {
+      color: false,
+    }),
+    "\x1b[Hwarm\r\n\x1b[7mhead\x1b[m",
+    "no color, but the titles stay inverse",
+  );
+  assert.match(USAGE, /yellow from 80% of its capacity and red\nfrom 95%/);
 });
 
 Deno.test("render: the frame erases short lines only, and styles table titles", () => {
