@@ -26,6 +26,7 @@ import {
   formatAge,
   formatSize,
   formatUse,
+  padStart,
   sanitize,
   truncate,
 } from "../../cli/top/format.ts";
@@ -441,6 +442,23 @@ Deno.test("format: names are made safe to print and truncated by display width",
   assert.equal(truncate("abcd", 4), "abcd");
   assert.equal(truncate("缓冲区池", 5), "缓冲…");
   assert.equal(truncate("abc", 0), "");
+});
+
+Deno.test("format: widths and cuts follow grapheme clusters: emoji sequences, flags, presentation selectors", () => {
+  const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";
+  const flag = "\u{1f1eb}\u{1f1f7}";
+  assert.deepEqual([family, flag, "\u2764\ufe0f", "\u{1f680}", "e\u0301"].map(displayWidth), [
+    2,
+    2,
+    2,
+    2,
+    1,
+  ]);
+  // Never a cluster cut in two: the rest of a family or half of a flag would print as something else.
+  assert.equal(truncate(`a${family}${family}`, 4), `a${family}…`);
+  assert.equal(truncate(`${flag}${flag}`, 3), `${flag}…`);
+  assert.equal(truncate("e\u0301e\u0301e\u0301", 2), "e\u0301…");
+  assert.equal(padStart(family, 4), `  ${family}`);
 });
 
 function view(
