@@ -761,6 +761,16 @@ Deno.test("args: options, defaults and errors in std's voice", () => {
     token: "t0k",
   });
   assert.equal(parseTopArgs(["--token=a=b"]).token, "a=b");
+  // Short options grouped or with their value attached, and `--` before the URL.
+  const grouped = parseTopArgs(["-os", "h", "-d50", "--", "-host-"]);
+  assert.deepEqual([grouped.once, grouped.sort, grouped.interval, grouped.url], [
+    true,
+    "hwm",
+    50,
+    "-host-",
+  ]);
+  assert.throws(() => parseTopArgs(["--once=yes"]), /--once takes no value/);
+  assert.throws(() => parseTopArgs(["-x"]), /unknown option "-x"/);
   assert.equal(parseTopArgs(["-h"]).help, true);
   assert.throws(() => parseTopArgs(["--interval", "0"]), RangeError);
   assert.throws(() => parseTopArgs(["--interval", "abc"]), RangeError);
