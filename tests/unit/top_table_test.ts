@@ -1,7 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
-// `slabscope top` without a terminal: the SSE frame parser (on the cases of
-// the WPT eventsource format tests), the state keeper, the table model and
-// its sort keys, the renderer's width handling, keys, URLs and arguments.
+// `slabscope top` without a terminal: the event stream reader (on the cases
+// of the WPT eventsource format tests, and its bound), the state keeper, the
+// table model and its sort keys, the renderer's widths, capacity levels and
+// sanitizing, keys, URLs and arguments.
 import assert from "node:assert/strict";
 import {
   Arena,
@@ -51,7 +52,7 @@ import { streamUrl } from "../../cli/top/url.ts";
 import { addTopSlabs } from "../fixtures/top_slabs.ts";
 
 // ---------------------------------------------------------------------------
-// The SSE frame parser
+// The event stream reader
 
 type Event = { event: string; data: string; id: string };
 
