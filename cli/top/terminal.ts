@@ -25,7 +25,7 @@ const encoder = new TextEncoder();
  * path): only for control sequences top composes itself around text that
  * already went through {@linkcode sanitize} (a frame, the alternate screen).
  */
-export function writeAll(
+function writeAll(
   text: string,
   to: { writeSync(bytes: Uint8Array): number } = Deno.stdout,
 ): void {
