@@ -19,7 +19,7 @@ import { runInteractive } from "./top/app.ts";
 import { parseTopArgs, type TopOptions, USAGE } from "./top/args.ts";
 import { fetchKeyframe } from "./top/connection.ts";
 import { renderPlain } from "./top/render.ts";
-import { writeAll } from "./top/terminal.ts";
+import { printError, printText } from "./top/terminal.ts";
 import { streamUrl } from "./top/url.ts";
 
 /**
@@ -89,39 +89,54 @@ function netAllowed(url: URL): boolean {
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
+  try {
+    return await run(args);
+  } catch (error) {
+    // Not expected: still printed like every other message, never as Deno's
+    // uncaught error (which would print its text as it is).
+    printError(`slabscope top: ${describe(error)}`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function run(args: readonly string[]): Promise<number> {
   let options: TopOptions;
   let url: URL;
   try {
     options = parseTopArgs(args);
     url = streamUrl(options.url);
   } catch (error) {
-    console.error(`slabscope top: ${(error as Error).message}\nRun with --help for usage.`);
+    printError(`slabscope top: ${describe(error)}`, "Run with --help for usage.");
     return 2;
   }
   if (options.help) {
-    writeAll(USAGE);
+    printText(USAGE);
     return 0;
   }
   if (!netAllowed(url)) {
-    console.error(`slabscope top: no network access to ${url.host}: run with --allow-net`);
+    printError(`slabscope top: no network access to ${url.host}: run with --allow-net`);
     return 1;
   }
   const token = options.token ?? envToken();
   if (options.once) {
     try {
       const keeper = await fetchKeyframe(url, { token });
-      writeAll(renderPlain(keeper.snapshot!, url.host, keeper.bootId, {
+      printText(renderPlain(keeper.snapshot!, url.host, keeper.bootId, {
         key: options.sort,
         reverse: false,
       }));
       return 0;
     } catch (error) {
-      console.error(`slabscope top: ${(error as Error).message}`);
+      printError(`slabscope top: ${describe(error)}`);
       return 1;
     }
   }
   if (!Deno.stdout.isTerminal()) {
-    console.error("slabscope top: stdout is not a terminal: use --once for a plain table");
+    printError("slabscope top: stdout is not a terminal: use --once for a plain table");
     return 1;
   }
   const result = await runInteractive({
@@ -130,7 +145,7 @@ export async function main(args: readonly string[]): Promise<number> {
     interval: options.interval,
     sort: options.sort,
   });
-  if (result.message !== undefined) console.error(result.message);
+  if (result.message !== undefined) printError(result.message);
   return result.code;
 }
 

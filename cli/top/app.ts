@@ -79,7 +79,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<Sessi
         now: performance.now(),
         sort,
       }, size);
-      terminal.write(renderFrame(screen, size.columns));
+      terminal.write(renderFrame(screen, size.columns, { color: !Deno.noColor }));
     } catch (error) {
       fail(error);
     }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
+import { CRITICAL_RATIO, WARNING_RATIO } from "../../core/capacity_level.ts";
 import { SORT_KEYS, type SortKey } from "./table.ts";
 import { DEFAULT_URL } from "./url.ts";
 
@@ -27,6 +29,8 @@ export interface TopOptions {
 /** The default redraw throttle: at most 4 frames per second. */
 export const DEFAULT_INTERVAL = 250;
 
+const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+
 /** What `--help` prints. */
 export const USAGE = `Usage: deno task top [options] [URL]
 
@@ -44,14 +48,29 @@ Options:
 
 Keys: o OBJS, a ACTIVE, u USE, s SLOT SIZE, h HWM, v OVERFLOW, n NAME
 (the same key again reverses the order); q or Ctrl-C quits.
+
+A pool's row shows yellow from ${percent(WARNING_RATIO)} of its capacity and red
+from ${percent(CRITICAL_RATIO)} (NO_COLOR turns colors off).
 `;
+
+/** The options, for `node:util`'s `parseArgs` (which splits `-os u`, `--x=v`, `--`). */
+const OPTIONS = {
+  once: { type: "boolean", short: "o" },
+  interval: { type: "string", short: "d" },
+  sort: { type: "string", short: "s" },
+  token: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
 
 /**
  * Parses the arguments of `slabscope top`.
  *
  * @param args `Deno.args`.
  * @returns The options.
- * @throws {TypeError} For an unknown option, a missing value or a second URL.
+ * @throws {TypeError} For an unknown option, a missing value, a value given
+ * to a flag, or a second URL.
  * @throws {RangeError} For an interval that is not a number of ms from 10 to
  * 60000, or an unknown sort key.
  *
@@ -72,69 +91,73 @@ export function parseTopArgs(args: readonly string[]): TopOptions {
     sort: "objs",
     help: false,
   };
+  // Tokens rather than parseArgs' own strict mode: every error then names the
+  // option as typed, in std's voice, and never shows a value (a token's).
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   let url: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new TypeError(`Cannot parse arguments: ${name} needs a value`);
-      return next;
-    };
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") continue;
+    if (token.kind === "positional") {
+      if (url !== undefined) {
+        throw new TypeError(
+          `Cannot parse arguments: expected one URL, received ${JSON.stringify(url)} and ${
+            JSON.stringify(token.value)
+          }`,
+        );
+      }
+      url = token.value;
+      continue;
+    }
+    const { rawName, value } = token;
+    if (!Object.hasOwn(OPTIONS, token.name)) {
+      throw new TypeError(`Cannot parse arguments: unknown option ${JSON.stringify(rawName)}`);
+    }
+    const name = token.name as OptionName;
+    if (OPTIONS[name].type === "boolean") {
+      if (value !== undefined) {
+        throw new TypeError(`Cannot parse arguments: ${rawName} takes no value`);
+      }
+      if (name === "once") options.once = true;
+      else options.help = true;
+      continue;
+    }
+    if (value === undefined) {
+      throw new TypeError(`Cannot parse arguments: ${rawName} needs a value`);
+    }
     switch (name) {
-      case "-o":
-      case "--once":
-        options.once = true;
-        break;
-      case "-d":
-      case "--interval": {
-        const text = value();
-        const ms = Number(text);
-        if (text.trim() === "" || !Number.isFinite(ms) || ms < 10 || ms > 60_000) {
+      case "interval": {
+        const ms = Number(value);
+        if (value.trim() === "" || !Number.isFinite(ms) || ms < 10 || ms > 60_000) {
           throw new RangeError(
-            `Cannot parse arguments: ${name} must be a number of ms from 10 to 60000, received ${
-              JSON.stringify(text)
+            `Cannot parse arguments: ${rawName} must be a number of ms from 10 to 60000, received ${
+              JSON.stringify(value)
             }`,
           );
         }
         options.interval = ms;
         break;
       }
-      case "-s":
-      case "--sort": {
-        const text = value();
-        const key = SORT_KEYS[text];
+      case "sort": {
+        const key = SORT_KEYS[value];
         if (key === undefined) {
           throw new RangeError(
-            `Cannot parse arguments: ${name} must be one of ${
+            `Cannot parse arguments: ${rawName} must be one of ${
               Object.keys(SORT_KEYS).join(" ")
-            }, received ${JSON.stringify(text)}`,
+            }, received ${JSON.stringify(value)}`,
           );
         }
         options.sort = key;
         break;
       }
-      case "--token":
-        options.token = value();
+      case "token":
+        options.token = value;
         break;
-      case "-h":
-      case "--help":
-        options.help = true;
-        break;
-      default:
-        if (arg.startsWith("-") && arg !== "-") {
-          throw new TypeError(`Cannot parse arguments: unknown option ${JSON.stringify(name)}`);
-        }
-        if (url !== undefined) {
-          throw new TypeError(
-            `Cannot parse arguments: expected one URL, received ${JSON.stringify(url)} and ${
-              JSON.stringify(arg)
-            }`,
-          );
-        }
-        url = arg;
     }
   }
   if (url !== undefined) options.url = url;

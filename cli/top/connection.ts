@@ -320,7 +320,8 @@ export interface FetchKeyframeOptions {
  * @returns The keeper holding the keyframe.
  * @throws {AuthError} When the server refuses the request.
  * @throws {StreamError} When the connection fails, the answer is not an
- * event stream, or no valid keyframe arrives in time.
+ * event stream, an event exceeds the parser's bound, or no valid keyframe
+ * arrives in time.
  */
 export async function fetchKeyframe(
   url: URL,
@@ -340,6 +341,8 @@ export async function fetchKeyframe(
     throw new StreamError(`${url.href} closed the stream before sending a keyframe`);
   } catch (error) {
     if (error instanceof AuthError || error instanceof StreamError) throw error;
+    // The event stream parser's bound: connected, but the stream is refused.
+    if (error instanceof RangeError) throw new StreamError(`${url.href}: ${error.message}`);
     if (controller.signal.aborted) {
       throw new StreamError(`${url.href} sent no keyframe within ${timeout} ms`);
     }

@@ -6,6 +6,9 @@
  * @module
  */
 
+import cliTruncate from "npm:cli-truncate@^6.2.0";
+import stringWidth from "npm:string-width@^8.3.0";
+
 const UNITS = ["B", "K", "M", "G", "T", "P"];
 
 /**
@@ -87,65 +90,32 @@ export function sanitize(text: string): string {
   return text.replace(UNSAFE_REGEXP, "?");
 }
 
-const ZERO_WIDTH_REGEXP = /^[\p{Mn}\p{Me}\u200b-\u200d\u2060\ufeff]$/u;
-
-/** Columns one code point takes in a terminal: 0, 1 or 2 (East Asian wide). */
-export function codePointWidth(codePoint: number, char: string): 0 | 1 | 2 {
-  if (codePoint < 0x300) return 1;
-  if (ZERO_WIDTH_REGEXP.test(char)) return 0;
-  if (
-    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
-    (codePoint >= 0x2e80 && codePoint <= 0x303e) ||
-    (codePoint >= 0x3041 && codePoint <= 0x33ff) ||
-    (codePoint >= 0x3400 && codePoint <= 0x4dbf) ||
-    (codePoint >= 0x4e00 && codePoint <= 0x9fff) ||
-    (codePoint >= 0xa000 && codePoint <= 0xa4cf) ||
-    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
-    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
-    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
-    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
-    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
-    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
-    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
-    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
-}
-
 /**
- * The number of terminal columns a text takes.
+ * The number of terminal columns a text takes, by
+ * [string-width](https://github.com/sindresorhus/string-width): grapheme
+ * clusters, East Asian wide characters, emoji sequences.
  *
  * @param text Printable text (see {@linkcode sanitize}).
  * @returns Its width in columns.
  */
 export function displayWidth(text: string): number {
-  let width = 0;
-  for (const char of text) width += codePointWidth(char.codePointAt(0)!, char);
-  return width;
+  return stringWidth(text);
 }
 
 /**
  * Cuts a text to at most `width` columns, ending with `"…"` when something
- * was cut. A wide character that would straddle the edge is left out.
+ * was cut, by [cli-truncate](https://github.com/sindresorhus/cli-truncate):
+ * a grapheme cluster is never cut in two, and a wide one that would straddle
+ * the edge is left out.
  *
  * @param text Printable text.
- * @param width The columns available.
+ * @param width The columns available (`Infinity`: no limit).
  * @returns The text, at most `width` columns wide.
  */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return "";
-  if (displayWidth(text) <= width) return text;
-  let out = "";
-  let used = 0;
-  for (const char of text) {
-    const w = codePointWidth(char.codePointAt(0)!, char);
-    if (used + w > width - 1) break;
-    out += char;
-    used += w;
-  }
-  return `${out}…`;
+  if (width === Infinity) return text;
+  return cliTruncate(text, width);
 }
 
 /**

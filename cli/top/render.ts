@@ -2,12 +2,14 @@
 /**
  * What `slabscope top` draws: the header, the slab table, the arena table and
  * the key help, as lines that fit the terminal (names truncated, never a
- * wrapped line), then turned into one ANSI frame that redraws in place. The
- * plain table of `--once` comes from the same pieces.
+ * wrapped line; a pool's row colored by its capacity level), then turned into
+ * one ANSI frame that redraws in place. The plain table of `--once` comes from
+ * the same pieces.
  *
  * @module
  */
 
+import { capacityLevel } from "../../core/capacity_level.ts";
 import type { MemorySnapshot } from "../../core/wire/types.ts";
 import type { ConnectionStatus } from "./connection.ts";
 import {
@@ -36,8 +38,12 @@ import {
 export interface ScreenLine {
   /** The text. */
   text: string;
-  /** `"inverse"`: a full-width bar (table headers). */
-  style?: "inverse";
+  /**
+   * `"inverse"`: a full-width bar (table headers). `"warning"`, `"critical"`:
+   * a pool's row at that capacity level (see `core/capacity_level.ts`),
+   * yellow or bold red when colors are on.
+   */
+  style?: "inverse" | "warning" | "critical";
 }
 
 /** Everything one frame shows. Times are `performance.now()` times. */
@@ -168,12 +174,18 @@ export function fitTables(
   return { slabs: slabLines, arenas: arenaLines };
 }
 
+/** A table row's line, styled by its pool's capacity level. */
+function rowLine(text: string, row: { use: number }): ScreenLine {
+  const level = capacityLevel(row.use);
+  return level === "ok" ? { text } : { text, style: level };
+}
+
 /** The first `count` lines of a table body, the last saying how many are left out. */
-function clip(lines: string[], count: number, what: string): string[] {
+function clip(lines: ScreenLine[], count: number, what: string): ScreenLine[] {
   if (lines.length <= count) return lines;
   if (count <= 0) return [];
   const hidden = lines.length - count + 1;
-  return [...lines.slice(0, count - 1), `  … ${hidden} more ${what}`];
+  return [...lines.slice(0, count - 1), { text: `  … ${hidden} more ${what}` }];
 }
 
 const LABEL_WIDTH = 30;
@@ -258,7 +270,7 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
   if (rows <= 0 || columns <= 0) return [];
   const boot = view.bootId === undefined ? "" : ` (boot ${view.bootId})`;
   let state = describeConnection(view.status, view.now);
-  if (view.serverError !== undefined) state += ` · server error: ${sanitize(view.serverError)}`;
+  if (view.serverError !== undefined) state += ` · server error: ${view.serverError}`;
   // Header lines with a priority (0 kept first) for short screens.
   const header: [number, string][] = [[0, labelled("Instance", `${view.host}${boot} · ${state}`)]];
   const body: ScreenLine[] = [];
@@ -291,45 +303,74 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
   const lines: ScreenLine[] = kept.map((i) => ({ text: header[i]![1] }));
   if (snapshot !== undefined) {
     const key = view.sort.key;
-    const slabs = layoutTable(SLAB_COLUMNS, slabRows(snapshot, view.sort), columns, key);
-    const arenas = layoutTable(ARENA_COLUMNS, arenaRows(snapshot, view.sort), columns, key);
+    const slabRowList = slabRows(snapshot, view.sort);
+    const arenaRowList = arenaRows(snapshot, view.sort);
+    const slabs = layoutTable(SLAB_COLUMNS, slabRowList, columns, key);
+    const arenas = layoutTable(ARENA_COLUMNS, arenaRowList, columns, key);
+    const slabLines = slabs.lines.map((text, i) => rowLine(text, slabRowList[i]!));
+    const arenaLines = arenas.lines.map((text, i) => rowLine(text, arenaRowList[i]!));
     const available = rows - lines.length - 3; // blank, slab title, help
     const fit = fitTables(available, slabs.lines.length, arenas.lines.length);
     body.push({ text: "" }, { text: slabs.head, style: "inverse" });
-    for (const text of clip(slabs.lines, fit.slabs, "slabs")) body.push({ text });
+    body.push(...clip(slabLines, fit.slabs, "slabs"));
     if (fit.arenas > 0) {
       body.push({ text: "" }, { text: arenas.head, style: "inverse" });
-      for (const text of clip(arenas.lines, fit.arenas, "arenas")) body.push({ text });
+      body.push(...clip(arenaLines, fit.arenas, "arenas"));
     }
   }
   lines.push(...body.slice(0, Math.max(0, rows - 1 - lines.length)));
   while (lines.length < rows - 1) lines.push({ text: "" });
   lines.push({ text: helpLine(view.sort) });
-  return lines.slice(-rows).map((line) => ({ ...line, text: truncate(line.text, columns) }));
+  // Every line, whatever it quotes, passes through the one sanitizer.
+  return lines.slice(-rows).map((line) => ({
+    ...line,
+    text: truncate(sanitize(line.text), columns),
+  }));
 }
 
 const ESC = "\x1b[";
 
+/** The SGR colors of the capacity levels: yellow, bold red. */
+const LEVEL_COLORS = { warning: `${ESC}33m`, critical: `${ESC}1;31m` } as const;
+
+/** Options for {@linkcode renderFrame}. */
+export interface FrameOptions {
+  /**
+   * Color the rows of pools at a warning or critical level; off for
+   * `NO_COLOR` (no-color.org). Table titles stay inverse either way.
+   *
+   * @default {true}
+   */
+  color?: boolean;
+}
+
 /**
  * One frame: cursor home, each line cleared to its end, clear below. Lines
- * are cut to `columns`; a full-width line gets no erase (which would wipe its
- * last character).
+ * are made safe to print ({@linkcode sanitize}) and cut to `columns`; a
+ * full-width line gets no erase (which would wipe its last character).
  *
  * @param lines The screen lines.
  * @param columns The terminal width.
+ * @param options Colors.
  * @returns The bytes to write, as text.
  */
-export function renderFrame(lines: readonly ScreenLine[], columns: number): string {
+export function renderFrame(
+  lines: readonly ScreenLine[],
+  columns: number,
+  options: FrameOptions = {},
+): string {
+  const color = options.color ?? true;
   let out = `${ESC}H`;
   let lastShort = true;
   lines.forEach((line, i) => {
-    const text = truncate(line.text, columns);
+    const text = truncate(sanitize(line.text), columns);
     const width = displayWidth(text);
     if (line.style === "inverse") {
       out += `${ESC}7m${text}${" ".repeat(Math.max(0, columns - width))}${ESC}m`;
       lastShort = false;
     } else {
-      out += text;
+      // The erase comes after the reset, so that it clears with no color.
+      out += color && line.style !== undefined ? `${LEVEL_COLORS[line.style]}${text}${ESC}m` : text;
       lastShort = width < columns;
       if (lastShort) out += `${ESC}K`;
     }
@@ -364,5 +405,5 @@ export function renderPlain(
     const arenas = layoutTable(ARENA_COLUMNS, arenaRows(snapshot, sort), Infinity);
     lines.push("", arenas.head, ...arenas.lines);
   }
-  return lines.map((line) => line.trimEnd()).join("\n") + "\n";
+  return lines.map((line) => sanitize(line).trimEnd()).join("\n") + "\n";
 }

@@ -1,15 +1,27 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * A Server-Sent Events parser for `slabscope top`, following the HTML
- * standard's "event stream interpretation": lines end with CRLF, LF or a bare
- * CR (also when a CRLF is split across chunks), one leading BOM is dropped,
- * `:` starts a comment, one space after the colon is dropped, `data` lines
- * join with LF, an event with no data is not dispatched, an `id` containing
- * NUL is ignored, `retry` counts only when it is all ASCII digits, and an
- * event left unterminated at the end of the stream is discarded.
+ * Server-Sent Events for `slabscope top`, read with
+ * [eventsource-parser](https://github.com/rexxars/eventsource-parser) (the
+ * HTML standard's "event stream interpretation": CRLF, LF or a bare CR, one
+ * leading BOM dropped, comments, `data` lines joined with LF, an `id` with NUL
+ * ignored, `retry` only when all digits, an event left unterminated at the
+ * end of the stream discarded) and turned into one ordered list of items.
+ *
+ * What this adds to the package:
+ * - A bound by default. The package buffers without limit unless given
+ *   `maxBufferSize`, and once over it stops parsing until reset; here one event
+ *   (its pending line and its data) over `maxEventLength` throws a
+ *   `RangeError` and the parser starts over clean, so a hostile or broken
+ *   server can make top hold at most that much before the connection is
+ *   dropped. Lines that can never become a field are skipped by the package
+ *   without being held at all.
+ * - The last event id in force on every event, as `EventSource` keeps it
+ *   (the package reports only the `id` field of the event's own block).
  *
  * @module
  */
+
+import { createParser, type EventSourceParser } from "npm:eventsource-parser@^4.1.3";
 
 /** One thing read from an event stream. */
 export type ServerSentItem =
@@ -26,7 +38,7 @@ export type ServerSentItem =
   | {
     /** A comment line (`:text`). */
     kind: "comment";
-    /** The text after the colon. */
+    /** The text after the colon (and one space, if any). */
     text: string;
   }
   | {
@@ -47,7 +59,8 @@ export interface ServerSentEventParserOptions {
   maxEventLength?: number;
 }
 
-const LINE_END_REGEXP = /[\r\n]/g;
+/** The default bound: 64 Mi characters, far above any keyframe top can draw. */
+const DEFAULT_MAX_EVENT_LENGTH = 64 * 1024 * 1024;
 
 /**
  * Parses an event stream fed as text chunks of any size.
@@ -68,13 +81,10 @@ const LINE_END_REGEXP = /[\r\n]/g;
  */
 export class ServerSentEventParser {
   #maxEventLength: number;
-  #partial: string[] = [];
-  #partialLength = 0;
-  #started = false;
-  #skipLineFeed = false;
-  #data: string[] = [];
-  #dataLength = 0;
-  #event = "";
+  #parser: EventSourceParser;
+  /** Where the package's callbacks put what the current `feed()` completes. */
+  #items: ServerSentItem[] = [];
+  #overflowed = false;
   #lastEventId = "";
 
   /**
@@ -84,13 +94,27 @@ export class ServerSentEventParser {
    * @throws {RangeError} If `maxEventLength` is not a positive integer.
    */
   constructor(options: ServerSentEventParserOptions = {}) {
-    const max = options.maxEventLength ?? 64 * 1024 * 1024;
+    const max = options.maxEventLength ?? DEFAULT_MAX_EVENT_LENGTH;
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new RangeError(
         `Cannot create event stream parser: maxEventLength must be a positive integer, received ${max}`,
       );
     }
     this.#maxEventLength = max;
+    this.#parser = createParser({
+      maxBufferSize: max,
+      // Called at the end of every block that had an id field, before its event.
+      onId: (id) => (this.#lastEventId = id),
+      onEvent: ({ event, data }) =>
+        this.#items.push({ kind: "event", event: event ?? "message", data, id: this.#lastEventId }),
+      onComment: (text) => this.#items.push({ kind: "comment", text }),
+      onRetry: (retry) => this.#items.push({ kind: "retry", retry }),
+      // An unknown field or a bad retry is ignored, as the standard says; only
+      // the bound matters here.
+      onError: (error) => {
+        if (error.type === "max-buffer-size-exceeded") this.#overflowed = true;
+      },
+    });
   }
 
   /** The last event id seen (`id:` fields), `""` for none. */
@@ -103,113 +127,34 @@ export class ServerSentEventParser {
    *
    * @param chunk Decoded text, cut anywhere.
    * @returns The events, comments and retries completed by this chunk.
-   * @throws {RangeError} If one event grows beyond `maxEventLength`.
+   * @throws {RangeError} If one event grows beyond `maxEventLength`; the
+   * parser is then reset, as for a new stream.
    */
   feed(chunk: string): ServerSentItem[] {
-    const items: ServerSentItem[] = [];
-    if (chunk.length === 0) return items;
-    let start = 0;
-    if (!this.#started) {
-      this.#started = true;
-      if (chunk.charCodeAt(0) === 0xfeff) start = 1;
-    }
-    if (this.#skipLineFeed) {
-      this.#skipLineFeed = false;
-      if (chunk.charCodeAt(start) === 0x0a) start++;
-    }
-    LINE_END_REGEXP.lastIndex = start;
-    for (
-      let match = LINE_END_REGEXP.exec(chunk);
-      match !== null;
-      match = LINE_END_REGEXP.exec(chunk)
-    ) {
-      const end = match.index;
-      let line = chunk.slice(start, end);
-      if (this.#partial.length > 0) {
-        line = this.#partial.join("") + line;
-        this.#partial = [];
-        this.#partialLength = 0;
-      }
-      start = end + 1;
-      if (chunk.charCodeAt(end) === 0x0d) {
-        if (start === chunk.length) this.#skipLineFeed = true;
-        else if (chunk.charCodeAt(start) === 0x0a) start++;
-      }
-      LINE_END_REGEXP.lastIndex = start;
-      this.#line(line, items);
-    }
-    if (start < chunk.length) {
-      this.#partial.push(chunk.slice(start));
-      this.#partialLength += chunk.length - start;
-      this.#checkLength();
+    this.#items = [];
+    this.#parser.feed(chunk);
+    const items = this.#items;
+    this.#items = [];
+    if (this.#overflowed) {
+      // The package stops at the bound and holds nothing more; what this
+      // chunk completed before it is dropped with the stream.
+      this.end();
+      throw new RangeError(
+        `Cannot parse event stream: an event exceeds ${this.#maxEventLength} characters`,
+      );
     }
     return items;
   }
 
   /**
    * Ends the stream: an event not yet terminated by a blank line is
-   * discarded, as the standard says. The parser can then read a new stream.
+   * discarded, as the standard says. The parser can then read a new stream
+   * (the last event id is kept, for resuming it).
    */
   end(): void {
-    this.#partial = [];
-    this.#partialLength = 0;
-    this.#data = [];
-    this.#dataLength = 0;
-    this.#event = "";
-    this.#started = false;
-    this.#skipLineFeed = false;
-  }
-
-  #line(line: string, items: ServerSentItem[]): void {
-    if (line.length === 0) return this.#dispatch(items);
-    const colon = line.indexOf(":");
-    if (colon === 0) {
-      items.push({ kind: "comment", text: line.slice(1) });
-      return;
-    }
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 0x20) value = value.slice(1);
-    switch (field) {
-      case "event":
-        this.#event = value;
-        break;
-      case "data":
-        this.#data.push(value);
-        this.#dataLength += value.length + 1;
-        this.#checkLength();
-        break;
-      case "id":
-        if (!value.includes("\0")) this.#lastEventId = value;
-        break;
-      case "retry":
-        if (/^[0-9]+$/.test(value)) items.push({ kind: "retry", retry: Number(value) });
-        break;
-        // Any other field is ignored.
-    }
-  }
-
-  #dispatch(items: ServerSentItem[]): void {
-    const event = this.#event || "message";
-    const data = this.#data;
-    this.#data = [];
-    this.#dataLength = 0;
-    this.#event = "";
-    if (data.length === 0) return;
-    items.push({ kind: "event", event, data: data.join("\n"), id: this.#lastEventId });
-  }
-
-  #checkLength(): void {
-    if (this.#partialLength + this.#dataLength > this.#maxEventLength) {
-      const length = this.#partialLength + this.#dataLength;
-      this.#partial = [];
-      this.#partialLength = 0;
-      this.#data = [];
-      this.#dataLength = 0;
-      throw new RangeError(
-        `Cannot parse event stream: an event exceeds ${this.#maxEventLength} characters (${length} so far)`,
-      );
-    }
+    this.#parser.reset();
+    this.#overflowed = false;
+    this.#items = [];
   }
 }
 
@@ -220,6 +165,7 @@ export class ServerSentEventParser {
  * @param body A response body.
  * @param parser The parser to use (one per connection).
  * @returns The items, until the body ends or fails.
+ * @throws {RangeError} If one event grows beyond the parser's bound.
  */
 export async function* readServerSentEvents(
   body: ReadableStream<Uint8Array>,

@@ -2,10 +2,13 @@
 /**
  * The terminal of `slabscope top`: the alternate screen, a hidden cursor and
  * raw input while it runs, and everything put back when it ends, however it
- * ends.
+ * ends; and the only ways top prints text, each passing it through
+ * {@linkcode sanitize} first.
  *
  * @module
  */
+
+import { sanitize } from "./format.ts";
 
 /** Enter the alternate screen, clear it, hide the cursor. */
 export const ENTER_SCREEN = "\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l";
@@ -17,11 +20,42 @@ export const FALLBACK_SIZE = { columns: 80, rows: 24 } as const;
 
 const encoder = new TextEncoder();
 
-/** Writes all of `text` to stdout, synchronously (also from an exit path). */
-export function writeAll(text: string): void {
+/**
+ * Writes all of `text` to stdout as it is, synchronously (also from an exit
+ * path): only for control sequences top composes itself around text that
+ * already went through {@linkcode sanitize} (a frame, the alternate screen).
+ */
+function writeAll(
+  text: string,
+  to: { writeSync(bytes: Uint8Array): number } = Deno.stdout,
+): void {
   const bytes = encoder.encode(text);
   let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  while (written < bytes.length) written += to.writeSync(bytes.subarray(written));
+}
+
+/**
+ * Prints text on stdout, each of its lines passed through
+ * {@linkcode sanitize}: the plain table, the usage.
+ *
+ * @param text Lines, each ended by LF.
+ */
+export function printText(text: string): void {
+  writeAll(text.split("\n").map(sanitize).join("\n"));
+}
+
+/**
+ * Prints a message on stderr, on one line: whatever it quotes (a server's
+ * text, V8's error quoting it, the user's own arguments) can neither act on
+ * the terminal nor start a line of its own. `hint`, top's own advice, goes on
+ * the next line.
+ *
+ * @param message The message, from anywhere.
+ * @param hint A line of advice.
+ */
+export function printError(message: string, hint?: string): void {
+  const lines = hint === undefined ? [message] : [message, hint];
+  writeAll(`${lines.map(sanitize).join("\n")}\n`, Deno.stderr);
 }
 
 /** The alternate screen and raw input, entered once and restored once. */

@@ -1,7 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // `slabscope top` against real servers: `--once` over a real stream, the live
-// view in a real pseudo-terminal (util-linux `script`, or a python3 `pty`
-// driver), bearer tokens, and reconnection (gaps, resumption, a restart).
+// view in a real pseudo-terminal, bearer tokens, and reconnection (gaps,
+// resumption, a restart).
 import assert from "node:assert/strict";
 import { Arena, DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
 import { encodeDelta, encodeKeyframe } from "../../wire.ts";
@@ -9,10 +9,9 @@ import { createDiagnosticsHandler } from "../../dashboard.ts";
 import { TopConnection } from "../../cli/top/connection.ts";
 import { StreamKeeper } from "../../cli/top/state.ts";
 import { LEAVE_SCREEN } from "../../cli/top/terminal.ts";
-
-const ROOT = new URL("../../", import.meta.url);
-const CONFIG = new URL("deno.json", ROOT).pathname;
-const TOP = new URL("cli/top.ts", ROOT).pathname;
+import { addTopSlabs } from "../fixtures/top_slabs.ts";
+import { serveStream } from "./_stream_server.ts";
+import { afterExit, DRIVERS, PtySession, runTop, topScript } from "./_top_process.ts";
 
 /** alpha 10/100 (64 B), beta 10/10 with 2 overflows (4 KiB), gamma 500/1000 (16 B), one arena. */
 function pools() {
@@ -22,23 +21,6 @@ function pools() {
   arena.alloc(2048);
   arena.alloc(100_000); // does not fit: served from the heap, counted
   return { registry, alpha, beta, gamma };
-}
-
-/** Runs the CLI to completion with piped output. */
-async function runTop(args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, TOP, ...args],
-    env: { SLABSCOPE_TOKEN: "", NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 /** The words of the table line whose last word is `name`. */
@@ -192,188 +174,6 @@ Deno.test("top sends the token from --token or SLABSCOPE_TOKEN; a wrong or missi
 // ---------------------------------------------------------------------------
 // The live view in a real pseudo-terminal
 
-/** The PTY drivers that exist here, best first (`SLABSCOPE_PTY` picks one). */
-function ptyDrivers(): ("script" | "python3")[] {
-  const exists = (command: string, args: string[]) => {
-    try {
-      return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync()
-        .success;
-    } catch {
-      return false;
-    }
-  };
-  const found: ("script" | "python3")[] = [];
-  if (exists("script", ["--version"])) found.push("script");
-  if (exists("python3", ["-c", "import pty, termios, fcntl"])) found.push("python3");
-  const wanted = Deno.env.get("SLABSCOPE_PTY");
-  return wanted === "script" || wanted === "python3" ? found.filter((d) => d === wanted) : found;
-}
-
-const DRIVERS = ptyDrivers();
-
-/**
- * A python3 PTY driver: runs argv[3:] on a new pseudo-terminal of
- * argv[1]×argv[2], copies our stdin to it and its output to our stdout, and
- * exits with its exit code.
- */
-const PY_DRIVER = `
-import fcntl, os, pty, select, struct, sys, termios
-cols, rows = int(sys.argv[1]), int(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    os.execvp(sys.argv[3], sys.argv[3:])
-stdin_open = True
-while True:
-    r, _, _ = select.select([fd] + ([0] if stdin_open else []), [], [])
-    if fd in r:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            break
-        os.write(1, data)
-    if 0 in r:
-        data = os.read(0, 1024)
-        if data:
-            os.write(fd, data)
-        else:
-            stdin_open = False
-_, status = os.waitpid(pid, 0)
-code = os.waitstatus_to_exitcode(status)
-sys.exit(code if code >= 0 else 128 - code)
-`;
-import { addTopSlabs } from "../fixtures/top_slabs.ts";
-import { serveStream } from "./_stream_server.ts";
-
-function shellQuote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A control sequence (CSI): what `screen()` strips to get the text. */
-// deno-lint-ignore no-control-regex -- matching escape sequences is the point
-const CSI_REGEXP = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
-/** A process on a pseudo-terminal, its output collected as text. */
-class PtySession {
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #output = "";
-  #done: Promise<void>;
-  readonly status: Promise<Deno.CommandStatus>;
-
-  /**
-   * Runs `shell` (a `sh -c` script) on a columns×rows pseudo-terminal.
-   */
-  constructor(
-    driver: "script" | "python3",
-    shell: string,
-    size: { columns: number; rows: number },
-    env: Record<string, string>,
-  ) {
-    const { columns, rows } = size;
-    const command = driver === "script"
-      ? new Deno.Command("script", {
-        // util-linux script: -q no banner, -e the child's exit code, -c the command.
-        args: ["-q", "-e", "-c", `stty cols ${columns} rows ${rows} && ${shell}`, "/dev/null"],
-        env: { ...env, SHELL: "/bin/sh" },
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      })
-      : new Deno.Command("python3", {
-        args: ["-c", PY_DRIVER, String(columns), String(rows), "/bin/sh", "-c", shell],
-        env,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      });
-    const child = command.spawn();
-    this.#child = child;
-    this.#writer = child.stdin.getWriter();
-    this.status = child.status;
-    this.#done = (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of child.stdout) {
-        this.#output += decoder.decode(chunk, { stream: true });
-      }
-    })();
-    child.stderr.cancel();
-  }
-
-  get output(): string {
-    return this.#output;
-  }
-
-  /** Types keys. */
-  async type(keys: string): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(keys));
-  }
-
-  /** The latest frame's lines, control sequences removed. */
-  screen(): string[] {
-    const start = this.#output.lastIndexOf("\x1b[H");
-    if (start < 0) return [];
-    return this.#output.slice(start + 3).replace(CSI_REGEXP, "").split(/\r*\n/);
-  }
-
-  /** Waits until the latest frame satisfies `predicate`. */
-  async waitFor(what: string, predicate: (lines: string[]) => boolean, timeout = 15_000) {
-    const deadline = performance.now() + timeout;
-    while (!predicate(this.screen())) {
-      if (performance.now() > deadline) {
-        throw new Error(`Timed out waiting for ${what}; last screen:\n${this.screen().join("\n")}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  /** Waits for the process to exit and its output to end. */
-  async exit(timeout = 10_000): Promise<number> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const status = await Promise.race([
-      this.status,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("the process did not exit")), timeout);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    await this.#done;
-    return status.code;
-  }
-
-  /** Ends everything this session started (idempotent). */
-  async close(): Promise<void> {
-    await this.#writer.close().catch(() => {});
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await this.status;
-    await this.#done;
-  }
-}
-
-/**
- * The shell script run on the PTY: top, then (once it exited) the terminal's
- * modes, so that the test sees the terminal usable again (canonical mode and
- * echo back; Deno also resets the mode when a process exits, so this checks
- * the outcome rather than which of the two did it).
- */
-function topScript(args: string[]): string {
-  const top = [Deno.execPath(), "run", "-A", "--config", CONFIG, TOP, ...args].map(shellQuote)
-    .join(" ");
-  return `${top}; code=$?; printf '\\n@@STTY@@ '; stty -a | tr '\\n' ' '; exit $code`;
-}
-
-/** Splits a session's output into top's part and the stty report after it. */
-function afterExit(output: string): { top: string; stty: string } {
-  const at = output.lastIndexOf("\r\n@@STTY@@ ");
-  assert.ok(at >= 0, "the stty report follows top's output");
-  return { top: output.slice(0, at), stty: output.slice(at) };
-}
-
 /** The NAME column of the slab table, top to bottom. */
 function slabOrder(lines: string[]): string[] {
   const head = lines.findIndex((line) => /OBJS\s+ACTIVE/.test(line));
@@ -401,6 +201,7 @@ Deno.test({
     await using s = serveStream(registry, { interval: 20 });
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 100, rows: 30 }, {
       SLABSCOPE_TOKEN: "",
+      NO_COLOR: "",
       TERM: "xterm-256color",
     });
     try {
@@ -418,6 +219,11 @@ Deno.test({
       assert.deepEqual(slabOrder(lines), ["gamma", "alpha", "beta"], "sorted by OBJS");
       assert.deepEqual(rowOf(lines, "beta"), ["10", "10", "100%", "4K", "10", "2", "beta"]);
       assert.match(lines.at(-1)!, /^ Sort: OBJS desc │ q quit/);
+      // beta is full: its row is drawn bold red, the others in the default color.
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.match(session.output, /\x1b\[1;31m\s+10\s+10\s+100%[^\x1b]* beta\x1b\[m/);
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.doesNotMatch(session.output, /\x1b\[(33|1;31)m[^\x1b]* (alpha|gamma)\x1b/);
 
       // The server's slabs change: the screen follows.
       const held = Array.from({ length: 7 }, () => alpha.alloc()!);
@@ -466,16 +272,19 @@ Deno.test({
 
 Deno.test({
   name:
-    "top in a real PTY: Ctrl-C exits 0; a refused token exits 1 with the message after the screen is restored",
+    "top in a real PTY: Ctrl-C exits 0, NO_COLOR turns colors off; a refused token exits 1 with the message after the screen is restored",
   ignore: DRIVERS.length === 0,
   async fn() {
     const { registry } = pools();
     await using s = serveStream(registry);
     const session = new PtySession(DRIVERS[0]!, topScript([s.base]), { columns: 80, rows: 24 }, {
       SLABSCOPE_TOKEN: "",
+      NO_COLOR: "1",
     });
     try {
-      await session.waitFor("the first screen", (lines) => rowOf(lines, "alpha") !== undefined);
+      await session.waitFor("the first screen", (lines) => rowOf(lines, "beta") !== undefined);
+      // deno-lint-ignore no-control-regex -- matching escape sequences is the point
+      assert.doesNotMatch(session.output, /\x1b\[(33|1;31)m/, "NO_COLOR: no colors");
       await session.type("\x03");
       assert.equal(await session.exit(), 0);
       assert.ok(afterExit(session.output).top.endsWith(LEAVE_SCREEN));

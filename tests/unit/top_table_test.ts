@@ -1,11 +1,13 @@
 // Copyright 2026 the slabscope authors. MIT license.
-// `slabscope top` without a terminal: the SSE frame parser (on the cases of
-// the WPT eventsource format tests), the state keeper, the table model and
-// its sort keys, the renderer's width handling, keys, URLs and arguments.
+// `slabscope top` without a terminal: the event stream reader (on the cases
+// of the WPT eventsource format tests, and its bound), the state keeper, the
+// table model and its sort keys, the renderer's widths, capacity levels and
+// sanitizing, keys, URLs and arguments.
 import assert from "node:assert/strict";
 import { Arena, DiagnosticsRegistry, type MemorySnapshot, SlabAllocator } from "../../mod.ts";
 import { encodeDelta, encodeKeyframe } from "../../wire.ts";
-import { parseTopArgs } from "../../cli/top/args.ts";
+import { CRITICAL_RATIO, WARNING_RATIO } from "../../core/capacity_level.ts";
+import { parseTopArgs, USAGE } from "../../cli/top/args.ts";
 import {
   AuthError,
   backoffDelay,
@@ -19,6 +21,7 @@ import {
   formatAge,
   formatSize,
   formatUse,
+  padStart,
   sanitize,
   truncate,
 } from "../../cli/top/format.ts";
@@ -43,7 +46,7 @@ import { streamUrl } from "../../cli/top/url.ts";
 import { addTopSlabs } from "../fixtures/top_slabs.ts";
 
 // ---------------------------------------------------------------------------
-// The SSE frame parser
+// The event stream reader
 
 type Event = { event: string; data: string; id: string };
 
@@ -193,6 +196,46 @@ Deno.test("sse: an event beyond maxEventLength is refused with a RangeError", ()
     for (let i = 0; i < 20; i++) parser2.feed("data:0123456789\n");
   }, RangeError);
   assert.throws(() => new ServerSentEventParser({ maxEventLength: 0 }), RangeError);
+});
+
+Deno.test("sse: the bound holds for every line that is held (data, comment, id, event, retry), cut anywhere; the parser starts over after it", () => {
+  for (const field of ["data:", ":", "id:", "event:", "retry:"]) {
+    const parser = new ServerSentEventParser({ maxEventLength: 1000 });
+    assert.throws(
+      () => {
+        parser.feed(field);
+        for (let i = 0; i < 200; i++) parser.feed(field === "retry:" ? "0123456789" : "abcdefghij");
+      },
+      RangeError,
+      field,
+    );
+    // Nothing of the refused event is kept: the next stream parses as new.
+    assert.deepEqual(events(parser.feed("data:after\n\n")), [message("after")], field);
+  }
+  // One line longer than the bound in a single chunk, and many short data lines.
+  assert.throws(
+    () => new ServerSentEventParser({ maxEventLength: 1000 }).feed(`data:${"x".repeat(2000)}\n`),
+    /Cannot parse event stream: an event exceeds 1000 characters/,
+  );
+  const lines = new ServerSentEventParser({ maxEventLength: 1000 });
+  assert.throws(() => {
+    for (let i = 0; i < 200; i++) lines.feed("data:0123456789\n");
+  }, RangeError);
+  // Within the bound, a long event in small pieces is whole.
+  const long = new ServerSentEventParser({ maxEventLength: 1000 });
+  const data = "y".repeat(900);
+  const pieces = [...`data:${data}\n\n`];
+  assert.deepEqual(events(pieces.flatMap((piece) => long.feed(piece))), [message(data)]);
+});
+
+Deno.test("sse: a line that can never be a field is skipped, not held, however long", () => {
+  for (const start of ["x", "dat", "dataX", "ev"]) {
+    const parser = new ServerSentEventParser({ maxEventLength: 100 });
+    parser.feed(start);
+    // 100,000 characters against a bound of 100: skipped as they come.
+    for (let i = 0; i < 10_000; i++) parser.feed(start === "ev" ? "Xabcdefghi" : "0123456789");
+    assert.deepEqual(events(parser.feed("\ndata:after\n\n")), [message("after")], start);
+  }
 });
 
 Deno.test("sse: readServerSentEvents decodes UTF-8 split across chunks", async () => {
@@ -396,6 +439,23 @@ Deno.test("format: names are made safe to print and truncated by display width",
   assert.equal(truncate("abc", 0), "");
 });
 
+Deno.test("format: widths and cuts follow grapheme clusters: emoji sequences, flags, presentation selectors", () => {
+  const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";
+  const flag = "\u{1f1eb}\u{1f1f7}";
+  assert.deepEqual([family, flag, "\u2764\ufe0f", "\u{1f680}", "e\u0301"].map(displayWidth), [
+    2,
+    2,
+    2,
+    2,
+    1,
+  ]);
+  // Never a cluster cut in two: the rest of a family or half of a flag would print as something else.
+  assert.equal(truncate(`a${family}${family}`, 4), `a${family}…`);
+  assert.equal(truncate(`${flag}${flag}`, 3), `${flag}…`);
+  assert.equal(truncate("e\u0301e\u0301e\u0301", 2), "e\u0301…");
+  assert.equal(padStart(family, 4), `  ${family}`);
+});
+
 function view(
   snapshot: MemorySnapshot | undefined,
   sort: Sort = { key: "objs", reverse: false },
@@ -508,6 +568,51 @@ Deno.test("render: tables that do not fit end with a 'more' line; arenas keep a 
   assert.equal(shown + more, 40);
 });
 
+Deno.test("render: a pool's row takes its capacity level from core's thresholds, colored unless colors are off", () => {
+  const registry = new DiagnosticsRegistry();
+  // 1000 slots each: just below and at each threshold, and full.
+  const used: Record<string, number> = {
+    below_warning: WARNING_RATIO * 1000 - 1,
+    at_warning: WARNING_RATIO * 1000,
+    below_critical: CRITICAL_RATIO * 1000 - 1,
+    at_critical: CRITICAL_RATIO * 1000,
+    full: 1000,
+  };
+  for (const [name, n] of Object.entries(used)) {
+    const slab = registry.addSlab(new SlabAllocator({ name, slotSize: 8, capacity: 1000 }));
+    for (let i = 0; i < n; i++) slab.alloc();
+  }
+  const arena = registry.addArena(new Arena({ name: "hot_arena", capacity: 1000 }));
+  arena.alloc(CRITICAL_RATIO * 1000);
+  const lines = renderScreen(view(registry.snapshot()), { columns: 100, rows: 30 });
+  const styleOf = (name: string) => lines.find((line) => line.text.endsWith(` ${name}`))?.style;
+  assert.deepEqual(Object.keys(used).map(styleOf), [
+    undefined,
+    "warning",
+    "warning",
+    "critical",
+    "critical",
+  ]);
+  assert.equal(styleOf("hot_arena"), "critical");
+
+  const frame = renderFrame([{ text: "ok" }, { text: "warm", style: "warning" }, {
+    text: "hot",
+    style: "critical",
+  }], 10);
+  assert.equal(
+    frame,
+    "\x1b[Hok\x1b[K\r\n\x1b[33mwarm\x1b[m\x1b[K\r\n\x1b[1;31mhot\x1b[m\x1b[K\x1b[J",
+  );
+  assert.equal(
+    renderFrame([{ text: "warm", style: "warning" }, { text: "head", style: "inverse" }], 4, {
+      color: false,
+    }),
+    "\x1b[Hwarm\r\n\x1b[7mhead\x1b[m",
+    "no color, but the titles stay inverse",
+  );
+  assert.match(USAGE, /yellow from 80% of its capacity and red\nfrom 95%/);
+});
+
 Deno.test("render: the frame erases short lines only, and styles table titles", () => {
   const frame = renderFrame([{ text: "abc" }, { text: "head", style: "inverse" }, {
     text: "12345",
@@ -543,6 +648,32 @@ Deno.test("render: the connection as the header says it", () => {
     ),
     "reconnecting now (attempt 1): x?",
   );
+});
+
+Deno.test("render: every line a screen, a frame or the plain table holds is made safe to print, whatever it quotes", () => {
+  const hostile = "\x1b]52;c;SGVsbG8=\x07\x1b[2J\u009b31m\u202e";
+  const shown = "?]52;c;SGVsbG8=??[2J?31m?";
+  const lines = renderScreen({
+    ...view(undefined),
+    host: `h${hostile}:1`,
+    serverError: hostile,
+    status: { state: "reconnecting", attempt: 1, retryAt: 0, error: hostile },
+  }, { columns: 300, rows: 5 });
+  assert.equal(
+    lines[0]!.text,
+    ` Instance                      : h${shown}:1 · reconnecting now (attempt 1): ${shown} · server error: ${shown}`,
+  );
+  // A frame built by anyone: only its own sequences remain.
+  assert.equal(
+    renderFrame([{ text: `a${hostile}` }, { text: hostile, style: "inverse" }], 40),
+    `\x1b[Ha${shown}\x1b[K\r\n\x1b[7m${shown}${" ".repeat(40 - shown.length)}\x1b[m`,
+  );
+  const { registry } = registryWithSlabs();
+  const plain = renderPlain({ ...registry.snapshot(), seq: 1 }, `h${hostile}`, undefined, {
+    key: "objs",
+    reverse: false,
+  });
+  assert.match(plain, new RegExp(`^ Instance\\s+: h${RegExp.escape(shown)} \\(seq 1\\)\n`));
 });
 
 Deno.test("render: --once is a plain table with no control sequences", () => {
@@ -625,6 +756,16 @@ Deno.test("args: options, defaults and errors in std's voice", () => {
     token: "t0k",
   });
   assert.equal(parseTopArgs(["--token=a=b"]).token, "a=b");
+  // Short options grouped or with their value attached, and `--` before the URL.
+  const grouped = parseTopArgs(["-os", "h", "-d50", "--", "-host-"]);
+  assert.deepEqual([grouped.once, grouped.sort, grouped.interval, grouped.url], [
+    true,
+    "hwm",
+    50,
+    "-host-",
+  ]);
+  assert.throws(() => parseTopArgs(["--once=yes"]), /--once takes no value/);
+  assert.throws(() => parseTopArgs(["-x"]), /unknown option "-x"/);
   assert.equal(parseTopArgs(["-h"]).help, true);
   assert.throws(() => parseTopArgs(["--interval", "0"]), RangeError);
   assert.throws(() => parseTopArgs(["--interval", "abc"]), RangeError);
