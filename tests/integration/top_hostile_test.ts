@@ -247,7 +247,9 @@ Deno.test({
       await session.waitFor(
         "the duplicate name's error",
         (lines) =>
-          /reconnecting .*: Cannot decode slabs: the name .* appears twice/.test(header(lines)),
+          /reconnecting .*: Cannot decode keyframe.slabs: the name .* appears twice/.test(
+            header(lines),
+          ),
       );
       s.release(2);
       await session.waitFor(

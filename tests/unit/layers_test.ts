@@ -116,7 +116,7 @@ Deno.test("layers: the package's npm specifiers name one version range per packa
     cwd: ROOT.pathname,
   });
   const files = new TextDecoder().decode((await sources.output()).stdout).trim().split("\n");
-  for (const file of files) {
+  for (const file of files.filter((file) => file !== "tests/unit/layers_test.ts")) {
     const text = await Deno.readTextFile(new URL(file, ROOT));
     for (const match of text.matchAll(/["\s]npm:\/?(@?[^@/"\s]+(?:\/[^@/"\s]+)?)@([^/"\s*]+)/g)) {
       const [, name, range] = match;
