@@ -1,8 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // This module is browser compatible.
 /**
- * The dashboard's colours: the seed's palette (Valkyria's `PoolWidget`
- * colours and CSS variables), as CSS strings and as packed RGBA pixels for
+ * The dashboard's colours, as CSS strings and as packed RGBA pixels for
  * the canvas grids.
  *
  * @module
@@ -35,14 +34,14 @@ export const STATE_NAMES: readonly string[] = [
 
 /**
  * A changed cell flashes white, then fades into its new colour over 300 ms.
- * White is used because the seed's flash amber is also its Closing colour.
+ * White, not amber: amber is already the Closing colour.
  */
 export const FLASH_COLOR = "#ffffff";
 export const FLASH_MS = 300;
 /** The fade has this many steps, so a grid redraws at most every 100 ms for it. */
 export const FLASH_STEPS = 3;
 
-/** Colours for owners in breakdowns, cycled (the seed's order). */
+/** Colours for owners in breakdowns, cycled. */
 export const OWNER_COLORS: readonly string[] = [
   "#58a6ff",
   "#3fb950",

@@ -38,7 +38,7 @@ const MAX_CAPACITY = 65_535;
  * Maps small integer owner indexes, as stored in slab slots, to names and
  * kinds (the servers and clients that own connections).
  *
- * Unlike the seed's registry it shrinks: `unregister()` frees an index for
+ * It shrinks: `unregister()` frees an index for
  * reuse. Freed indexes are reused oldest-first, so a handle that outlives
  * its owner by a little is not attributed to the next owner at once; still,
  * free or re-own a server's handles before unregistering it.
