@@ -8,6 +8,7 @@
 
 import type { DiagnosticsRegistry } from "../core/diagnostics/registry.ts";
 import {
+  asHandler,
   createDiagnosticsService,
   type DiagnosticsHandler,
   type DiagnosticsHandlerOptions,
@@ -140,11 +141,5 @@ export function buildDashboard(
       },
     },
   });
-  return Object.assign(router, {
-    stream: service.stream,
-    guard: service.guard,
-    prefix: service.prefix,
-    publisher: service.publisher,
-    close: () => service.close(),
-  });
+  return asHandler(router, service);
 }

@@ -22,7 +22,7 @@ import {
 } from "../stream/diagnostics_stream.ts";
 import { AccessGuard, type AccessOptions } from "./access.ts";
 import { diagnosticsEndpoints } from "./endpoints.ts";
-import { createRouter, type Endpoint } from "./router.ts";
+import { createRouter, type Endpoint, type Router } from "./router.ts";
 
 /** Options for {@linkcode createDiagnosticsHandler}. */
 export interface DiagnosticsHandlerOptions extends DiagnosticsStreamOptions, AccessOptions {
@@ -195,7 +195,18 @@ export function createDiagnosticsHandler(
     "create diagnostics handler",
     true,
   );
-  const router = createRouter(service);
+  return asHandler(createRouter(service), service);
+}
+
+/**
+ * A router with its service's parts attached: what `createDiagnosticsHandler()`
+ * and `createDashboard()` return. Internal.
+ *
+ * @param router The router in front of the service.
+ * @param service Its stream, guard, prefix and publisher.
+ * @returns The handler.
+ */
+export function asHandler(router: Router, service: DiagnosticsService): DiagnosticsHandler {
   return Object.assign(router, {
     stream: service.stream,
     guard: service.guard,
