@@ -69,6 +69,7 @@ export {
   SlabAllocator,
   type SlabAllocatorOptions,
   type SlabKind,
+  type SlabRecoveryResult,
   type SlabStats,
   type SlabVerifyResult,
   type SlotInfo,

@@ -7,7 +7,7 @@
  */
 
 import { coarseNow } from "./coarse_clock.ts";
-import { CounterLanes, laneUsed } from "./counter_lanes.ts";
+import { CounterLanes, laneTotals, laneUsed } from "./counter_lanes.ts";
 import { describe, typeName } from "./describe.ts";
 import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
 import { HandleError, type HandleErrorReason } from "./handle_error.ts";
@@ -17,6 +17,7 @@ import {
   GENERATION_ONE,
   GENERATION_SHIFT,
   handleGenerationBits,
+  META_GENERATION_MASK,
   NO_OWNER,
   STATE_MASK,
   W_CAS_RETRIES,
@@ -26,12 +27,14 @@ import {
   W_OVERFLOW,
   W_PEAK,
 } from "./slab_layout.ts";
-import { scanBitmap, scanStates } from "./slab_scan.ts";
+import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
+import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
+export type { SlabRecoveryResult } from "./slab_recover.ts";
 
 /** Options for {@linkcode SlabAllocator}. */
 export interface SlabAllocatorOptions {
@@ -96,7 +99,13 @@ const FREE = HandleState.Free;
 const MAX_CORRUPT_POPS = 64;
 
 /** Test-only switches; see {@linkcode configureSlabForTesting}. */
-export type SlabTestingOptions = FreeListTestingOptions;
+export interface SlabTestingOptions extends FreeListTestingOptions {
+  /**
+   * Called inside `setState()` after its slot-word CAS succeeded and before
+   * it records the owner and time: the moment a preempted thread would sleep.
+   */
+  onSetStateRace?: (slot: number) => void;
+}
 
 // Private construction path for attach(): class fields can only be created
 // by the constructor, so attach() passes this token and the views.
@@ -183,11 +192,15 @@ export class SlabAllocator {
   // Hot-path copies of the views (one field load instead of two).
   #words!: Int32Array;
   #slots!: Int32Array;
-  #times!: Uint32Array;
-  #owners!: Uint16Array;
+  #meta!: Int32Array;
+  #meta64!: BigInt64Array;
+  #onSetStateRace: ((slot: number) => void) | undefined;
 
   static {
-    configure = (slab, options) => slab.#freeList.configureForTesting(options);
+    configure = (slab, options) => {
+      slab.#freeList.configureForTesting(options);
+      slab.#onSetStateRace = options.onSetStateRace;
+    };
     views = (slab) => slab.#views;
   }
 
@@ -324,9 +337,13 @@ export class SlabAllocator {
         continue;
       }
       this.#slots[index] = word | initial;
-      this.#times[index] = coarseNow() - this.#epoch;
-      // free() leaves NO_OWNER behind, so only an explicit owner is written.
-      if (owner !== undefined) this.#setOwner(index, owner);
+      // Generation and owner first, then the time: see free() for why a late
+      // setState() of the slot's previous life can no longer touch either.
+      const meta = this.#meta;
+      meta[2 * index] = ((word >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16 |
+        (owner === undefined ? NO_OWNER : owner);
+      meta[2 * index + 1] = coarseNow() - this.#epoch;
+      if (owner !== undefined) this.#markOwners();
       this.#lanes.countAlloc();
       const used = this.#lanes.used();
       if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
@@ -363,6 +380,7 @@ export class SlabAllocator {
     // synchronized with its alloc, so it sees the current word; anything
     // else is settled by the CAS, which compares against the real value.
     let word = slots[index]!;
+    let next: number;
     for (;;) {
       if (
         (word & STATE_MASK) === FREE ||
@@ -380,15 +398,21 @@ export class SlabAllocator {
       // handle at once exactly one CAS succeeds; the loser re-reads, sees the
       // slot free, and reports a double free. Bumping the generation in the
       // same CAS makes every copy of this handle stale from here on.
-      const next = (word + GENERATION_ONE) & ~STATE_MASK;
+      next = (word + GENERATION_ONE) & ~STATE_MASK;
       const seen = Atomics.compareExchange(slots, index, word, next);
       if (seen === word) break;
       word = seen; // a concurrent setState() changed the state bits
       retries++;
     }
     if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-    this.#times[index] = coarseNow() - this.#epoch;
-    this.#owners[index] = NO_OWNER;
+    // The meta word now carries the new generation: a setState() that won
+    // its slot-word CAS just before ours and is about to record an owner
+    // and time CASes against the old generation, fails, and gives up, so it
+    // can neither undo this nor reach the slot's next allocation. The
+    // seq_cst CAS of the push below publishes both plain stores.
+    const meta = this.#meta;
+    meta[2 * index] = (((next >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16) | NO_OWNER;
+    meta[2 * index + 1] = coarseNow() - this.#epoch;
     this.#lanes.countFree(); // before the push, which publishes it
     this.#freeList.push(index);
   }
@@ -433,11 +457,13 @@ export class SlabAllocator {
       }
       // CAS rather than a store: a concurrent free() of the same slot must
       // not be undone by writing a live state over it.
-      if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) break;
+      if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) {
+        this.#onSetStateRace?.(index);
+        this.#stamp(index, (word >>> GENERATION_SHIFT) & META_GENERATION_MASK, owner);
+        return;
+      }
       Atomics.add(this.#words, W_CAS_RETRIES, 1);
     }
-    this.#times[index] = coarseNow() - this.#epoch;
-    if (owner !== undefined) this.#setOwner(index, owner);
   }
 
   /**
@@ -513,12 +539,15 @@ export class SlabAllocator {
         }`,
       );
     }
-    const owner = this.#owners[index]!;
+    const state = (Atomics.load(this.#slots, index) & STATE_MASK) as HandleState;
+    // One 64-bit read: owner and time of the same state change.
+    const meta = Atomics.load(this.#meta64, index);
+    const owner = Number(BigInt.asUintN(16, meta));
     return {
       index,
-      state: (Atomics.load(this.#slots, index) & STATE_MASK) as HandleState,
+      state,
       owner: owner === NO_OWNER ? null : owner,
-      since: relativeToEpoch(this.#times[index]!, this.#epoch),
+      since: relativeToEpoch(Number(BigInt.asUintN(32, meta >> 32n)), this.#epoch),
     };
   }
 
@@ -545,8 +574,7 @@ export class SlabAllocator {
   stats(): SlabStats {
     const words = this.#words;
     const used = laneUsed(this.#views);
-    // The head's tag counts pops exactly; corrupt pops were never handed out.
-    const allocs = this.#freeList.pops() - Atomics.load(words, W_CORRUPT_POPS);
+    const { allocs, frees } = laneTotals(this.#views);
     return {
       name: this.#name,
       kind: this.#kind,
@@ -556,7 +584,7 @@ export class SlabAllocator {
       peak: Atomics.load(words, W_PEAK),
       overflow: Atomics.load(words, W_OVERFLOW),
       allocs,
-      frees: Math.max(0, allocs - used),
+      frees,
       invalidFrees: Atomics.load(words, W_INVALID_FREES),
       casRetries: Atomics.load(words, W_CAS_RETRIES),
     };
@@ -585,6 +613,41 @@ export class SlabAllocator {
    */
   verify(): SlabVerifyResult {
     return verifySlab(this.#views);
+  }
+
+  /**
+   * Rebuilds the free list and the counters from the slot words, after a
+   * thread was stopped in the middle of an operation.
+   *
+   * `Worker.terminate()` (or a crash) can stop a Worker between the steps
+   * of an `alloc()` or `free()`: the slot word, the counters and the free
+   * list are separate words. What that can leave behind is bounded: one
+   * free slot off the list (a leak of one slot), or a counter off by one,
+   * per interrupted call. `verify()` names each such slot and counter.
+   * Slots in use are never handed out twice whatever was interrupted.
+   *
+   * `recover()` puts every free slot back on the list (lowest index first)
+   * and corrects the counters to agree with the slots; slots in use stay
+   * in use. **Call it only while no other thread uses the slab** (for
+   * example after terminating every Worker that attached it, before
+   * starting new ones): it rewrites the list without synchronization.
+   *
+   * @returns What was repaired.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "r", slotSize: 8, capacity: 4 });
+   * slab.alloc();
+   * const result = slab.recover();
+   * assert.deepEqual([result.relinked, result.used], [0, 1]);
+   * assert.equal(slab.verify().ok, true);
+   * ```
+   */
+  recover(): SlabRecoveryResult {
+    return recoverSlab(this.#views);
   }
 
   /**
@@ -647,8 +710,7 @@ export class SlabAllocator {
    * ```
    */
   readOwners(into: Uint16Array = new Uint16Array(this.#capacity)): Uint16Array {
-    into.set(this.#owners);
-    return into;
+    return scanOwners(this.#meta, into);
   }
 
   /**
@@ -692,13 +754,34 @@ export class SlabAllocator {
     this.#lanes = new CounterLanes(v);
     this.#words = v.words;
     this.#slots = v.slots;
-    this.#times = v.times;
-    this.#owners = v.owners;
+    this.#meta = v.meta;
+    this.#meta64 = v.meta64;
   }
 
-  #setOwner(index: number, owner: number): void {
-    this.#owners[index] = owner;
+  #markOwners(): void {
     if (this.#words[W_HAS_OWNERS] === 0) Atomics.store(this.#words, W_HAS_OWNERS, 1);
+  }
+
+  /**
+   * Records the time of a state change (and a new owner) on a slot whose
+   * slot-word CAS this thread just won with `generation` (its low 16 bits).
+   * One CAS on the 64-bit meta word that expects that generation: if the
+   * slot was freed since, free() already stored the next generation there,
+   * the CAS cannot succeed, and this change, superseded by the free, is
+   * dropped instead of landing on whatever the slot holds next.
+   */
+  #stamp(index: number, generation: number, owner: number | undefined): void {
+    const meta64 = this.#meta64;
+    const time = BigInt(coarseNow() - this.#epoch) << 32n;
+    for (;;) {
+      const seen = Atomics.load(meta64, index);
+      const low = Number(BigInt.asUintN(32, seen));
+      if (low >>> 16 !== generation) return;
+      const next = owner === undefined ? low : (generation << 16) | owner;
+      const replacement = BigInt.asIntN(64, time | BigInt(next >>> 0));
+      if (Atomics.compareExchange(meta64, index, seen, replacement) === seen) break;
+    }
+    if (owner !== undefined) this.#markOwners();
   }
 
   #raisePeak(used: number): void {
@@ -731,7 +814,11 @@ export class SlabAllocator {
   #checkHandle(handle: number, action: string, counted: boolean): number {
     // typeof first: `handle | 0` would throw on a BigInt and call valueOf()
     // on an object before we could say what was wrong with it.
-    if (typeof handle === "number" && (handle | 0) === handle && handle >= 0) {
+    // Object.is: -0 passes `(handle | 0) === handle` but is no handle.
+    if (
+      typeof handle === "number" && (handle | 0) === handle && handle >= 0 &&
+      !Object.is(handle, -0)
+    ) {
       const index = handle & this.#indexMask;
       if (index < this.#capacity) return index;
       throw this.#invalid(

@@ -19,6 +19,7 @@ import {
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
   MAX_SLOT_SIZE,
+  META_GENERATION_MASK,
   NAME_BYTES,
   NAME_OFFSET,
   NO_OWNER,
@@ -103,9 +104,10 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   // Generations start at a per-slab salt, so that another slab's handle for
   // the same slot index names a generation this slab never issued.
   for (let i = 0; i < capacity; i++) {
-    v.slots[i] = initialGeneration(salt, i) << GENERATION_SHIFT;
+    const generation = initialGeneration(salt, i);
+    v.slots[i] = generation << GENERATION_SHIFT;
+    v.meta[2 * i] = ((generation & META_GENERATION_MASK) << 16) | NO_OWNER;
   }
-  v.owners.fill(NO_OWNER);
   return v;
 }
 

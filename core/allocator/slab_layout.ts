@@ -11,10 +11,17 @@
  * LINKS   8 × capacity      free-list links, BigInt64: (next index + 1), 0 = end
  * SELF    8 × capacity      BigInt64 constants: index + 1 (see `slab.ts`, push)
  * SLOTS   4 × capacity      slot words, Int32: generation << 8 | state
- * TIMES   4 × capacity      Uint32 ms since the slab's epoch of the last state change
- * OWNERS  2 × capacity      Uint16 owner index, 0xFFFF = no owner
+ * META    8 × capacity      slot metadata, 64 bits (little-endian Int32 pair):
+ *                           low word  = (generation & 0xFFFF) << 16 | owner
+ *                           high word = Uint32 ms since the slab's epoch of the
+ *                           last state change
  * PAYLOAD stride × capacity slot payloads, 8-byte aligned
  * ```
+ *
+ * Owner and time share one 64-bit word with the low 16 bits of the slot's
+ * generation, so that a late `setState()` (one whose slot-word CAS won just
+ * before a concurrent `free()`) can update them only with a CAS that expects
+ * that generation: it can never land on the slot's next allocation.
  *
  * @module
  */
@@ -22,7 +29,7 @@
 /** "SLAB" in ASCII, big-endian. */
 export const MAGIC = 0x534c4142;
 /** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 // Header words (Int32 indexes). Words 0‥11 are written once at creation and
 // covered by the checksum; the rest are live counters.
@@ -40,7 +47,7 @@ export const W_EPOCH_HI = 10;
 export const W_CHECKSUM = 11;
 /** Allocations refused because the free list was empty. */
 export const W_OVERFLOW = 12;
-/** Rejected `free()` / `setState()` calls. */
+/** Rejected `free()` calls (rejected `setState()` calls are not counted). */
 export const W_INVALID_FREES = 13;
 /** Failed compare-and-swap attempts on the head or a slot word. */
 export const W_CAS_RETRIES = 14;
@@ -50,6 +57,11 @@ export const W_PEAK = 15;
 export const W_LANES_USED = 16;
 /** Slots found in a non-free state when popped off the free list (corruption). */
 export const W_CORRUPT_POPS = 17;
+/**
+ * Free-list words found out of range (a head or link naming no slot, or with
+ * bits above bit 24) and cut off by `pop()` (corruption).
+ */
+export const W_CORRUPT_LINKS = 19;
 /** 1 once any slot of a plain slab was given an owner: snapshots then send owners. */
 export const W_HAS_OWNERS = 18;
 /** Number of header words protected by the checksum. */
@@ -85,10 +97,14 @@ export const LANE_WORDS = LANE_BYTES / 4;
 // Int32 word indexes inside a lane.
 /** 0 = unclaimed, 1 = owned by a live instance. */
 export const L_CLAIM = 0;
-/** Successful allocations counted in this lane, mod 2^32. */
-export const L_ALLOCS = 1;
-/** Completed frees counted in this lane, mod 2^32. */
-export const L_FREES = 2;
+/**
+ * Successful allocations counted in this lane: a 64-bit count whose low
+ * Int32 word is this one and whose high word follows it (BigInt64 index
+ * `L_ALLOCS / 2` of the lane). `used` sums the low words mod 2^32.
+ */
+export const L_ALLOCS = 2;
+/** Completed frees counted in this lane: 64 bits, laid out like `L_ALLOCS`. */
+export const L_FREES = 4;
 /** Lane 0 is shared (updated with Atomics.add) by instances without a private lane. */
 export const SHARED_LANE = 0;
 /** First byte after the lanes. */
@@ -102,6 +118,8 @@ export const GENERATION_BITS = 24;
 export const GENERATION_ONE = 1 << GENERATION_SHIFT;
 
 export const NO_OWNER = 0xffff;
+/** Bits of the generation kept beside the owner in a slot's meta word. */
+export const META_GENERATION_MASK = 0xffff;
 
 /** Largest supported capacity (2^22 = 4,194,304 slots). */
 export const MAX_CAPACITY = 1 << 22;
@@ -115,8 +133,7 @@ export interface SlabRegions {
   links: number;
   self: number;
   slots: number;
-  times: number;
-  owners: number;
+  meta: number;
   payload: number;
   stride: number;
   /** Total bytes of the SharedArrayBuffer. */
@@ -133,15 +150,13 @@ export function regionsFor(capacity: number, slotSize: number): SlabRegions {
   const links = REGIONS_OFFSET;
   const self = links + 8 * capacity;
   const slots = self + 8 * capacity;
-  const times = slots + 4 * capacity;
-  const owners = times + 4 * capacity;
-  const payload = align(owners + 2 * capacity, 8);
+  const meta = align(slots + 4 * capacity, 8);
+  const payload = meta + 8 * capacity;
   return {
     links,
     self,
     slots,
-    times,
-    owners,
+    meta,
     payload,
     stride,
     total: payload + stride * capacity,

@@ -41,3 +41,10 @@ export function scanBitmap(slots: Int32Array, into: Uint8Array): Uint8Array {
   }
   return into;
 }
+
+/** Copies each slot's owner index out of the meta words (`[2i] & 0xFFFF`). */
+export function scanOwners(meta: Int32Array, into: Uint16Array): Uint16Array {
+  const n = meta.length >>> 1;
+  for (let i = 0; i < n; i++) into[i] = meta[2 * i]!;
+  return into;
+}

@@ -54,13 +54,17 @@ export interface SlabViews {
   words: Int32Array;
   /** Length 1: the tagged free-list head. */
   head: BigInt64Array;
-  /** Counter lanes, `LANE_WORDS` Int32 words each (counts wrap mod 2^32). */
+  /** Counter lanes, `LANE_WORDS` Int32 words each. */
   lanes: Int32Array;
+  /** The same lanes as 64-bit words, for the 64-bit allocs and frees counts. */
+  lanes64: BigInt64Array;
   links: BigInt64Array;
   self: BigInt64Array;
   slots: Int32Array;
-  times: Uint32Array;
-  owners: Uint16Array;
+  /** Slot metadata as Int32 pairs: `[2i]` generation and owner, `[2i + 1]` time. */
+  meta: Int32Array;
+  /** The same metadata as one 64-bit word per slot, for `setState()`'s CAS. */
+  meta64: BigInt64Array;
 }
 
 /** Builds views for a buffer whose header is known to be valid. */
@@ -86,11 +90,12 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
     words,
     head: new BigInt64Array(buffer, HEAD_OFFSET, 1),
     lanes: new Int32Array(buffer, LANES_OFFSET, LANE_COUNT * LANE_WORDS),
+    lanes64: new BigInt64Array(buffer, LANES_OFFSET, (LANE_COUNT * LANE_WORDS) / 2),
     links: new BigInt64Array(buffer, regions.links, capacity),
     self: new BigInt64Array(buffer, regions.self, capacity),
     slots: new Int32Array(buffer, regions.slots, capacity),
-    times: new Uint32Array(buffer, regions.times, capacity),
-    owners: new Uint16Array(buffer, regions.owners, capacity),
+    meta: new Int32Array(buffer, regions.meta, 2 * capacity),
+    meta64: new BigInt64Array(buffer, regions.meta, capacity),
   };
 }
 

@@ -9,6 +9,10 @@ import { SlabAllocator } from "../../mod.ts";
 import { configureSlabForTesting } from "../../core/allocator/slab.ts";
 import { HEAD_INDEX_BITS, HEAD_TAG_BITS } from "../../core/allocator/slab_layout.ts";
 
+/** The explanation verify() appends to its list of unreachable slots. */
+const UNREACHABLE =
+  " (a thread stopped between taking a slot off the list and marking it used, or between marking it free and pushing it back, or the list was cut; recover() relinks them)";
+
 function replayAba(tagBits?: number) {
   const a = new SlabAllocator({ name: "aba", slotSize: 8, capacity: 4 });
   const b = SlabAllocator.attach(a.buffer);
@@ -36,7 +40,7 @@ Deno.test("with a 1-bit tag the ABA race corrupts the free list, and the slab ca
   // The head now names slot 1, which B holds: the race happened.
   assert.deepEqual(a.verify().errors, [
     "free list: the link from the head points to slot 1, which is in use",
-    "free + used != capacity: the free list holds 0 of 2 free slot(s); 2 are unreachable: slot 2, 3",
+    `free + used != capacity: the free list holds 0 of 2 free slot(s); 2 are unreachable: slot 2, 3${UNREACHABLE}`,
   ]);
   // The per-slot state check refuses to hand slot 1 out a second time.
   const next = a.alloc();
