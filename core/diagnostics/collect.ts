@@ -25,7 +25,17 @@ const STATES = STATE_LETTERS.length;
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
-/** Reads one slab: counters, per-slot states (never the free list) and owners. */
+/**
+ * Reads one slab: counters, per-slot states (never the free list) and owners.
+ *
+ * `used` is counted from the slot words this call scanned, so that it always
+ * equals the number of non-free slots in `bitmap`/`states` and the totals of
+ * `summary`: a snapshot never disagrees with itself, however many operations
+ * complete during the scan. `hwm` is at least that `used`. The operation
+ * counters (`allocs`, `frees`, `overflow`, …) are read just before the scan;
+ * while other threads work, `allocs − frees` may differ from `used` by the
+ * operations in flight during it.
+ */
 export function collectSlab(slab: SlabAllocator): SlabSnapshot {
   const stats = slab.stats();
   const snapshot: SlabSnapshot = {
@@ -56,6 +66,9 @@ export function collectSlab(slab: SlabAllocator): SlabSnapshot {
       snapshot.summary.U = popcount(snapshot.bitmap);
     }
   }
+  const summary = snapshot.summary;
+  snapshot.used = summary.U + summary.N + summary.A + summary.I + summary.C;
+  if (snapshot.hwm < snapshot.used) snapshot.hwm = snapshot.used;
   return snapshot;
 }
 
