@@ -68,6 +68,7 @@ export {
 export {
   SlabAllocator,
   type SlabAllocatorOptions,
+  type SlabAttachOptions,
   type SlabKind,
   type SlabRecoveryResult,
   type SlabStats,

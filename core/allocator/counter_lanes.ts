@@ -17,7 +17,9 @@
  */
 
 import {
+  CHUNK_SHIFT,
   L_ALLOCS,
+  L_CACHED,
   L_CLAIM,
   L_FREES,
   LANE_COUNT,
@@ -31,6 +33,8 @@ import type { SlabViews } from "./slab_views.ts";
 export interface LaneTotals {
   allocs: number;
   frees: number;
+  /** Slots held in caches right now. */
+  cached: number;
 }
 
 /** Lanes that any instance ever claimed (readers sum only these). */
@@ -62,11 +66,13 @@ export function laneTotals(v: SlabViews): LaneTotals {
   const count = lanesInUse(v);
   let allocs = 0n;
   let frees = 0n;
+  let cached = 0;
   for (let l = 0, w = 0; l < count; l++, w += LANE_WORDS) {
     allocs += Atomics.load(v.lanes64, (w + L_ALLOCS) >> 1);
     frees += Atomics.load(v.lanes64, (w + L_FREES) >> 1);
+    cached += Atomics.load(v.lanes, w + L_CACHED);
   }
-  return { allocs: Number(allocs), frees: Number(frees) };
+  return { allocs: Number(allocs), frees: Number(frees), cached };
 }
 
 /**
@@ -83,6 +89,10 @@ export class CounterLanes {
   #lanes: Int32Array;
   #lanes64: BigInt64Array;
   #words: Int32Array;
+  #epochs: Int32Array;
+  #chunks: number;
+  /** Index in `#epochs` of this lane's first chunk epoch. */
+  #row = 0;
   /** Int32 index of this instance's allocs counter (its low word). */
   #allocs = 0;
   /** Int32 index of this instance's frees counter (its low word). */
@@ -95,6 +105,8 @@ export class CounterLanes {
     this.#lanes = v.lanes;
     this.#lanes64 = v.lanes64;
     this.#words = v.words;
+    this.#epochs = v.epochs;
+    this.#chunks = v.regions.chunks;
     for (let l = 1; l < LANE_COUNT; l++) {
       if (Atomics.compareExchange(this.#lanes, l * LANE_WORDS + L_CLAIM, 0, 1) === 0) {
         this.#use(l, false);
@@ -107,6 +119,22 @@ export class CounterLanes {
   /** The lane this instance counts in: 1‥63, or 0 when it shares lane 0. */
   get lane(): number {
     return (this.#allocs - L_ALLOCS) / LANE_WORDS;
+  }
+
+  /** Whether this instance shares lane 0 with others. */
+  get shared(): boolean {
+    return this.#shared;
+  }
+
+  /**
+   * Bumps the change epoch of slot `index`'s chunk, after the slot's word or
+   * meta changed. A seq_cst store (an add in the shared lane), so that a
+   * collector that reads the new epoch also reads the new words.
+   */
+  touch(index: number): void {
+    const at = this.#row + (index >>> CHUNK_SHIFT);
+    if (this.#shared) Atomics.add(this.#epochs, at, 1);
+    else Atomics.store(this.#epochs, at, this.#epochs[at]! + 1); // sole writer
   }
 
   /** Counts one allocation. */
@@ -150,8 +178,10 @@ export class CounterLanes {
     // of two threads allocating at once the later still sees the other's
     // count. What a plain read can miss is an operation still in flight,
     // which is also what makes `used` a statistic rather than a lock.
+    // Cached slots count too: the peak is the most slots ever off the
+    // shared free list, in use or cached.
     for (let w = 0; w < end; w += LANE_WORDS) {
-      total += lanes[w + L_ALLOCS]! - lanes[w + L_FREES]!;
+      total += lanes[w + L_CACHED]! + lanes[w + L_ALLOCS]! - lanes[w + L_FREES]!;
     }
     return total >>> 0;
   }
@@ -177,6 +207,7 @@ export class CounterLanes {
     this.#allocs = lane * LANE_WORDS + L_ALLOCS;
     this.#frees = lane * LANE_WORDS + L_FREES;
     this.#shared = shared;
+    this.#row = lane * this.#chunks;
     // Raise the lane high-water mark so that readers include this lane.
     for (;;) {
       const count = Atomics.load(this.#words, W_LANES_USED);

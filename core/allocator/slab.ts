@@ -14,9 +14,16 @@ import { HandleError, type HandleErrorReason } from "./handle_error.ts";
 import { HandleState, isHandleState, STATE_LETTERS } from "./handle_state.ts";
 import { createSlabMemory } from "./slab_create.ts";
 import {
+  CACHED,
+  CACHES_OFFSET,
+  EPOCHS_OFFSET,
   GENERATION_ONE,
   GENERATION_SHIFT,
   handleGenerationBits,
+  LANE_BYTES,
+  LANE_COUNT,
+  LANES_OFFSET,
+  MAX_CACHE,
   META_GENERATION_MASK,
   NO_OWNER,
   STATE_MASK,
@@ -31,6 +38,8 @@ import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
 import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { reclaimLane } from "./slab_reclaim.ts";
+import { instantiateCore, type WasmSlabCore } from "./wasm_core.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
@@ -52,6 +61,22 @@ export interface SlabAllocatorOptions {
    * @default {"plain"}
    */
   kind?: SlabKind;
+  /**
+   * Slots this instance may keep in its own cache (a magazine, after
+   * Bonwick and Adams' slab allocator): frees go there and allocations come
+   * from there, and the shared free list is only touched to move half a
+   * cache at a time, in one CAS. An integer from 0 to 64; see
+   * {@linkcode SlabAllocator} for what a cache changes.
+   *
+   * @default {0}
+   */
+  cache?: number;
+}
+
+/** Options for {@linkcode SlabAllocator.attach}. */
+export interface SlabAttachOptions {
+  /** This instance's cache size, as {@linkcode SlabAllocatorOptions.cache}. @default {0} */
+  cache?: number;
 }
 
 /** Counters of one slab, as returned by {@linkcode SlabAllocator.prototype.stats}. */
@@ -66,8 +91,14 @@ export interface SlabStats {
   slotSize: number;
   /** Slots currently allocated. */
   used: number;
-  /** High-water mark: the most slots ever allocated at once. */
+  /**
+   * High-water mark: the most slots ever off the shared free list at once,
+   * in use or cached. Without caches that is the most slots ever allocated
+   * at once; with caches it exceeds that by at most the slots then cached.
+   */
   peak: number;
+  /** Free slots held in instances' caches (state `Cached`), not on the shared list. */
+  cached: number;
   /** Calls to `alloc()` that found the slab empty and returned `null`. */
   overflow: number;
   /** Successful allocations since the slab was created. */
@@ -84,8 +115,10 @@ export interface SlabStats {
 export interface SlotInfo {
   /** Slot index, from 0 to capacity - 1. */
   index: number;
-  /** Current state. */
+  /** Current state (a cached slot is `Free`). */
   state: HandleState;
+  /** Whether the slot is free but held in an instance's cache, not on the shared list. */
+  cached: boolean;
   /** Owner index (see `OwnerRegistry`), or `null` when the slot has none. */
   owner: number | null;
   /** When the slot entered its current state, in ms since the Unix epoch. */
@@ -111,6 +144,7 @@ export interface SlabTestingOptions extends FreeListTestingOptions {
 // by the constructor, so attach() passes this token and the views.
 const ATTACH = Symbol("attach");
 let attaching: SlabViews | undefined;
+let attachingCache = 0;
 let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
 let views: (slab: SlabAllocator) => SlabViews;
 
@@ -194,12 +228,17 @@ export class SlabAllocator {
   #slots!: Int32Array;
   #meta!: Int32Array;
   #meta64!: BigInt64Array;
+  /** The WebAssembly core, when the slab lives in WebAssembly memory. */
+  #core: WasmSlabCore | undefined;
+  #onPopRace: ((slot: number) => void) | undefined;
   #onSetStateRace: ((slot: number) => void) | undefined;
 
   static {
     configure = (slab, options) => {
       slab.#freeList.configureForTesting(options);
+      slab.#onPopRace = options.onPopRace;
       slab.#onSetStateRace = options.onSetStateRace;
+      slab.#core?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
     };
     views = (slab) => slab.#views;
   }
@@ -213,7 +252,12 @@ export class SlabAllocator {
    * of range; the message names the value.
    */
   constructor(options: SlabAllocatorOptions) {
-    this.#init((options as unknown) === ATTACH ? attaching! : createSlabMemory(options));
+    if ((options as unknown) === ATTACH) {
+      this.#init(attaching!, attachingCache);
+    } else {
+      const cache = checkCache(options?.name, options?.cache);
+      this.#init(createSlabMemory(options), cache);
+    }
   }
 
   /**
@@ -239,17 +283,29 @@ export class SlabAllocator {
    * assert.equal(twin.stats().used, 0);
    * ```
    */
-  static attach(buffer: SharedArrayBuffer): SlabAllocator {
+  static attach(
+    buffer: SharedArrayBuffer | WebAssembly.Memory,
+    options: SlabAttachOptions = {},
+  ): SlabAllocator {
+    let memory: WebAssembly.Memory | undefined;
+    if (buffer instanceof WebAssembly.Memory) {
+      memory = buffer;
+      buffer = memory.buffer as unknown as SharedArrayBuffer;
+    }
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new TypeError(
-        `Cannot attach slab: expected a SharedArrayBuffer, received ${typeName(buffer)}`,
+        `Cannot attach slab: expected a SharedArrayBuffer or a shared WebAssembly.Memory, received ${
+          typeName(buffer)
+        }`,
       );
     }
     const problem = headerProblem(buffer);
     if (problem !== undefined) {
       throw new TypeError(`Cannot attach slab: ${problem}`);
     }
-    attaching = viewsOf(buffer);
+    const views = viewsOf(buffer, memory);
+    attachingCache = checkCache(views.name, options?.cache);
+    attaching = views;
     try {
       return new SlabAllocator(ATTACH as unknown as SlabAllocatorOptions);
     } finally {
@@ -291,6 +347,26 @@ export class SlabAllocator {
   }
 
   /**
+   * The shared `WebAssembly.Memory` whose buffer is {@linkcode SlabAllocator.buffer},
+   * or `null` for a slab too big for one (over 4 GiB) or attached over its
+   * buffer alone. Post this rather than the buffer to a Worker: attached over
+   * the memory, the Worker runs the WebAssembly core too.
+   */
+  get memory(): WebAssembly.Memory | null {
+    return this.#views.memory ?? null;
+  }
+
+  /**
+   * The counter lane this instance claimed: 1 to 63, or 0 when it shares
+   * lane 0 (after `close()`, or beyond 63 instances). A Worker that caches
+   * slots reports it to whoever may have to {@linkcode SlabAllocator.prototype.reclaim}
+   * its cache after terminating it.
+   */
+  get lane(): number {
+    return this.#lanes.lane;
+  }
+
+  /**
    * Takes a free slot.
    *
    * @param owner Optional owner index to record on the slot (see
@@ -317,6 +393,11 @@ export class SlabAllocator {
   alloc(owner?: number, state?: HandleState): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
+    const core = this.#core;
+    if (core !== undefined) {
+      const handle = core.alloc(owner ?? NO_OWNER, initial, coarseNow() - this.#epoch);
+      return handle < 0 ? null : handle;
+    }
     for (let corrupt = 0;; corrupt++) {
       const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
       if (index < 0) {
@@ -345,6 +426,7 @@ export class SlabAllocator {
       meta[2 * index + 1] = coarseNow() - this.#epoch;
       if (owner !== undefined) this.#markOwners();
       this.#lanes.countAlloc();
+      this.#lanes.touch(index);
       const used = this.#lanes.used();
       if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
       return (((word >>> GENERATION_SHIFT) & this.#generationMask) << this.#indexBits) | index;
@@ -373,6 +455,13 @@ export class SlabAllocator {
    */
   free(handle: number): void {
     const index = this.#checkHandle(handle, "free", true);
+    const core = this.#core;
+    if (core !== undefined) {
+      if (core.free(handle, coarseNow() - this.#epoch) !== 0) {
+        throw this.#rejected(handle, index, core.rejected(), "free", true);
+      }
+      return;
+    }
     const generation = handle >>> this.#indexBits;
     const slots = this.#slots;
     let retries = 0;
@@ -383,7 +472,7 @@ export class SlabAllocator {
     let next: number;
     for (;;) {
       if (
-        (word & STATE_MASK) === FREE ||
+        (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
         ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
       ) {
         const current = Atomics.load(slots, index);
@@ -414,6 +503,7 @@ export class SlabAllocator {
     meta[2 * index] = (((next >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16) | NO_OWNER;
     meta[2 * index + 1] = coarseNow() - this.#epoch;
     this.#lanes.countFree(); // before the push, which publishes it
+    this.#lanes.touch(index);
     this.#freeList.push(index);
   }
 
@@ -445,12 +535,20 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, "set the state of", false);
     this.#checkState(state);
     if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
+    const core = this.#core;
+    if (core !== undefined) {
+      const time = coarseNow() - this.#epoch;
+      if (core.setState(handle, state, owner ?? -1, time) !== 0) {
+        throw this.#rejected(handle, index, core.rejected(), "set the state of", false);
+      }
+      return;
+    }
     const generation = handle >>> this.#indexBits;
     const slots = this.#slots;
     for (;;) {
       const word = Atomics.load(slots, index);
       if (
-        (word & STATE_MASK) === FREE ||
+        (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
         ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
       ) {
         throw this.#rejected(handle, index, word, "set the state of", false);
@@ -460,6 +558,7 @@ export class SlabAllocator {
       if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) {
         this.#onSetStateRace?.(index);
         this.#stamp(index, (word >>> GENERATION_SHIFT) & META_GENERATION_MASK, owner);
+        this.#lanes.touch(index);
         return;
       }
       Atomics.add(this.#words, W_CAS_RETRIES, 1);
@@ -539,13 +638,15 @@ export class SlabAllocator {
         }`,
       );
     }
-    const state = (Atomics.load(this.#slots, index) & STATE_MASK) as HandleState;
+    const raw = Atomics.load(this.#slots, index) & STATE_MASK;
+    const state = (raw === CACHED ? FREE : raw) as HandleState;
     // One 64-bit read: owner and time of the same state change.
     const meta = Atomics.load(this.#meta64, index);
     const owner = Number(BigInt.asUintN(16, meta));
     return {
       index,
       state,
+      cached: raw === CACHED,
       owner: owner === NO_OWNER ? null : owner,
       since: relativeToEpoch(Number(BigInt.asUintN(32, meta >> 32n)), this.#epoch),
     };
@@ -574,7 +675,7 @@ export class SlabAllocator {
   stats(): SlabStats {
     const words = this.#words;
     const used = laneUsed(this.#views);
-    const { allocs, frees } = laneTotals(this.#views);
+    const { allocs, frees, cached } = laneTotals(this.#views);
     return {
       name: this.#name,
       kind: this.#kind,
@@ -582,6 +683,7 @@ export class SlabAllocator {
       slotSize: this.#slotSize,
       used,
       peak: Atomics.load(words, W_PEAK),
+      cached,
       overflow: Atomics.load(words, W_OVERFLOW),
       allocs,
       frees,
@@ -734,10 +836,50 @@ export class SlabAllocator {
    * ```
    */
   close(): void {
+    this.#core?.flushAll();
     this.#lanes.release();
+    this.#core?.useSharedLane(LANES_OFFSET, EPOCHS_OFFSET);
   }
 
-  #init(v: SlabViews): void {
+  /**
+   * Returns the cache of a lane whose instance is gone (a Worker that was
+   * terminated or crashed without `close()`) to the shared free list, and
+   * frees the lane for a new instance. Other threads may keep working.
+   *
+   * @param lane The dead instance's {@linkcode SlabAllocator.prototype.lane}.
+   * @returns How many cached slots went back to the free list.
+   * @throws {RangeError} If `lane` is not 1 to 63, or is this instance's own.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "k", slotSize: 8, capacity: 64 });
+   * const worker = SlabAllocator.attach(slab.memory!, { cache: 8 }); // as in a Worker
+   * worker.free(worker.alloc()!); // the slot stays in the Worker's cache
+   * assert.equal(slab.stats().cached, 4); // half a cache was taken at once
+   * assert.equal(slab.reclaim(worker.lane), 4); // the Worker died: take it back
+   * assert.equal(slab.stats().cached, 0);
+   * ```
+   */
+  reclaim(lane: number): number {
+    if (!Number.isInteger(lane) || lane < 1 || lane >= LANE_COUNT) {
+      throw new RangeError(
+        `Cannot reclaim lane ${
+          describe(lane)
+        } of slab "${this.#name}": expected an integer from 1 to 63`,
+      );
+    }
+    if (lane === this.#lanes.lane && !this.#lanes.shared) {
+      throw new RangeError(
+        `Cannot reclaim lane ${lane} of slab "${this.#name}": it is this instance's own; use close()`,
+      );
+    }
+    return reclaimLane(this.#views, lane, this.#freeList, (i) => this.#lanes.touch(i));
+  }
+
+  #init(v: SlabViews, cacheSize: number): void {
     this.#views = v;
     this.#epoch = v.epoch;
     this.#name = v.name;
@@ -756,6 +898,25 @@ export class SlabAllocator {
     this.#slots = v.slots;
     this.#meta = v.meta;
     this.#meta64 = v.meta64;
+    if (v.memory !== undefined) {
+      const core = instantiateCore(v.memory, (slot) => this.#onPopRace?.(slot));
+      const lane = this.#lanes.lane;
+      const shared = this.#lanes.shared;
+      core.init(
+        v.capacity,
+        v.indexBits,
+        handleGenerationBits(v.indexBits),
+        v.regions.links,
+        v.regions.slots,
+        v.regions.meta,
+        LANES_OFFSET + lane * LANE_BYTES,
+        shared ? 1 : 0,
+        CACHES_OFFSET + lane * MAX_CACHE * 4,
+        shared ? 0 : cacheSize,
+        EPOCHS_OFFSET + lane * v.regions.chunks * 4,
+      );
+      this.#core = core;
+    }
   }
 
   #markOwners(): void {
@@ -801,7 +962,7 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, action, false);
     const word = Atomics.load(this.#slots, index);
     if (
-      (word & STATE_MASK) === FREE ||
+      (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
       ((word >>> GENERATION_SHIFT) & this.#generationMask) !==
         handle >>> this.#indexBits
     ) {
@@ -857,7 +1018,7 @@ export class SlabAllocator {
     const given = handle >>> this.#indexBits;
     const current = (word >>> GENERATION_SHIFT) & mask;
     const prefix = `Cannot ${action} handle ${handle} of slab "${this.#name}"`;
-    if ((word & STATE_MASK) === FREE) {
+    if ((word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED) {
       if (current === ((given + 1) & mask)) {
         return this.#invalid(
           `${prefix}: slot ${index} is already free (double free)`,
@@ -940,4 +1101,16 @@ function relativeToEpoch(stamp: number, epoch: number): number {
   let since = epoch + stamp;
   while (since + 2 ** 32 <= now) since += 2 ** 32;
   return since;
+}
+
+function checkCache(name: unknown, cache: unknown): number {
+  if (cache === undefined) return 0;
+  if (typeof cache !== "number" || !Number.isInteger(cache) || cache < 0 || cache > MAX_CACHE) {
+    throw new RangeError(
+      `Cannot open slab ${
+        JSON.stringify(String(name))
+      }: cache must be an integer from 0 to ${MAX_CACHE}, received ${describe(cache)}`,
+    );
+  }
+  return cache;
 }

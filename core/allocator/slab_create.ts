@@ -38,6 +38,7 @@ import {
   W_VERSION,
 } from "./slab_layout.ts";
 import { type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { sharedWasmMemory } from "./wasm_core.ts";
 
 /** The options `createSlabMemory` checks (`SlabAllocatorOptions`). */
 export interface SlabShape {
@@ -78,7 +79,11 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
     );
   }
-  const buffer = new SharedArrayBuffer(regions.total);
+  // Shared WebAssembly memory where possible, so that the WebAssembly core
+  // can run on it; its buffer is a SharedArrayBuffer like any other.
+  const memory = sharedWasmMemory(regions.total);
+  const buffer = memory?.buffer as unknown as SharedArrayBuffer | undefined ??
+    new SharedArrayBuffer(regions.total);
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
   const epoch = Date.now();
@@ -99,7 +104,7 @@ export function createSlabMemory(options: SlabShape): SlabViews {
 
   // Plain writes: no other thread can see the buffer until it is posted,
   // and postMessage orders all of them before that.
-  const v = viewsOf(buffer);
+  const v = viewsOf(buffer, memory);
   initializeFreeList(v);
   // Generations start at a per-slab salt, so that another slab's handle for
   // the same slot index names a generation this slab never issued.

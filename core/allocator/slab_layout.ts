@@ -8,9 +8,14 @@
  * 0       192               header: 48 Int32 words (see the W_* constants)
  * 192     8                 free-list head, BigInt64: tag << 24 | (index + 1)
  * 256     64 × 64           counter lanes, one cache line each (Int32 words)
+ * CACHES  64 × 64 × 4       per-lane cache (magazine) entries: Int32 slot indexes
+ * EPOCHS  64 × 4 × chunks   per-lane change epochs, one Int32 per chunk of
+ *                           1,024 slots, bumped after every change of a slot
+ *                           in the chunk by an instance counting in that lane
  * LINKS   8 × capacity      free-list links, BigInt64: (next index + 1), 0 = end
  * SELF    8 × capacity      BigInt64 constants: index + 1 (see `slab.ts`, push)
  * SLOTS   4 × capacity      slot words, Int32: generation << 8 | state
+ *                           (state 6 = cached in the lane whose entries list it)
  * META    8 × capacity      slot metadata, 64 bits (little-endian Int32 pair):
  *                           low word  = (generation & 0xFFFF) << 16 | owner
  *                           high word = Uint32 ms since the slab's epoch of the
@@ -29,7 +34,7 @@
 /** "SLAB" in ASCII, big-endian. */
 export const MAGIC = 0x534c4142;
 /** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 // Header words (Int32 indexes). Words 0‥11 are written once at creation and
 // covered by the checksum; the rest are live counters.
@@ -98,6 +103,11 @@ export const LANE_WORDS = LANE_BYTES / 4;
 /** 0 = unclaimed, 1 = owned by a live instance. */
 export const L_CLAIM = 0;
 /**
+ * Slots in this lane's cache: entries `0 … L_CACHED - 1` of the lane's row
+ * in the caches region. Written only by the lane's instance.
+ */
+export const L_CACHED = 1;
+/**
  * Successful allocations counted in this lane: a 64-bit count whose low
  * Int32 word is this one and whose high word follows it (BigInt64 index
  * `L_ALLOCS / 2` of the lane). `used` sums the low words mod 2^32.
@@ -108,10 +118,28 @@ export const L_FREES = 4;
 /** Lane 0 is shared (updated with Atomics.add) by instances without a private lane. */
 export const SHARED_LANE = 0;
 /** First byte after the lanes. */
-export const REGIONS_OFFSET = LANES_OFFSET + LANE_COUNT * LANE_BYTES;
+export const LANES_END = LANES_OFFSET + LANE_COUNT * LANE_BYTES;
+
+/** Largest per-instance cache, in slots. */
+export const MAX_CACHE = 64;
+/** Where the caches' entries start: `MAX_CACHE` Int32 entries per lane. */
+export const CACHES_OFFSET = LANES_END;
+/** Where the per-lane change epochs start. */
+export const EPOCHS_OFFSET = CACHES_OFFSET + LANE_COUNT * MAX_CACHE * 4;
+/** Slots per change-epoch chunk: 2^CHUNK_SHIFT. */
+export const CHUNK_SHIFT = 10;
+/** Slots per change-epoch chunk. */
+export const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 
 /** Slot-word bits 0‥7 hold the state; bits 8‥31 hold the generation. */
 export const STATE_MASK = 0xff;
+/**
+ * The slot-word state of a free slot held in one instance's cache rather
+ * than on the shared list (see `SlabAllocatorOptions.cache`). Not a
+ * `HandleState`: to users such a slot is free (`readStates()` and snapshots
+ * say Free, `slotInfo()` adds `cached: true`, `stats().cached` counts them).
+ */
+export const CACHED = 6;
 export const GENERATION_SHIFT = 8;
 export const GENERATION_BITS = 24;
 /** Generation values stored in slot words wrap at 2^24. */
@@ -130,6 +158,8 @@ export const MAX_PAYLOAD_BYTES = 2 ** 32;
 
 /** Byte offsets of every region for one slab geometry. */
 export interface SlabRegions {
+  /** Change-epoch chunks per lane: `ceil(capacity / CHUNK_SLOTS)`. */
+  chunks: number;
   links: number;
   self: number;
   slots: number;
@@ -147,12 +177,14 @@ function align(value: number, to: number): number {
 /** Computes where each region lives for a given capacity and slot size. */
 export function regionsFor(capacity: number, slotSize: number): SlabRegions {
   const stride = align(slotSize, 8);
-  const links = REGIONS_OFFSET;
+  const chunks = Math.ceil(capacity / CHUNK_SLOTS);
+  const links = align(EPOCHS_OFFSET + LANE_COUNT * chunks * 4, 8);
   const self = links + 8 * capacity;
   const slots = self + 8 * capacity;
   const meta = align(slots + 4 * capacity, 8);
   const payload = meta + 8 * capacity;
   return {
+    chunks,
     links,
     self,
     slots,

@@ -17,7 +17,8 @@
  * Slot words are the truth: every transition starts with one. So the list is
  * rebuilt from every free slot, lowest index first, and the counters are
  * corrected by what they disagree with the slots. Slots in use stay in use:
- * their holders may still be alive.
+ * their holders may still be alive. Cached slots go back to the list too:
+ * with no other thread running, no cache is in use.
  *
  * @module
  */
@@ -25,7 +26,11 @@
 import { adjustSharedLane, laneTotals } from "./counter_lanes.ts";
 import { HandleState } from "./handle_state.ts";
 import {
+  CACHED,
   HEAD_INDEX_BITS,
+  L_CACHED,
+  LANE_COUNT,
+  LANE_WORDS,
   STATE_MASK,
   W_CORRUPT_LINKS,
   W_CORRUPT_POPS,
@@ -38,6 +43,8 @@ import { reachableFreeSlots } from "./slab_verify.ts";
 export interface SlabRecoveryResult {
   /** Free slots that were not reachable on the free list and now are. */
   relinked: number;
+  /** Slots taken out of instances' caches and put on the free list. */
+  uncached: number;
   /** Slots in use, left as they are. */
   used: number;
   /** Allocations added to the counters for slots in use that were never counted. */
@@ -59,19 +66,31 @@ export function recoverSlab(v: SlabViews): SlabRecoveryResult {
   const reachable = reachableFreeSlots(v);
   let used = 0;
   let free = 0;
+  let uncached = 0;
   let last = -1;
   let first = -1;
   for (let i = 0; i < capacity; i++) {
-    if ((Atomics.load(slots, i) & STATE_MASK) !== HandleState.Free) {
+    const word = Atomics.load(slots, i);
+    const state = word & STATE_MASK;
+    if (state === CACHED) {
+      Atomics.store(slots, i, word & ~STATE_MASK);
+      uncached++;
+    } else if (state !== HandleState.Free) {
       used++;
       continue;
+    } else {
+      free++;
     }
-    free++;
     if (last < 0) first = i;
     else Atomics.store(links, last, BigInt(i + 1));
     last = i;
   }
   if (last >= 0) Atomics.store(links, last, 0n);
+  for (let lane = 0; lane < LANE_COUNT; lane++) {
+    Atomics.store(v.lanes, lane * LANE_WORDS + L_CACHED, 0);
+  }
+  // Every chunk changed, as far as a collector can tell.
+  for (let c = 0; c < v.regions.chunks; c++) Atomics.add(v.epochs, c, 1);
   // A new tag as well as a new top, so that no CAS prepared against the old
   // head can succeed.
   const old = Atomics.load(v.head, 0);
@@ -98,6 +117,7 @@ export function recoverSlab(v: SlabViews): SlabRecoveryResult {
     Atomics.exchange(words, W_CORRUPT_LINKS, 0);
   return {
     relinked: free - reachable,
+    uncached,
     used,
     allocsCounted,
     freesCounted,

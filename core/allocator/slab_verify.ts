@@ -7,13 +7,19 @@
 
 import { HandleState, STATE_COUNT } from "./handle_state.ts";
 import {
+  CACHED,
   HEAD_INDEX_BITS,
   HEADER_BYTES,
   headerChecksum,
+  L_CACHED,
+  LANE_COUNT,
+  LANE_WORDS,
+  MAX_CACHE,
   STATE_MASK,
   W_CHECKSUM,
   W_CORRUPT_LINKS,
   W_CORRUPT_POPS,
+  W_LANES_USED,
   W_PEAK,
 } from "./slab_layout.ts";
 import { laneTotals, laneUsed } from "./counter_lanes.ts";
@@ -105,8 +111,33 @@ export function verifySlab(v: SlabViews): SlabVerifyResult {
   const walk = walkFreeList(v);
   if (walk.error !== undefined) errors.push(walk.error);
 
-  // 2. Count states, and find free slots the walk did not reach.
+  // 2. The caches: each entry below its lane's fill names a slot in state
+  //    Cached, and each cached slot is named exactly once.
+  const inCache = new Uint8Array(capacity);
+  const lanes = Math.min(Atomics.load(words, W_LANES_USED), LANE_COUNT);
+  for (let lane = 0; lane < lanes; lane++) {
+    const fill = Atomics.load(v.lanes, lane * LANE_WORDS + L_CACHED);
+    if (fill < 0 || fill > MAX_CACHE) {
+      errors.push(`lane ${lane}: cache fill ${fill} is outside 0‥${MAX_CACHE}`);
+      continue;
+    }
+    for (let k = 0; k < fill; k++) {
+      const index = Atomics.load(v.caches, lane * MAX_CACHE + k);
+      if (index < 0 || index >= capacity) {
+        errors.push(`lane ${lane}: cache entry ${k} is ${index}, outside 0‥${capacity - 1}`);
+      } else if ((Atomics.load(v.slots, index) & STATE_MASK) !== CACHED) {
+        errors.push(`lane ${lane}: cache entry ${k} names slot ${index}, which is not cached`);
+      } else if (inCache[index]++ !== 0) {
+        errors.push(`lane ${lane}: slot ${index} is cached twice`);
+      }
+    }
+  }
+
+  // 3. Count states, and find free slots the walk did not reach.
   let used = 0;
+  let cached = 0;
+  let lost = 0;
+  const lostNamed: number[] = [];
   let missing = 0;
   const missingNamed: number[] = [];
   let unknown = 0;
@@ -114,6 +145,14 @@ export function verifySlab(v: SlabViews): SlabVerifyResult {
   const plain = v.kind === "plain";
   for (let i = 0; i < capacity; i++) {
     const state = Atomics.load(v.slots, i) & STATE_MASK;
+    if (state === CACHED) {
+      cached++;
+      if (inCache[i] === 0) {
+        lost++;
+        if (lostNamed.length < MAX_NAMED) lostNamed.push(i);
+      }
+      continue;
+    }
     if (
       state >= STATE_COUNT || (plain && state > HandleState.Used) ||
       (!plain && state === HandleState.Used)
@@ -135,10 +174,17 @@ export function verifySlab(v: SlabViews): SlabVerifyResult {
       }`,
     );
   }
+  if (lost > 0) {
+    errors.push(
+      `${lost} slot(s) are cached but in no lane's cache: ${
+        named(lostNamed, lost)
+      } (a thread stopped while moving slots between its cache and the free list, or its lane was reclaimed early; recover() frees them)`,
+    );
+  }
   if (missing > 0) {
     errors.push(
       `free + used != capacity: the free list holds ${walk.listed} of ${
-        capacity - used
+        capacity - used - cached
       } free slot(s); ${missing} are unreachable: ${
         named(missingNamed, missing)
       } (a thread stopped between taking a slot off the list and marking it used, or between marking it free and pushing it back, or the list was cut; recover() relinks them)`,

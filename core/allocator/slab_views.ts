@@ -7,6 +7,8 @@
  */
 
 import {
+  CACHES_OFFSET,
+  EPOCHS_OFFSET,
   HEAD_OFFSET,
   HEADER_BYTES,
   headerChecksum,
@@ -16,6 +18,7 @@ import {
   LANES_OFFSET,
   LAYOUT_VERSION,
   MAGIC,
+  MAX_CACHE,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
   MAX_SLOT_SIZE,
@@ -42,6 +45,8 @@ export type SlabKind = "plain" | "handle";
 /** Every view of one slab's memory, plus the geometry read from its header. */
 export interface SlabViews {
   buffer: SharedArrayBuffer;
+  /** The shared WebAssembly memory whose buffer this is, when there is one. */
+  memory: WebAssembly.Memory | undefined;
   name: string;
   kind: SlabKind;
   capacity: number;
@@ -58,6 +63,10 @@ export interface SlabViews {
   lanes: Int32Array;
   /** The same lanes as 64-bit words, for the 64-bit allocs and frees counts. */
   lanes64: BigInt64Array;
+  /** Cache entries: `MAX_CACHE` slot indexes per lane. */
+  caches: Int32Array;
+  /** Change epochs: `regions.chunks` Int32 words per lane. */
+  epochs: Int32Array;
   links: BigInt64Array;
   self: BigInt64Array;
   slots: Int32Array;
@@ -68,7 +77,10 @@ export interface SlabViews {
 }
 
 /** Builds views for a buffer whose header is known to be valid. */
-export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
+export function viewsOf(
+  buffer: SharedArrayBuffer,
+  memory?: WebAssembly.Memory,
+): SlabViews {
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const capacity = words[W_CAPACITY]!;
   const slotSize = words[W_SLOT_SIZE]!;
@@ -80,6 +92,7 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
   );
   return {
     buffer,
+    memory,
     name: new TextDecoder().decode(nameBytes.slice()),
     kind: words[W_KIND] === 1 ? "handle" : "plain",
     capacity,
@@ -91,6 +104,8 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
     head: new BigInt64Array(buffer, HEAD_OFFSET, 1),
     lanes: new Int32Array(buffer, LANES_OFFSET, LANE_COUNT * LANE_WORDS),
     lanes64: new BigInt64Array(buffer, LANES_OFFSET, (LANE_COUNT * LANE_WORDS) / 2),
+    caches: new Int32Array(buffer, CACHES_OFFSET, LANE_COUNT * MAX_CACHE),
+    epochs: new Int32Array(buffer, EPOCHS_OFFSET, LANE_COUNT * regions.chunks),
     links: new BigInt64Array(buffer, regions.links, capacity),
     self: new BigInt64Array(buffer, regions.self, capacity),
     slots: new Int32Array(buffer, regions.slots, capacity),
@@ -136,7 +151,8 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
   ) {
     return `slot stride ${words[W_STRIDE]} does not fit slot size ${slotSize}`;
   }
-  if (buffer.byteLength !== regions.total) {
+  // A WebAssembly memory comes in whole 64 KiB pages.
+  if (buffer.byteLength < regions.total || buffer.byteLength - regions.total >= 65_536) {
     return `buffer is ${buffer.byteLength} bytes, expected ${regions.total} for ${capacity} slots of ${slotSize} bytes`;
   }
   if (words[W_KIND] !== 0 && words[W_KIND] !== 1) {

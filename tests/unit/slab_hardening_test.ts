@@ -6,8 +6,10 @@ import { configureSlabForTesting, slabViews } from "../../core/allocator/slab.ts
 import { L_ALLOCS, LANE_WORDS } from "../../core/allocator/slab_layout.ts";
 
 Deno.test("a setState() that loses the race to free() never puts its owner on the next allocation", () => {
-  const a = new SlabAllocator({ name: "late", slotSize: 1, capacity: 1, kind: "handle" });
-  const b = SlabAllocator.attach(a.buffer);
+  // The hook sits in the JavaScript core (an instance attached over the
+  // buffer alone); B runs the WebAssembly core. Both keep the promise.
+  const b = new SlabAllocator({ name: "late", slotSize: 1, capacity: 1, kind: "handle" });
+  const a = SlabAllocator.attach(b.buffer);
   const first = a.alloc()!;
   let next = -1;
   // A wins its slot-word CAS, then sleeps; B frees the handle and allocates
@@ -30,14 +32,15 @@ Deno.test("a setState() that loses the race to free() never puts its owner on th
   assert.deepEqual(a.verify(), { ok: true, errors: [] });
 });
 
-Deno.test("two Workers: a late setState(h, Active, 7) never shows up on a handle it was not given", async () => {
-  const slab = new SlabAllocator({ name: "race", slotSize: 1, capacity: 1, kind: "handle" });
-  const cell = new Int32Array(new SharedArrayBuffer(12)); // [0] current handle, [1] stop, [2] ready
-  cell[0] = -1;
-  const code = `
+for (const core of ["WebAssembly", "JavaScript"] as const) {
+  Deno.test(`two Workers (${core} core): a late setState(h, Active, 7) never shows up on a handle it was not given`, async () => {
+    const slab = new SlabAllocator({ name: "race", slotSize: 1, capacity: 1, kind: "handle" });
+    const cell = new Int32Array(new SharedArrayBuffer(12)); // [0] current handle, [1] stop, [2] ready
+    cell[0] = -1;
+    const code = `
     import { SlabAllocator, HandleState } from ${
-    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
-  };
+      JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+    };
     self.onmessage = ({ data }) => {
       const slab = SlabAllocator.attach(data.slab);
       const cell = new Int32Array(data.cell);
@@ -50,29 +53,33 @@ Deno.test("two Workers: a late setState(h, Active, 7) never shows up on a handle
       }
       self.postMessage(accepted);
     };`;
-  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
-  const worker = new Worker(url, { type: "module" });
-  const done = new Promise<number>((resolve) => (worker.onmessage = (e) => resolve(e.data)));
-  worker.postMessage({ slab: slab.buffer, cell: cell.buffer });
-  while (Atomics.load(cell, 2) === 0) await new Promise((r) => setTimeout(r, 1));
-  let wrong = 0;
-  for (let i = 0; i < 200_000; i++) {
-    const h = slab.alloc()!;
-    // Not yet published: no setState() may have been given this handle.
-    if (slab.slotInfo(0).owner !== null) wrong++;
-    Atomics.store(cell, 0, h);
-    for (let spin = 0; spin < 20; spin++) Atomics.load(cell, 1);
-    Atomics.store(cell, 0, -1);
-    slab.free(h);
-  }
-  Atomics.store(cell, 1, 1);
-  const accepted = await done;
-  worker.terminate();
-  URL.revokeObjectURL(url);
-  assert.ok(accepted > 0, "the other Worker's setState() calls did get through");
-  assert.equal(wrong, 0, `${wrong} fresh allocations carried the other Worker's owner`);
-  assert.deepEqual(slab.verify(), { ok: true, errors: [] });
-});
+    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const worker = new Worker(url, { type: "module" });
+    const done = new Promise<number>((resolve) => (worker.onmessage = (e) => resolve(e.data)));
+    worker.postMessage({
+      slab: core === "WebAssembly" ? slab.memory : slab.buffer,
+      cell: cell.buffer,
+    });
+    while (Atomics.load(cell, 2) === 0) await new Promise((r) => setTimeout(r, 1));
+    let wrong = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const h = slab.alloc()!;
+      // Not yet published: no setState() may have been given this handle.
+      if (slab.slotInfo(0).owner !== null) wrong++;
+      Atomics.store(cell, 0, h);
+      for (let spin = 0; spin < 20; spin++) Atomics.load(cell, 1);
+      Atomics.store(cell, 0, -1);
+      slab.free(h);
+    }
+    Atomics.store(cell, 1, 1);
+    const accepted = await done;
+    worker.terminate();
+    URL.revokeObjectURL(url);
+    assert.ok(accepted > 0, "the other Worker's setState() calls did get through");
+    assert.equal(wrong, 0, `${wrong} fresh allocations carried the other Worker's owner`);
+    assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+  });
+}
 
 Deno.test("ArenaPool: a second release of an arena after the pool handed it to someone else is refused", () => {
   const pool = new ArenaPool({ name: "p", arenaCapacity: 64, count: 1 });

@@ -34,6 +34,7 @@ Deno.test("stopped after alloc()'s pop: one free slot off the list, named, and r
   ]);
   assert.deepEqual(slab.recover(), {
     relinked: 1,
+    uncached: 0,
     used: 3,
     allocsCounted: 0,
     freesCounted: 0,
