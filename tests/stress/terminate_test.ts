@@ -9,7 +9,7 @@ import { SlabAllocator } from "../../mod.ts";
 const CHURN = `
   import { SlabAllocator } from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
   self.onmessage = ({ data }) => {
-    const slab = SlabAllocator.attach(data.slab);
+    const slab = SlabAllocator.attach(data.slab, { cache: data.cache });
     const go = new Int32Array(data.go);
     const held = [];
     // Batches that yield: Deno 2.9 delivers terminate() to a Worker that
@@ -41,34 +41,39 @@ async function stopped(slab: SlabAllocator): Promise<void> {
   }
 }
 
-Deno.test("20 Workers terminated mid-churn: recover() leaves a slab verify() accepts, with exact counters", async () => {
-  const slab = new SlabAllocator({ name: "terminated", slotSize: 8, capacity: 64 });
-  const url = URL.createObjectURL(new Blob([CHURN], { type: "text/javascript" }));
-  let damaged = 0;
-  try {
-    for (let round = 0; round < 20; round++) {
-      const go = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(url, { type: "module" });
-      worker.postMessage({ slab: slab.buffer, go: go.buffer });
-      while (Atomics.load(go, 0) < 2) await new Promise((r) => setTimeout(r, 1));
-      worker.terminate();
-      await stopped(slab); // no other thread uses the slab from here on
-      if (!slab.verify().ok) damaged++;
-      slab.recover();
-      assert.deepEqual(slab.verify(), { ok: true, errors: [] }, `round ${round}`);
-      const stats = slab.stats();
-      const inUse = [...slab.readStates()].filter((s) => s !== 0).length;
-      assert.equal(stats.used, inUse);
-      assert.equal(stats.allocs - stats.frees, inUse);
+for (
+  const [core, cache] of [["JavaScript core", 0], ["WebAssembly core with caches", 16]] as const
+) {
+  Deno.test(`20 Workers terminated mid-churn (${core}): recover() leaves a slab verify() accepts, with exact counters`, async () => {
+    const slab = new SlabAllocator({ name: "terminated", slotSize: 8, capacity: 64 });
+    const url = URL.createObjectURL(new Blob([CHURN], { type: "text/javascript" }));
+    let damaged = 0;
+    try {
+      for (let round = 0; round < 20; round++) {
+        const go = new Int32Array(new SharedArrayBuffer(4));
+        const worker = new Worker(url, { type: "module" });
+        worker.postMessage({ slab: cache === 0 ? slab.buffer : slab.memory, cache, go: go.buffer });
+        while (Atomics.load(go, 0) < 2) await new Promise((r) => setTimeout(r, 1));
+        worker.terminate();
+        await stopped(slab); // no other thread uses the slab from here on
+        if (!slab.verify().ok) damaged++;
+        slab.recover();
+        assert.deepEqual(slab.verify(), { ok: true, errors: [] }, `round ${round}`);
+        const stats = slab.stats();
+        const inUse = [...slab.readStates()].filter((s) => s !== 0).length;
+        assert.equal(stats.used, inUse);
+        assert.equal(stats.cached, 0, "recover() emptied the dead Worker's cache");
+        assert.equal(stats.allocs - stats.frees, inUse);
+      }
+    } finally {
+      URL.revokeObjectURL(url);
     }
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-  console.log(`${damaged} of 20 terminations left something for recover() to repair`);
-  // Whatever the Workers held stays held (their holders may be alive as far
-  // as the slab knows); every other slot is reachable again.
-  const free = slab.capacity - slab.stats().used;
-  const taken = Array.from({ length: free }, () => slab.alloc());
-  assert.ok(taken.every((h) => h !== null));
-  assert.equal(slab.alloc(), null);
-});
+    console.log(`${damaged} of 20 terminations left something for recover() to repair`);
+    // Whatever the Workers held stays held (their holders may be alive as far
+    // as the slab knows); every other slot is reachable again.
+    const free = slab.capacity - slab.stats().used;
+    const taken = Array.from({ length: free }, () => slab.alloc());
+    assert.ok(taken.every((h) => h !== null));
+    assert.equal(slab.alloc(), null);
+  });
+}
