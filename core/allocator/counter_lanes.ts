@@ -22,6 +22,7 @@ import {
   L_CACHED,
   L_CLAIM,
   L_FREES,
+  L_RETRIES,
   LANE_COUNT,
   LANE_WORDS,
   SHARED_LANE,
@@ -35,6 +36,8 @@ export interface LaneTotals {
   frees: number;
   /** Slots held in caches right now. */
   cached: number;
+  /** CAS retries counted in lanes (the WebAssembly core's). */
+  retries: number;
 }
 
 /** Lanes that any instance ever claimed (readers sum only these). */
@@ -67,12 +70,14 @@ export function laneTotals(v: SlabViews): LaneTotals {
   let allocs = 0n;
   let frees = 0n;
   let cached = 0;
+  let retries = 0;
   for (let l = 0, w = 0; l < count; l++, w += LANE_WORDS) {
+    retries += Atomics.load(v.lanes, w + L_RETRIES);
     allocs += Atomics.load(v.lanes64, (w + L_ALLOCS) >> 1);
     frees += Atomics.load(v.lanes64, (w + L_FREES) >> 1);
     cached += Atomics.load(v.lanes, w + L_CACHED);
   }
-  return { allocs: Number(allocs), frees: Number(frees), cached };
+  return { allocs: Number(allocs), frees: Number(frees), cached, retries };
 }
 
 /**
@@ -90,7 +95,8 @@ export class CounterLanes {
   #lanes64: BigInt64Array;
   #words: Int32Array;
   #epochs: Int32Array;
-  #chunks: number;
+  /** Int32 words from one lane's epochs row to the next. */
+  #epochStride: number;
   /** Index in `#epochs` of this lane's first chunk epoch. */
   #row = 0;
   /** Int32 index of this instance's allocs counter (its low word). */
@@ -106,7 +112,7 @@ export class CounterLanes {
     this.#lanes64 = v.lanes64;
     this.#words = v.words;
     this.#epochs = v.epochs;
-    this.#chunks = v.regions.chunks;
+    this.#epochStride = v.regions.epochStride;
     for (let l = 1; l < LANE_COUNT; l++) {
       if (Atomics.compareExchange(this.#lanes, l * LANE_WORDS + L_CLAIM, 0, 1) === 0) {
         this.#use(l, false);
@@ -128,13 +134,14 @@ export class CounterLanes {
 
   /**
    * Bumps the change epoch of slot `index`'s chunk, after the slot's word or
-   * meta changed. A seq_cst store (an add in the shared lane), so that a
-   * collector that reads the new epoch also reads the new words.
+   * meta changed. A plain store by the lane's sole writer (an add in the
+   * shared lane): see `slab_collector.ts` for why a collector still never
+   * misses the change for more than one tick.
    */
   touch(index: number): void {
     const at = this.#row + (index >>> CHUNK_SHIFT);
     if (this.#shared) Atomics.add(this.#epochs, at, 1);
-    else Atomics.store(this.#epochs, at, this.#epochs[at]! + 1); // sole writer
+    else this.#epochs[at] = this.#epochs[at]! + 1;
   }
 
   /** Counts one allocation. */
@@ -207,7 +214,7 @@ export class CounterLanes {
     this.#allocs = lane * LANE_WORDS + L_ALLOCS;
     this.#frees = lane * LANE_WORDS + L_FREES;
     this.#shared = shared;
-    this.#row = lane * this.#chunks;
+    this.#row = lane * this.#epochStride;
     // Raise the lane high-water mark so that readers include this lane.
     for (;;) {
       const count = Atomics.load(this.#words, W_LANES_USED);

@@ -391,9 +391,14 @@ export class SlabAllocator {
    * ```
    */
   alloc(owner?: number, state?: HandleState): number | null {
+    const core = this.#core;
+    if (core !== undefined && owner === undefined && state === undefined) {
+      // The common call, with nothing to check.
+      const handle = core.alloc(NO_OWNER, this.#initialState, coarseNow() - this.#epoch);
+      return handle < 0 ? null : handle;
+    }
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
-    const core = this.#core;
     if (core !== undefined) {
       const handle = core.alloc(owner ?? NO_OWNER, initial, coarseNow() - this.#epoch);
       return handle < 0 ? null : handle;
@@ -454,8 +459,20 @@ export class SlabAllocator {
    * ```
    */
   free(handle: number): void {
-    const index = this.#checkHandle(handle, "free", true);
     const core = this.#core;
+    // The WebAssembly core's fast path: a positive integer below 2^31 is a
+    // well-formed handle (typeof first, so that `|` never calls valueOf()),
+    // and the core checks the index against the capacity itself. Anything
+    // else, 0 and -0 included, takes the full checks below.
+    if (
+      core !== undefined && typeof handle === "number" && (handle | 0) === handle && handle > 0
+    ) {
+      const result = core.free(handle, coarseNow() - this.#epoch);
+      if (result === 0) return;
+      const index = this.#checkHandle(handle, "free", true); // throws when out of range
+      throw this.#rejected(handle, index, core.rejected(), "free", true);
+    }
+    const index = this.#checkHandle(handle, "free", true);
     if (core !== undefined) {
       if (core.free(handle, coarseNow() - this.#epoch) !== 0) {
         throw this.#rejected(handle, index, core.rejected(), "free", true);
@@ -675,7 +692,7 @@ export class SlabAllocator {
   stats(): SlabStats {
     const words = this.#words;
     const used = laneUsed(this.#views);
-    const { allocs, frees, cached } = laneTotals(this.#views);
+    const { allocs, frees, cached, retries } = laneTotals(this.#views);
     return {
       name: this.#name,
       kind: this.#kind,
@@ -688,7 +705,7 @@ export class SlabAllocator {
       allocs,
       frees,
       invalidFrees: Atomics.load(words, W_INVALID_FREES),
-      casRetries: Atomics.load(words, W_CAS_RETRIES),
+      casRetries: Atomics.load(words, W_CAS_RETRIES) + retries,
     };
   }
 
@@ -913,7 +930,7 @@ export class SlabAllocator {
         shared ? 1 : 0,
         CACHES_OFFSET + lane * MAX_CACHE * 4,
         shared ? 0 : cacheSize,
-        EPOCHS_OFFSET + lane * v.regions.chunks * 4,
+        EPOCHS_OFFSET + lane * v.regions.epochStride * 4,
       );
       this.#core = core;
     }

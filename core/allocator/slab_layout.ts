@@ -9,7 +9,7 @@
  * 192     8                 free-list head, BigInt64: tag << 24 | (index + 1)
  * 256     64 × 64           counter lanes, one cache line each (Int32 words)
  * CACHES  64 × 64 × 4       per-lane cache (magazine) entries: Int32 slot indexes
- * EPOCHS  64 × 4 × chunks   per-lane change epochs, one Int32 per chunk of
+ * EPOCHS  64 × 4 × stride   per-lane change epochs, one Int32 per chunk of
  *                           1,024 slots, bumped after every change of a slot
  *                           in the chunk by an instance counting in that lane
  * LINKS   8 × capacity      free-list links, BigInt64: (next index + 1), 0 = end
@@ -108,6 +108,12 @@ export const L_CLAIM = 0;
  */
 export const L_CACHED = 1;
 /**
+ * Compare-and-swap retries of the WebAssembly core in this lane (the
+ * JavaScript core counts in `W_CAS_RETRIES`), so that contended threads
+ * never write one shared counter.
+ */
+export const L_RETRIES = 6;
+/**
  * Successful allocations counted in this lane: a 64-bit count whose low
  * Int32 word is this one and whose high word follows it (BigInt64 index
  * `L_ALLOCS / 2` of the lane). `used` sums the low words mod 2^32.
@@ -160,6 +166,11 @@ export const MAX_PAYLOAD_BYTES = 2 ** 32;
 export interface SlabRegions {
   /** Change-epoch chunks per lane: `ceil(capacity / CHUNK_SLOTS)`. */
   chunks: number;
+  /**
+   * Int32 words from one lane's epochs to the next: `chunks` rounded up to a
+   * cache line, so that lanes never false-share.
+   */
+  epochStride: number;
   links: number;
   self: number;
   slots: number;
@@ -178,13 +189,17 @@ function align(value: number, to: number): number {
 export function regionsFor(capacity: number, slotSize: number): SlabRegions {
   const stride = align(slotSize, 8);
   const chunks = Math.ceil(capacity / CHUNK_SLOTS);
-  const links = align(EPOCHS_OFFSET + LANE_COUNT * chunks * 4, 8);
+  const epochStride = align(chunks, LANE_WORDS);
+  // Every region starts on a cache line: slots that different threads use
+  // share lines only where their indexes are neighbours.
+  const links = align(EPOCHS_OFFSET + LANE_COUNT * epochStride * 4, LANE_BYTES);
   const self = links + 8 * capacity;
-  const slots = self + 8 * capacity;
-  const meta = align(slots + 4 * capacity, 8);
-  const payload = meta + 8 * capacity;
+  const slots = align(self + 8 * capacity, LANE_BYTES);
+  const meta = align(slots + 4 * capacity, LANE_BYTES);
+  const payload = align(meta + 8 * capacity, LANE_BYTES);
   return {
     chunks,
+    epochStride,
     links,
     self,
     slots,

@@ -90,7 +90,7 @@ export function recoverSlab(v: SlabViews): SlabRecoveryResult {
     Atomics.store(v.lanes, lane * LANE_WORDS + L_CACHED, 0);
   }
   // Every chunk changed, as far as a collector can tell.
-  for (let c = 0; c < v.regions.chunks; c++) Atomics.add(v.epochs, c, 1);
+  for (let c = 0; c < v.regions.chunks; c++) Atomics.add(v.epochs, c, 1); // lane 0's row
   // A new tag as well as a new top, so that no CAS prepared against the old
   // head can succeed.
   const old = Atomics.load(v.head, 0);

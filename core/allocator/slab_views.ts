@@ -65,7 +65,7 @@ export interface SlabViews {
   lanes64: BigInt64Array;
   /** Cache entries: `MAX_CACHE` slot indexes per lane. */
   caches: Int32Array;
-  /** Change epochs: `regions.chunks` Int32 words per lane. */
+  /** Change epochs: one row of `regions.epochStride` Int32 words per lane. */
   epochs: Int32Array;
   links: BigInt64Array;
   self: BigInt64Array;
@@ -105,7 +105,7 @@ export function viewsOf(
     lanes: new Int32Array(buffer, LANES_OFFSET, LANE_COUNT * LANE_WORDS),
     lanes64: new BigInt64Array(buffer, LANES_OFFSET, (LANE_COUNT * LANE_WORDS) / 2),
     caches: new Int32Array(buffer, CACHES_OFFSET, LANE_COUNT * MAX_CACHE),
-    epochs: new Int32Array(buffer, EPOCHS_OFFSET, LANE_COUNT * regions.chunks),
+    epochs: new Int32Array(buffer, EPOCHS_OFFSET, LANE_COUNT * regions.epochStride),
     links: new BigInt64Array(buffer, regions.links, capacity),
     self: new BigInt64Array(buffer, regions.self, capacity),
     slots: new Int32Array(buffer, regions.slots, capacity),

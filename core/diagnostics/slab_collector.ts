@@ -32,18 +32,23 @@
 import { HandleState, STATE_LETTERS } from "../allocator/handle_state.ts";
 import { type SlabAllocator, slabViews } from "../allocator/slab.ts";
 import {
-  CACHED,
   CHUNK_SHIFT,
   CHUNK_SLOTS,
   LANE_COUNT,
   NO_OWNER,
-  STATE_MASK,
   W_LANES_USED,
 } from "../allocator/slab_layout.ts";
+import { scanBitmap, scanOwners, scanStates } from "../allocator/slab_scan.ts";
 import type { SlabViews } from "../allocator/slab_views.ts";
 import type { SlabSummary, StateCounts } from "../wire/types.ts";
 
 const STATES = STATE_LETTERS.length;
+
+/** Bits set per byte value, for counting used slots in a bitmap. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
+/** Past `chunks / REBUILD_FRACTION` changed chunks, a collection starts over. */
+const REBUILD_FRACTION = 8;
 const USED = HandleState.Used;
 
 /** The per-slot part of a slab snapshot. */
@@ -64,7 +69,7 @@ export interface SlabPicture {
 interface Remembered {
   views: SlabViews;
   withOwners: boolean;
-  /** Epochs seen, `LANE_COUNT × chunks`. */
+  /** Epochs seen, `LANE_COUNT × epochStride`. */
   epochs: Int32Array;
   /** 1 for chunks to read again at the next collection (see the module doc). */
   settle: Uint8Array;
@@ -87,12 +92,13 @@ export function collectPicture(slab: SlabAllocator): SlabPicture {
   }
   const { views: v, epochs, settle } = memory;
   const chunks = v.regions.chunks;
+  const stride = v.regions.epochStride;
   // 1 = an epoch moved (read now and again next time), 2 = settling only.
   const dirty = new Uint8Array(chunks);
   let changed = 0;
   const lanes = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
   const live = v.epochs;
-  for (let lane = 0, row = 0; lane < lanes; lane++, row += chunks) {
+  for (let lane = 0, row = 0; lane < lanes; lane++, row += stride) {
     for (let c = 0; c < chunks; c++) {
       const e = live[row + c]!; // plain: see the module doc
       if (e !== epochs[row + c]) {
@@ -110,6 +116,14 @@ export function collectPicture(slab: SlabAllocator): SlabPicture {
     settle[c] = dirty[c] === 1 ? 1 : 0;
   }
   if (changed === 0) return memory.picture;
+  if (changed > chunks / REBUILD_FRACTION) {
+    // Most chunks moved (1 % churn of a big slab touches them all): one
+    // pass over fresh arrays beats subtracting and re-adding chunk by chunk.
+    const rebuilt = fullScan(slab, withOwners);
+    for (let c = 0; c < chunks; c++) rebuilt.settle[c] = dirty[c] === 1 ? 1 : 0;
+    remembered.set(slab, rebuilt);
+    return rebuilt.picture;
+  }
 
   const old = memory.picture;
   const next: SlabPicture = { summary: old.summary, used: 0 };
@@ -132,11 +146,11 @@ export function collectPicture(slab: SlabAllocator): SlabPicture {
 function fullScan(slab: SlabAllocator, withOwners: boolean): Remembered {
   const v = slabViews(slab);
   const chunks = v.regions.chunks;
-  const epochs = new Int32Array(LANE_COUNT * chunks);
+  const epochs = new Int32Array(LANE_COUNT * v.regions.epochStride);
   // Epochs first, words after: a change after this read shows up as a
   // moved epoch at the next collection.
   const lanes = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
-  for (let i = 0; i < lanes * chunks; i++) epochs[i] = Atomics.load(v.epochs, i);
+  for (let i = 0; i < lanes * v.regions.epochStride; i++) epochs[i] = Atomics.load(v.epochs, i);
   const picture: SlabPicture = { summary: emptySummary(), used: 0 };
   if (v.kind === "handle") picture.states = new Uint8Array(v.capacity);
   else picture.bitmap = new Uint8Array(Math.ceil(v.capacity / 8));
@@ -150,39 +164,28 @@ function fullScan(slab: SlabAllocator, withOwners: boolean): Remembered {
     totals: new Float64Array(STATES),
     perOwner: [],
   };
-  for (let from = 0; from < v.capacity; from += CHUNK_SLOTS) {
-    const to = Math.min(from + CHUNK_SLOTS, v.capacity);
-    readChunk(v, picture, from, to);
-    count(memory, picture, from, to, 1);
-  }
+  readChunk(v, picture, 0, v.capacity);
+  count(memory, picture, 0, v.capacity, 1);
   finish(memory, picture);
   return memory;
 }
 
-/** Rewrites slots `from‥to` (one chunk, `from` a multiple of 8) of `picture`. */
+/** Rewrites slots `from‥to` (`from` a multiple of 8) of `picture`. */
 function readChunk(v: SlabViews, picture: SlabPicture, from: number, to: number): void {
-  const slots = v.slots;
-  const states = picture.states;
-  if (states !== undefined) {
-    for (let i = from; i < to; i++) {
-      const s = slots[i]! & STATE_MASK;
-      states[i] = s === CACHED ? 0 : s;
-    }
+  const whole = from === 0 && to === v.capacity;
+  const slots = whole ? v.slots : v.slots.subarray(from, to);
+  if (picture.states !== undefined) {
+    scanStates(slots, whole ? picture.states : picture.states.subarray(from, to));
   } else {
     const bitmap = picture.bitmap!;
-    for (let i = from; i < to; i += 8) {
-      let bits = 0;
-      for (let bit = 0; bit < 8 && i + bit < to; bit++) {
-        const s = slots[i + bit]! & STATE_MASK;
-        if (s !== 0 && s !== CACHED) bits |= 1 << bit;
-      }
-      bitmap[i >> 3] = bits;
-    }
+    scanBitmap(slots, whole ? bitmap : bitmap.subarray(from >> 3, Math.ceil(to / 8)));
   }
   const owners = picture.owners;
   if (owners !== undefined) {
-    const meta = v.meta;
-    for (let i = from; i < to; i++) owners[i] = meta[2 * i]!; // low 16 bits
+    scanOwners(
+      whole ? v.meta : v.meta.subarray(2 * from, 2 * to),
+      whole ? owners : owners.subarray(from, to),
+    );
   }
 }
 
@@ -197,14 +200,34 @@ function count(
   const { totals, perOwner } = memory;
   const owners = picture.owners;
   const states = picture.states;
-  const bitmap = picture.bitmap;
-  for (let i = from; i < to; i++) {
-    const state = states !== undefined ? states[i]! : (bitmap![i >> 3]! >> (i & 7)) & 1;
-    if (state === HandleState.Free || state >= STATES) continue;
-    totals[state]! += sign;
-    if (owners === undefined) continue;
-    const owner = owners[i]!;
-    if (owner !== NO_OWNER) (perOwner[owner] ??= new Float64Array(STATES))[state]! += sign;
+  if (states !== undefined) {
+    for (let i = from; i < to; i++) {
+      const state = states[i]!;
+      if (state === HandleState.Free || state >= STATES) continue;
+      totals[state]! += sign;
+      if (owners === undefined) continue;
+      const owner = owners[i]!;
+      if (owner !== NO_OWNER) (perOwner[owner] ??= new Float64Array(STATES))[state]! += sign;
+    }
+    return;
+  }
+  const bitmap = picture.bitmap!;
+  const end = Math.ceil(to / 8);
+  if (owners === undefined) {
+    let used = 0;
+    for (let byte = from >> 3; byte < end; byte++) used += POPCOUNT[bitmap[byte]!]!;
+    totals[USED]! += sign * used;
+    return;
+  }
+  for (let byte = from >> 3; byte < end; byte++) {
+    let bits = bitmap[byte]!;
+    while (bits !== 0) {
+      const bit = 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      totals[USED]! += sign;
+      const owner = owners[byte * 8 + bit]!;
+      if (owner !== NO_OWNER) (perOwner[owner] ??= new Float64Array(STATES))[USED]! += sign;
+    }
   }
 }
 

@@ -21,7 +21,6 @@
 
   ;; Header words (byte offsets of the W_* Int32 words).
   (global $W_OVERFLOW i32 (i32.const 48))
-  (global $W_CAS_RETRIES i32 (i32.const 56))
   (global $W_PEAK i32 (i32.const 60))
   (global $W_LANES_USED i32 (i32.const 64))
   (global $W_CORRUPT_POPS i32 (i32.const 68))
@@ -53,6 +52,10 @@
   ;; The first slot of the last popBatch(): the cacheless alloc() takes it
   ;; from here, so that instances sharing lane 0 share no scratch memory.
   (global $popped (mut i32) (i32.const 0))
+  ;; W_OVERFLOW as this instance last saw it, and how many frees still go
+  ;; straight to the shared list because another thread found it empty.
+  (global $seenOverflow (mut i32) (i32.const 0))
+  (global $giveBack (mut i32) (i32.const 0))
 
   (func (export "init")
     (param $cap i32) (param $ibits i32) (param $gbits i32)
@@ -112,20 +115,26 @@
         (i64.add (i64.load offset=16 (global.get $lane)) (i64.const 1))))))
 
   ;; The chunk epoch of slot $i: bumped after every change of the slot's
-  ;; word or meta, with a seq_cst store (a release), so that a collector that
-  ;; reads the new epoch also reads the new words. Sole writer in a private
-  ;; lane; the shared lane needs the atomic add.
+  ;; word or meta. A plain store by the sole writer of a private lane (the
+  ;; shared lane needs the atomic add); slab_collector.ts explains why a
+  ;; collector still sees every change within one tick.
   (func $touch (param $i i32)
     (local $at i32)
     (local.set $at
       (i32.add (global.get $epochs) (i32.shl (i32.shr_u (local.get $i) (i32.const 10)) (i32.const 2))))
     (if (global.get $shared)
       (then (drop (i32.atomic.rmw.add (local.get $at) (i32.const 1))))
-      (else (i32.atomic.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1))))))
+      (else (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1))))))
 
+  ;; Lost CAS races, counted in this lane (L_RETRIES) so that contended
+  ;; threads never write one shared word.
   (func $retries (param $n i32)
     (if (local.get $n)
-      (then (drop (i32.atomic.rmw.add (global.get $W_CAS_RETRIES) (local.get $n))))))
+      (then
+        (if (global.get $shared)
+          (then (drop (i32.atomic.rmw.add offset=24 (global.get $lane) (local.get $n))))
+          (else (i32.store offset=24 (global.get $lane)
+            (i32.add (i32.load offset=24 (global.get $lane)) (local.get $n))))))))
 
   ;; Slots off the shared free list: in use or cached, summed over lanes
   ;; (low words, mod 2^32). Plain loads of other lanes may miss an operation
@@ -402,12 +411,20 @@
     (local.set $gen (i32.shr_u (local.get $handle) (global.get $ibits)))
     (local.set $at (i32.add (global.get $slots) (i32.shl (local.get $i) (i32.const 2))))
     ;; Keep the slot in this lane's cache, unless the cache is full (then
-    ;; flush half of it first) or the shared list is empty (then give the
-    ;; slot to the list, where every other thread can find it).
+    ;; flush half of it first) or some thread found the shared list empty
+    ;; since this one last looked (then the next half cache of frees go to
+    ;; the list, where every thread can find them). W_OVERFLOW is read plain:
+    ;; it is written only when an alloc() fails, so its cache line stays
+    ;; shared, and a stale read only delays the give-back by one free.
     (if (global.get $magMax)
       (then
-        (local.set $keep
-          (i64.ne (i64.and (i64.atomic.load (global.get $HEAD)) (i64.const 16777215)) (i64.const 0)))))
+        (if (i32.ne (i32.load (global.get $W_OVERFLOW)) (global.get $seenOverflow))
+          (then
+            (global.set $seenOverflow (i32.load (global.get $W_OVERFLOW)))
+            (global.set $giveBack (global.get $batch))))
+        (if (global.get $giveBack)
+          (then (global.set $giveBack (i32.sub (global.get $giveBack) (i32.const 1))))
+          (else (local.set $keep (i32.const 1))))))
     ;; The first read is plain: whoever legitimately holds the handle has
     ;; synchronized with its alloc; anything else is settled by the CAS.
     (local.set $word (i32.load (local.get $at)))
@@ -488,7 +505,7 @@
               (i32.or (i32.and (local.get $word) (i32.const -256)) (local.get $state)))
             (local.get $word))
         (then
-          (drop (i32.atomic.rmw.add (global.get $W_CAS_RETRIES) (i32.const 1)))
+          (call $retries (i32.const 1))
           (br $again))))
     ;; Owner and time: one CAS on the meta word that expects this slot
     ;; generation. If the slot was freed since, free() stored the next one,
