@@ -6,7 +6,7 @@
  * @module
  */
 
-import { coarseNow } from "./coarse_clock.ts";
+import { CoarseClock } from "./coarse_clock.ts";
 import { CounterLanes, laneTotals, laneUsed } from "./counter_lanes.ts";
 import { describe, typeName } from "./describe.ts";
 import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
@@ -217,6 +217,7 @@ export class SlabAllocator {
   #stride!: number;
   #payload!: number;
   #epoch!: number;
+  #clock!: CoarseClock;
   #indexBits!: number;
   #indexMask!: number;
   #generationMask!: number;
@@ -391,16 +392,23 @@ export class SlabAllocator {
    * ```
    */
   alloc(owner?: number, state?: HandleState): number | null {
+    // Small on purpose, so that V8 inlines it, and the core's fast path
+    // into it: the common call (nothing to check) with a cached slot.
     const core = this.#core;
     if (core !== undefined && owner === undefined && state === undefined) {
-      // The common call, with nothing to check.
-      const handle = core.alloc(NO_OWNER, this.#initialState, coarseNow() - this.#epoch);
-      return handle < 0 ? null : handle;
+      const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
+      if (handle >= 0) return handle;
     }
+    return this.#allocSlowly(owner, state);
+  }
+
+  /** Everything alloc() does beyond its fast path. */
+  #allocSlowly(owner: number | undefined, state: HandleState | undefined): number | null {
+    const core = this.#core;
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
     if (core !== undefined) {
-      const handle = core.alloc(owner ?? NO_OWNER, initial, coarseNow() - this.#epoch);
+      const handle = core.allocSlow(owner ?? NO_OWNER, initial, this.#clock.now());
       return handle < 0 ? null : handle;
     }
     for (let corrupt = 0;; corrupt++) {
@@ -428,7 +436,7 @@ export class SlabAllocator {
       const meta = this.#meta;
       meta[2 * index] = ((word >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16 |
         (owner === undefined ? NO_OWNER : owner);
-      meta[2 * index + 1] = coarseNow() - this.#epoch;
+      meta[2 * index + 1] = this.#clock.now();
       if (owner !== undefined) this.#markOwners();
       this.#lanes.countAlloc();
       this.#lanes.touch(index);
@@ -459,22 +467,25 @@ export class SlabAllocator {
    * ```
    */
   free(handle: number): void {
+    // Small on purpose, like alloc(). A positive integer below 2^31 is a
+    // well-formed handle (typeof first, so that `|` never calls valueOf());
+    // the core's fast path checks everything else and has no side effect
+    // when it declines. Anything else, 0 and -0 included, takes the full
+    // checks.
     const core = this.#core;
-    // The WebAssembly core's fast path: a positive integer below 2^31 is a
-    // well-formed handle (typeof first, so that `|` never calls valueOf()),
-    // and the core checks the index against the capacity itself. Anything
-    // else, 0 and -0 included, takes the full checks below.
     if (
-      core !== undefined && typeof handle === "number" && (handle | 0) === handle && handle > 0
-    ) {
-      const result = core.free(handle, coarseNow() - this.#epoch);
-      if (result === 0) return;
-      const index = this.#checkHandle(handle, "free", true); // throws when out of range
-      throw this.#rejected(handle, index, core.rejected(), "free", true);
-    }
+      core !== undefined && typeof handle === "number" && (handle | 0) === handle && handle > 0 &&
+      core.free(handle, this.#clock.now()) === 0
+    ) return;
+    this.#freeSlowly(handle);
+  }
+
+  /** Everything free() does beyond its fast path. */
+  #freeSlowly(handle: number): void {
+    const core = this.#core;
     const index = this.#checkHandle(handle, "free", true);
     if (core !== undefined) {
-      if (core.free(handle, coarseNow() - this.#epoch) !== 0) {
+      if (core.freeSlow(handle, this.#clock.now()) !== 0) {
         throw this.#rejected(handle, index, core.rejected(), "free", true);
       }
       return;
@@ -518,7 +529,7 @@ export class SlabAllocator {
     // seq_cst CAS of the push below publishes both plain stores.
     const meta = this.#meta;
     meta[2 * index] = (((next >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16) | NO_OWNER;
-    meta[2 * index + 1] = coarseNow() - this.#epoch;
+    meta[2 * index + 1] = this.#clock.now();
     this.#lanes.countFree(); // before the push, which publishes it
     this.#lanes.touch(index);
     this.#freeList.push(index);
@@ -554,7 +565,7 @@ export class SlabAllocator {
     if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
     const core = this.#core;
     if (core !== undefined) {
-      const time = coarseNow() - this.#epoch;
+      const time = this.#clock.now();
       if (core.setState(handle, state, owner ?? -1, time) !== 0) {
         throw this.#rejected(handle, index, core.rejected(), "set the state of", false);
       }
@@ -899,6 +910,7 @@ export class SlabAllocator {
   #init(v: SlabViews, cacheSize: number): void {
     this.#views = v;
     this.#epoch = v.epoch;
+    this.#clock = new CoarseClock(v.epoch);
     this.#name = v.name;
     this.#kind = v.kind;
     this.#capacity = v.capacity;
@@ -950,7 +962,7 @@ export class SlabAllocator {
    */
   #stamp(index: number, generation: number, owner: number | undefined): void {
     const meta64 = this.#meta64;
-    const time = BigInt(coarseNow() - this.#epoch) << 32n;
+    const time = BigInt(this.#clock.now()) << 32n;
     for (;;) {
       const seen = Atomics.load(meta64, index);
       const low = Number(BigInt.asUintN(32, seen));

@@ -25,10 +25,14 @@ export interface WasmSlabCore {
     epochs: number,
   ): void;
   configure(tagBits: number, hook: number): void;
-  /** A handle, or -1 when no slot is free. */
+  /** Fast path: a handle, or -2 (call `allocSlow()`). */
   alloc(owner: number, state: number, time: number): number;
-  /** 0 freed, 1 rejected (see `rejected()`), 2 out of range. */
+  /** A handle, or -1 when no slot is free. */
+  allocSlow(owner: number, state: number, time: number): number;
+  /** Fast path: 0 freed, or 3 (call `freeSlow()`). */
   free(handle: number, time: number): number;
+  /** 0 freed, 1 rejected (see `rejected()`), 2 out of range. */
+  freeSlow(handle: number, time: number): number;
   /** 0 done, 1 rejected (see `rejected()`), 2 out of range; owner -1 keeps it. */
   setState(handle: number, state: number, owner: number, time: number): number;
   /** The slot word that made the last free() or setState() fail. */

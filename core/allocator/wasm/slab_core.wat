@@ -335,7 +335,46 @@
   ;; --- the public operations ------------------------------------------------
 
   ;; Returns a handle, or -1 when no slot is free (counted as an overflow).
+  ;; The hot paths are kept small and free of calls so that V8 inlines them
+  ;; into the calling JavaScript (a call it cannot inline costs about 6 ns
+  ;; here). When they cannot finish they return a "slow" code, and the
+  ;; caller calls allocSlow() or freeSlow(), which do everything.
+
+  ;; Returns a handle, or -2: call allocSlow(). Fast path: a slot from this
+  ;; lane's cache, no owner.
   (func (export "alloc") (param $owner i32) (param $state i32) (param $time i32) (result i32)
+    (local $n i32) (local $i i32) (local $at i32) (local $word i32) (local $chunk i32)
+    (local.set $n (i32.load offset=4 (global.get $lane)))
+    (if (i32.or (i32.eqz (local.get $n)) (i32.ne (local.get $owner) (i32.const 65535)))
+      (then (return (i32.const -2))))
+    ;; A private lane with a non-empty cache ($magMax is 0 otherwise, and so
+    ;; is the fill).
+    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+    (local.set $i (i32.load (i32.add (global.get $mag) (i32.shl (local.get $n) (i32.const 2)))))
+    (i32.store offset=4 (global.get $lane) (local.get $n))
+    (local.set $at (i32.add (global.get $slots) (i32.shl (local.get $i) (i32.const 2))))
+    ;; Cached → the first state; see $allocSlow for why plain stores do.
+    (local.set $word (i32.and (i32.load (local.get $at)) (i32.const -256)))
+    (i32.store (local.get $at) (i32.or (local.get $word) (local.get $state)))
+    (i64.store (i32.add (global.get $meta) (i32.shl (local.get $i) (i32.const 3)))
+      (i64.or
+        (i64.shl (i64.extend_i32_u (local.get $time)) (i64.const 32))
+        (i64.extend_i32_u
+          (i32.or
+            (i32.shl (i32.shr_u (local.get $word) (i32.const 8)) (i32.const 16))
+            (i32.const 65535)))))
+    (i64.store offset=8 (global.get $lane)
+      (i64.add (i64.load offset=8 (global.get $lane)) (i64.const 1)))
+    (local.set $chunk
+      (i32.add (global.get $epochs) (i32.shl (i32.shr_u (local.get $i) (i32.const 10)) (i32.const 2))))
+    (i32.store (local.get $chunk) (i32.add (i32.load (local.get $chunk)) (i32.const 1)))
+    (i32.or
+      (i32.shl
+        (i32.and (i32.shr_u (local.get $word) (i32.const 8)) (global.get $gmask))
+        (global.get $ibits))
+      (local.get $i)))
+
+  (func $allocSlow (export "allocSlow") (param $owner i32) (param $state i32) (param $time i32) (result i32)
     (local $i i32) (local $n i32) (local $at i32) (local $word i32) (local $corrupt i32)
     (if (global.get $magMax)
       (then
@@ -403,7 +442,55 @@
 
   ;; 0: freed. 1: rejected (the slot word is in rejected()). 2: the index is
   ;; not below the capacity. The handle is an integer from 0 to 2^31 - 1.
+  ;; 0: freed; 3: call freeSlow(). Fast path: a live slot of the handle's
+  ;; generation, a cache with room, no give-back due, the CAS won at once.
+  ;; The slot word is read before the index is checked against the capacity:
+  ;; an index below 2^indexBits stays inside the memory, and the value is
+  ;; thrown away when the check fails.
   (func (export "free") (param $handle i32) (param $time i32) (result i32)
+    (local $i i32) (local $at i32) (local $word i32) (local $n i32) (local $chunk i32)
+    (local.set $i (i32.and (local.get $handle) (global.get $imask)))
+    (local.set $n (i32.load offset=4 (global.get $lane)))
+    (local.set $at (i32.add (global.get $slots) (i32.shl (local.get $i) (i32.const 2))))
+    (local.set $word (i32.load (local.get $at)))
+    (if (i32.or
+          (i32.or
+            (i32.ge_u (local.get $i) (global.get $cap))
+            (i32.ge_u (local.get $n) (global.get $magMax)))
+          (i32.or
+            (i32.or
+              (global.get $giveBack)
+              (i32.ne (i32.load (global.get $W_OVERFLOW)) (global.get $seenOverflow)))
+            (i32.or
+              ;; state 0 (Free) or 6 (Cached): (s - 1) & 0xFF ≥ 5 exactly for those
+              (i32.ge_u (i32.and (i32.sub (local.get $word) (i32.const 1)) (i32.const 255)) (i32.const 5))
+              (i32.ne (i32.and (i32.shr_u (local.get $word) (i32.const 8)) (global.get $gmask))
+                (i32.shr_u (local.get $handle) (global.get $ibits))))))
+      (then (return (i32.const 3))))
+    ;; The CAS where the free takes effect (see $freeSlow); a lost race, a
+    ;; concurrent setState() or double free, goes the slow way from the start.
+    (if (i32.ne
+          (i32.atomic.rmw.cmpxchg (local.get $at) (local.get $word)
+            (i32.or (i32.and (i32.add (local.get $word) (i32.const 256)) (i32.const -256)) (i32.const 6)))
+          (local.get $word))
+      (then (return (i32.const 3))))
+    (i64.store (i32.add (global.get $meta) (i32.shl (local.get $i) (i32.const 3)))
+      (i64.or
+        (i64.shl (i64.extend_i32_u (local.get $time)) (i64.const 32))
+        (i64.extend_i32_u
+          (i32.or
+            (i32.shl (i32.shr_u (i32.add (local.get $word) (i32.const 256)) (i32.const 8)) (i32.const 16))
+            (i32.const 65535)))))
+    (i64.store offset=16 (global.get $lane)
+      (i64.add (i64.load offset=16 (global.get $lane)) (i64.const 1)))
+    (local.set $chunk
+      (i32.add (global.get $epochs) (i32.shl (i32.shr_u (local.get $i) (i32.const 10)) (i32.const 2))))
+    (i32.store (local.get $chunk) (i32.add (i32.load (local.get $chunk)) (i32.const 1)))
+    (i32.store (i32.add (global.get $mag) (i32.shl (local.get $n) (i32.const 2))) (local.get $i))
+    (i32.store offset=4 (global.get $lane) (i32.add (local.get $n) (i32.const 1)))
+    (i32.const 0))
+
+  (func $freeSlow (export "freeSlow") (param $handle i32) (param $time i32) (result i32)
     (local $i i32) (local $gen i32) (local $at i32) (local $word i32) (local $current i32)
     (local $next i32) (local $seen i32) (local $retries i32) (local $keep i32) (local $fill i32)
     (local.set $i (i32.and (local.get $handle) (global.get $imask)))
