@@ -17,18 +17,15 @@ import {
   CACHED,
   CACHES_OFFSET,
   EPOCHS_OFFSET,
-  GENERATION_ONE,
   GENERATION_SHIFT,
   handleGenerationBits,
   LANE_BYTES,
   LANE_COUNT,
   LANES_OFFSET,
   MAX_CACHE,
-  META_GENERATION_MASK,
   NO_OWNER,
   STATE_MASK,
   W_CAS_RETRIES,
-  W_CORRUPT_POPS,
   W_HAS_OWNERS,
   W_INVALID_FREES,
   W_OVERFLOW,
@@ -40,6 +37,7 @@ import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 import { reclaimLane } from "./slab_reclaim.ts";
 import { instantiateCore, type WasmSlabCore } from "./wasm_core.ts";
+import { JsSlabCore } from "./slab_js_core.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
@@ -128,8 +126,6 @@ export interface SlotInfo {
 const MAX_OWNER = NO_OWNER - 1;
 const MAX_HANDLE = 2 ** 31 - 1;
 const FREE = HandleState.Free;
-/** Corrupt entries one alloc() skips before it reports the slab empty. */
-const MAX_CORRUPT_POPS = 64;
 
 /** Test-only switches; see {@linkcode configureSlabForTesting}. */
 export interface SlabTestingOptions extends FreeListTestingOptions {
@@ -232,13 +228,14 @@ export class SlabAllocator {
   /** The WebAssembly core, when the slab lives in WebAssembly memory. */
   #core: WasmSlabCore | undefined;
   #onPopRace: ((slot: number) => void) | undefined;
-  #onSetStateRace: ((slot: number) => void) | undefined;
+  /** The JavaScript core, otherwise. */
+  #js: JsSlabCore | undefined;
 
   static {
     configure = (slab, options) => {
       slab.#freeList.configureForTesting(options);
       slab.#onPopRace = options.onPopRace;
-      slab.#onSetStateRace = options.onSetStateRace;
+      if (slab.#js !== undefined) slab.#js.onSetStateRace = options.onSetStateRace;
       slab.#core?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
     };
     views = (slab) => slab.#views;
@@ -411,39 +408,8 @@ export class SlabAllocator {
       const handle = core.allocSlow(owner ?? NO_OWNER, initial, this.#clock.now());
       return handle < 0 ? null : handle;
     }
-    for (let corrupt = 0;; corrupt++) {
-      const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
-      if (index < 0) {
-        Atomics.add(this.#words, W_OVERFLOW, 1);
-        return null;
-      }
-      // The pop made this thread the slot's only legitimate writer, so plain
-      // accesses suffice here; the seq_cst CAS inside a later free() or the
-      // postMessage that hands the handle over publishes them.
-      const word = this.#slots[index]!;
-      if ((word & STATE_MASK) !== FREE) {
-        // The free list named a slot that is in use: corruption (a foreign
-        // write into the buffer). Never hand it out twice; leave it off the
-        // list, count it, and take the next slot. verify() will report it.
-        // The links of slots in use are stale and may cycle, so give up
-        // (as if empty) after MAX_CORRUPT_POPS of them in one call.
-        Atomics.add(this.#words, W_CORRUPT_POPS, 1);
-        continue;
-      }
-      this.#slots[index] = word | initial;
-      // Generation and owner first, then the time: see free() for why a late
-      // setState() of the slot's previous life can no longer touch either.
-      const meta = this.#meta;
-      meta[2 * index] = ((word >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16 |
-        (owner === undefined ? NO_OWNER : owner);
-      meta[2 * index + 1] = this.#clock.now();
-      if (owner !== undefined) this.#markOwners();
-      this.#lanes.countAlloc();
-      this.#lanes.touch(index);
-      const used = this.#lanes.used();
-      if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
-      return (((word >>> GENERATION_SHIFT) & this.#generationMask) << this.#indexBits) | index;
-    }
+    const handle = this.#js!.alloc(owner ?? NO_OWNER, initial, this.#clock.now());
+    return handle < 0 ? null : handle;
   }
 
   /**
@@ -490,49 +456,9 @@ export class SlabAllocator {
       }
       return;
     }
-    const generation = handle >>> this.#indexBits;
-    const slots = this.#slots;
-    let retries = 0;
-    // The first read is plain: whoever legitimately holds the handle has
-    // synchronized with its alloc, so it sees the current word; anything
-    // else is settled by the CAS, which compares against the real value.
-    let word = slots[index]!;
-    let next: number;
-    for (;;) {
-      if (
-        (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
-        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
-      ) {
-        const current = Atomics.load(slots, index);
-        if (current !== word) {
-          word = current; // the plain read was stale; judge the real value
-          continue;
-        }
-        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-        throw this.#rejected(handle, index, word, "free", true);
-      }
-      // This CAS is where a free takes effect. When two threads free the same
-      // handle at once exactly one CAS succeeds; the loser re-reads, sees the
-      // slot free, and reports a double free. Bumping the generation in the
-      // same CAS makes every copy of this handle stale from here on.
-      next = (word + GENERATION_ONE) & ~STATE_MASK;
-      const seen = Atomics.compareExchange(slots, index, word, next);
-      if (seen === word) break;
-      word = seen; // a concurrent setState() changed the state bits
-      retries++;
+    if (this.#js!.free(handle, index, this.#clock.now()) !== 0) {
+      throw this.#rejected(handle, index, this.#js!.rejected(), "free", true);
     }
-    if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-    // The meta word now carries the new generation: a setState() that won
-    // its slot-word CAS just before ours and is about to record an owner
-    // and time CASes against the old generation, fails, and gives up, so it
-    // can neither undo this nor reach the slot's next allocation. The
-    // seq_cst CAS of the push below publishes both plain stores.
-    const meta = this.#meta;
-    meta[2 * index] = (((next >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16) | NO_OWNER;
-    meta[2 * index + 1] = this.#clock.now();
-    this.#lanes.countFree(); // before the push, which publishes it
-    this.#lanes.touch(index);
-    this.#freeList.push(index);
   }
 
   /**
@@ -571,25 +497,9 @@ export class SlabAllocator {
       }
       return;
     }
-    const generation = handle >>> this.#indexBits;
-    const slots = this.#slots;
-    for (;;) {
-      const word = Atomics.load(slots, index);
-      if (
-        (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
-        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
-      ) {
-        throw this.#rejected(handle, index, word, "set the state of", false);
-      }
-      // CAS rather than a store: a concurrent free() of the same slot must
-      // not be undone by writing a live state over it.
-      if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) {
-        this.#onSetStateRace?.(index);
-        this.#stamp(index, (word >>> GENERATION_SHIFT) & META_GENERATION_MASK, owner);
-        this.#lanes.touch(index);
-        return;
-      }
-      Atomics.add(this.#words, W_CAS_RETRIES, 1);
+    const js = this.#js!;
+    if (js.setState(handle, index, state, owner ?? -1, this.#clock.now()) !== 0) {
+      throw this.#rejected(handle, index, js.rejected(), "set the state of", false);
     }
   }
 
@@ -945,44 +855,8 @@ export class SlabAllocator {
         EPOCHS_OFFSET + lane * v.regions.epochStride * 4,
       );
       this.#core = core;
-    }
-  }
-
-  #markOwners(): void {
-    if (this.#words[W_HAS_OWNERS] === 0) Atomics.store(this.#words, W_HAS_OWNERS, 1);
-  }
-
-  /**
-   * Records the time of a state change (and a new owner) on a slot whose
-   * slot-word CAS this thread just won with `generation` (its low 16 bits).
-   * One CAS on the 64-bit meta word that expects that generation: if the
-   * slot was freed since, free() already stored the next generation there,
-   * the CAS cannot succeed, and this change, superseded by the free, is
-   * dropped instead of landing on whatever the slot holds next.
-   */
-  #stamp(index: number, generation: number, owner: number | undefined): void {
-    const meta64 = this.#meta64;
-    const time = BigInt(this.#clock.now()) << 32n;
-    for (;;) {
-      const seen = Atomics.load(meta64, index);
-      const low = Number(BigInt.asUintN(32, seen));
-      if (low >>> 16 !== generation) return;
-      const next = owner === undefined ? low : (generation << 16) | owner;
-      const replacement = BigInt.asIntN(64, time | BigInt(next >>> 0));
-      if (Atomics.compareExchange(meta64, index, seen, replacement) === seen) break;
-    }
-    if (owner !== undefined) this.#markOwners();
-  }
-
-  #raisePeak(used: number): void {
-    // A racing read of other lanes can momentarily exceed the capacity;
-    // such a value is not a real level and must not become the peak.
-    if (used > this.#capacity) return;
-    const words = this.#words;
-    for (;;) {
-      const peak = Atomics.load(words, W_PEAK);
-      if (used <= peak) return;
-      if (Atomics.compareExchange(words, W_PEAK, peak, used) === peak) return;
+    } else {
+      this.#js = new JsSlabCore(v, this.#generationMask, this.#freeList, this.#lanes);
     }
   }
 
