@@ -391,10 +391,15 @@ export class SlabAllocator {
   alloc(owner?: number, state?: HandleState): number | null {
     // Small on purpose, so that V8 inlines it, and the core's fast path
     // into it: the common call (nothing to check) with a cached slot.
-    const core = this.#core;
-    if (core !== undefined && owner === undefined && state === undefined) {
-      const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
-      if (handle >= 0) return handle;
+    if (owner === undefined && state === undefined) {
+      const core = this.#core;
+      if (core !== undefined) {
+        const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
+        if (handle >= 0) return handle;
+      } else {
+        const handle = this.#js!.alloc(NO_OWNER, this.#initialState, this.#clock.now());
+        return handle < 0 ? null : handle;
+      }
     }
     return this.#allocSlowly(owner, state);
   }
@@ -439,10 +444,18 @@ export class SlabAllocator {
     // when it declines. Anything else, 0 and -0 included, takes the full
     // checks.
     const core = this.#core;
-    if (
-      core !== undefined && typeof handle === "number" && (handle | 0) === handle && handle > 0 &&
-      core.free(handle, this.#clock.now()) === 0
-    ) return;
+    if (typeof handle === "number" && (handle | 0) === handle && handle > 0) {
+      if (core !== undefined) {
+        if (core.free(handle, this.#clock.now()) === 0) return;
+      } else {
+        const index = handle & this.#indexMask;
+        if (index < this.#capacity) {
+          const js = this.#js!;
+          if (js.free(handle, index, this.#clock.now()) === 0) return;
+          throw this.#rejected(handle, index, js.rejected(), "free", true);
+        }
+      }
+    }
     this.#freeSlowly(handle);
   }
 
