@@ -162,6 +162,30 @@ let views: (slab: SlabAllocator) => SlabViews;
  * Each slot also records its state, an owner index and the time its state
  * last changed; snapshots read them to draw the slot grid.
  *
+ * **Two cores, one memory.** A slab lives in a shared `WebAssembly.Memory`
+ * (its {@linkcode SlabAllocator.buffer} is that memory's SharedArrayBuffer)
+ * and its operations run in WebAssembly. An instance attached over the
+ * buffer alone runs the same algorithm in JavaScript, word for word
+ * compatible, several times slower; attach over {@linkcode SlabAllocator.memory}
+ * to get the WebAssembly core in a Worker. Slabs over 4 GiB use a plain
+ * SharedArrayBuffer and the JavaScript core.
+ *
+ * **Caches.** With `cache: n` an instance keeps up to `n` free slots of its
+ * own (a magazine, in Bonwick and Adams' terms): frees go there, allocations
+ * come from there, and the shared free list is touched only to move half a
+ * cache in one CAS, so Workers stop contending on its head. Cached slots are
+ * free, never live: they show as Free in `readStates()` and snapshots, as
+ * `cached` in `slotInfo()`, `stats()` and snapshots. What a cache changes:
+ * `alloc()` may return `null` while other instances' caches hold slots (at
+ * most their `cache` each; a free after any overflow goes to the shared
+ * list to give slots back), and `stats().peak` counts cached slots as taken.
+ * `close()` returns the cache; a Worker that died without it can have its
+ * cache taken back with {@linkcode SlabAllocator.prototype.reclaim}.
+ *
+ * **Threads that stop mid-operation.** `Worker.terminate()` can stop a
+ * Worker between the steps of an `alloc()` or `free()`; see
+ * {@linkcode SlabAllocator.prototype.recover}.
+ *
  * **What "detected" means.** A handle carries `G = min(24, 31 − ⌈log2
  * capacity⌉)` generation bits (24 up to 128 slots, 11 at 1,048,576, 9 at
  * the 4,194,304 maximum). A stale copy of a handle is rejected unless its
@@ -194,12 +218,14 @@ let views: (slab: SlabAllocator) => SlabViews;
  * ```ts ignore
  * // main.ts
  * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
- * worker.postMessage(slab.buffer);
+ * worker.postMessage(slab.memory); // or slab.buffer, for the JavaScript core
  *
  * // worker.ts
  * self.onmessage = (event) => {
- *   const slab = SlabAllocator.attach(event.data);
+ *   const slab = SlabAllocator.attach(event.data, { cache: 32 });
  *   const handle = slab.alloc();
+ *   // …
+ *   slab.close(); // returns the cache and the counter lane
  * };
  * ```
  */
@@ -259,14 +285,18 @@ export class SlabAllocator {
   }
 
   /**
-   * Opens an existing slab from its buffer, typically inside a Worker that
-   * received `slab.buffer` by `postMessage`. The result shares every slot,
-   * counter and the free list with all other instances over that buffer.
+   * Opens an existing slab, typically inside a Worker that received
+   * `slab.memory` (or `slab.buffer`) by `postMessage`. The result shares
+   * every slot, counter and the free list with all other instances.
    *
-   * @param buffer A slab's {@linkcode SlabAllocator.buffer}.
+   * @param buffer A slab's {@linkcode SlabAllocator.memory} (the WebAssembly
+   * core runs) or its {@linkcode SlabAllocator.buffer} (the JavaScript core).
+   * @param options This instance's cache size.
    * @returns An allocator over the same memory.
-   * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` holding a
-   * slab of this layout version, or its header is damaged.
+   * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` (or shared
+   * `WebAssembly.Memory`) holding a slab of this layout version, or its
+   * header is damaged.
+   * @throws {RangeError} If `options.cache` is out of range.
    *
    * @example Usage
    * ```ts
