@@ -48,7 +48,9 @@ export {
 export {
   SlabAllocator,
   type SlabAllocatorOptions,
+  type SlabAttachOptions,
   type SlabKind,
+  type SlabRecoveryResult,
   type SlabStats,
   type SlabVerifyResult,
   type SlotInfo,

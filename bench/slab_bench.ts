@@ -1,9 +1,12 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // Single-thread alloc+free throughput of SlabAllocator against the practical
-// limits, and fixed-size buffer churn against @thi.ng/malloc.
+// limits (a tagged Treiber stack in WebAssembly, assembled here from
+// bench/treiber_baseline.wat; the textbook one in JavaScript), and
+// fixed-size buffer churn against @thi.ng/malloc.
 //
 //   deno bench -A bench/slab_bench.ts
 import { MemPool } from "@thi.ng/malloc";
+import wabtInit from "npm:wabt@1.0.39";
 import { SlabAllocator } from "../mod.ts";
 
 const N = 1 << 16;
@@ -80,15 +83,54 @@ class ArrayFreeList {
   }
 }
 
+/** The WebAssembly limit: tagged 64-bit head, one JS→Wasm call per pop and per push. */
+interface WasmTreiber {
+  init(n: number): void;
+  pop(): number;
+  push(index: number): void;
+}
+
+async function wasmTreiber(): Promise<WasmTreiber> {
+  const wabt = await wabtInit();
+  const source = await Deno.readTextFile(new URL("./treiber_baseline.wat", import.meta.url));
+  const module = wabt.parseWat("treiber_baseline.wat", source, { threads: true });
+  module.resolveNames();
+  const { buffer } = module.toBinary({});
+  module.destroy();
+  const pages = Math.ceil((8 + 8 * N) / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const instance = new WebAssembly.Instance(
+    new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>),
+    { env: { memory } },
+  );
+  const treiber = instance.exports as unknown as WasmTreiber;
+  treiber.init(N);
+  return treiber;
+}
+
+const wasm = await wasmTreiber();
 const textbook = new BareTreiber(false);
 const plainLinks = new BareTreiber(true);
 const array = new ArrayFreeList();
 const slab = new SlabAllocator({ name: "bench", slotSize: 64, capacity: N });
+const cached = new SlabAllocator({ name: "bench-cache", slotSize: 64, capacity: N, cache: 32 });
+// Attached over the buffer alone: the JavaScript core.
+const jsCore = SlabAllocator.attach(
+  new SlabAllocator({ name: "bench-js", slotSize: 64, capacity: N }).buffer,
+);
+
+Deno.bench({
+  name: "tagged Treiber in WebAssembly (the limit)",
+  group: "alloc+free pair, one thread",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) wasm.push(wasm.pop());
+  },
+});
 
 Deno.bench({
   name: "bare Treiber, Atomics links (textbook)",
   group: "alloc+free pair, one thread",
-  baseline: true,
   fn() {
     for (let i = 0; i < PAIRS; i++) textbook.push(textbook.pop());
   },
@@ -111,10 +153,26 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "SlabAllocator, all checks on",
+  name: "SlabAllocator, WebAssembly core, cache 32, all checks on",
+  group: "alloc+free pair, one thread",
+  fn() {
+    for (let i = 0; i < PAIRS; i++) cached.free(cached.alloc()!);
+  },
+});
+
+Deno.bench({
+  name: "SlabAllocator, WebAssembly core, no cache, all checks on",
   group: "alloc+free pair, one thread",
   fn() {
     for (let i = 0; i < PAIRS; i++) slab.free(slab.alloc()!);
+  },
+});
+
+Deno.bench({
+  name: "SlabAllocator, JavaScript core (attached over the buffer)",
+  group: "alloc+free pair, one thread",
+  fn() {
+    for (let i = 0; i < PAIRS; i++) jsCore.free(jsCore.alloc()!);
   },
 });
 

@@ -1,13 +1,29 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // Aggregate alloc+free pairs per second with 1, 2 and 4 Workers sharing one
-// slab, and CAS retries per operation. Prints a Markdown table.
+// slab, and CAS retries per operation, for each core and cache size; the
+// configurations alternate over several rounds and the medians are kept.
+// Prints a Markdown table.
 //
-//   deno run -A bench/slab_workers.ts [seconds per run, default 2]
+//   deno run -A bench/slab_workers.ts [seconds per run, default 2] [rounds, default 3]
 import { SlabAllocator } from "../mod.ts";
 
 const seconds = Number(Deno.args[0] ?? 2);
+const rounds = Number(Deno.args[1] ?? 3);
 
-async function run(workers: number) {
+interface Setup {
+  name: string;
+  /** Post the memory (WebAssembly core) or the buffer (JavaScript core). */
+  memory: boolean;
+  cache: number;
+}
+
+const SETUPS: Setup[] = [
+  { name: "WebAssembly core, cache 32", memory: true, cache: 32 },
+  { name: "WebAssembly core, no cache", memory: true, cache: 0 },
+  { name: "JavaScript core", memory: false, cache: 0 },
+];
+
+async function run(workers: number, setup: Setup) {
   const slab = new SlabAllocator({ name: "contended", slotSize: 64, capacity: 4096 });
   const control = new Int32Array(new SharedArrayBuffer(12));
   const pool = Array.from(
@@ -17,7 +33,13 @@ async function run(workers: number) {
   const results = pool.map((worker) =>
     new Promise<number>((resolve) => (worker.onmessage = (e) => resolve(e.data)))
   );
-  pool.forEach((worker) => worker.postMessage({ slab: slab.buffer, control: control.buffer }));
+  pool.forEach((worker) =>
+    worker.postMessage({
+      slab: setup.memory ? slab.memory : slab.buffer,
+      cache: setup.cache,
+      control: control.buffer,
+    })
+  );
   while (Atomics.load(control, 2) < workers) await new Promise((r) => setTimeout(r, 10));
   const retriesBefore = slab.stats().casRetries;
   const started = performance.now();
@@ -36,16 +58,35 @@ async function run(workers: number) {
   };
 }
 
-const rows = [];
-for (const workers of [1, 2, 4]) rows.push(await run(workers));
-const base = rows[0]!.pairsPerSecond;
-console.log(`| Workers | pairs/s (aggregate) | vs 1 Worker | CAS retries per op |`);
-console.log(`| ---: | ---: | ---: | ---: |`);
-for (const row of rows) {
-  console.log(
-    `| ${row.workers} | ${(row.pairsPerSecond / 1e6).toFixed(2)} M | ${
-      (row.pairsPerSecond / base).toFixed(2)
-    }× | ${row.retriesPerOp.toFixed(4)} |`,
-  );
+const runs = new Map<string, { pairsPerSecond: number[]; retriesPerOp: number[] }>();
+for (let round = 0; round < rounds; round++) {
+  for (const setup of SETUPS) {
+    for (const workers of [1, 2, 4]) {
+      const result = await run(workers, setup);
+      const key = `${setup.name}|${workers}`;
+      const entry = runs.get(key) ?? { pairsPerSecond: [], retriesPerOp: [] };
+      entry.pairsPerSecond.push(result.pairsPerSecond);
+      entry.retriesPerOp.push(result.retriesPerOp);
+      runs.set(key, entry);
+    }
+  }
 }
-console.log(`\n(${navigator.hardwareConcurrency} cores, ${seconds} s per run)`);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+console.log(
+  `| core | Workers | pairs/s (aggregate, median) | vs 1 Worker | runs | CAS retries per op |`,
+);
+console.log(`| --- | ---: | ---: | ---: | --- | ---: |`);
+for (const setup of SETUPS) {
+  const base = median(runs.get(`${setup.name}|1`)!.pairsPerSecond);
+  for (const workers of [1, 2, 4]) {
+    const { pairsPerSecond, retriesPerOp } = runs.get(`${setup.name}|${workers}`)!;
+    console.log(
+      `| ${setup.name} | ${workers} | ${(median(pairsPerSecond) / 1e6).toFixed(2)} M | ${
+        (median(pairsPerSecond) / base).toFixed(2)
+      }× | ${pairsPerSecond.map((p) => (p / 1e6).toFixed(1)).join(", ")} | ${
+        median(retriesPerOp).toFixed(4)
+      } |`,
+    );
+  }
+}
+console.log(`\n(${navigator.hardwareConcurrency} cores, ${seconds} s per run, ${rounds} rounds)`);

@@ -1,6 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // Snapshot + full keyframe encode of large slabs (budget: ≤ 1 ms for
-// 262,144 slots, ≤ 4 ms for 1,048,576), and the delta at 1 % churn.
+// 262,144 slots, ≤ 4 ms for 1,048,576): unchanged, after one change, and
+// the very first (a full scan); and the delta at 1 % churn.
 //
 //   deno bench -A bench/snapshot_bench.ts
 import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
@@ -24,11 +25,40 @@ for (const capacity of [262_144, 1_048_576]) {
   const { registry, slab, handles } = halfFull(capacity);
   const label = capacity.toLocaleString("en-US");
   Deno.bench({
-    name: `snapshot + keyframe encode, ${label} slots`,
+    name: `snapshot + keyframe encode, unchanged, ${label} slots`,
     group: `snapshot ${label}`,
     baseline: true,
     fn() {
       const json = encodeKeyframe(registry.snapshot({ sampleHeap: false }));
+      if (json.length < capacity / 8) throw new Error("keyframe too small");
+    },
+  });
+  let k = 0;
+  Deno.bench({
+    name: `snapshot + keyframe encode after one slot changed, ${label} slots`,
+    group: `snapshot ${label}`,
+    fn(b) {
+      k = (k + 7919) % handles.length;
+      slab.free(handles[k]!);
+      handles[k] = slab.alloc()!;
+      b.start();
+      const json = encodeKeyframe(registry.snapshot({ sampleHeap: false }));
+      b.end();
+      if (json.length < capacity / 8) throw new Error("keyframe too small");
+    },
+  });
+  Deno.bench({
+    name: `first snapshot (a full scan) + keyframe encode, ${label} slots`,
+    group: `snapshot ${label}`,
+    fn(b) {
+      // A new instance over the same memory: its collector remembers nothing.
+      const twin = SlabAllocator.attach(slab.memory!);
+      const fresh = new DiagnosticsRegistry();
+      fresh.addSlab(twin);
+      b.start();
+      const json = encodeKeyframe(fresh.snapshot({ sampleHeap: false }));
+      b.end();
+      twin.close();
       if (json.length < capacity / 8) throw new Error("keyframe too small");
     },
   });

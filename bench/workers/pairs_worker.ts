@@ -5,13 +5,17 @@ import { SlabAllocator } from "../../mod.ts";
 
 const scope = globalThis as unknown as {
   onmessage:
-    | ((event: MessageEvent<{ slab: SharedArrayBuffer; control: SharedArrayBuffer }>) => void)
+    | ((
+      event: MessageEvent<
+        { slab: SharedArrayBuffer | WebAssembly.Memory; cache: number; control: SharedArrayBuffer }
+      >,
+    ) => void)
     | null;
   postMessage(message: number): void;
 };
 
 scope.onmessage = ({ data }) => {
-  const slab = SlabAllocator.attach(data.slab);
+  const slab = SlabAllocator.attach(data.slab, { cache: data.cache });
   const control = new Int32Array(data.control); // [0] = go, [1] = stop, [2] = ready count
   const held: number[] = [];
   for (let i = 0; i < 16; i++) held.push(slab.alloc()!);

@@ -14,8 +14,9 @@ export interface ArenaOptions {
   /** Bytes of arena memory: an integer from 1 to 2^31 - 1. */
   capacity: number;
   /**
-   * Memory to carve allocations from, instead of a fresh `ArrayBuffer`
-   * (`ArenaPool` passes slab slots here). Its length must equal `capacity`.
+   * Memory to carve allocations from, instead of a fresh `ArrayBuffer`.
+   * Its length must equal `capacity`. The arena zeroes it on construction,
+   * so that memory handed out reads as zero, and owns it from then on.
    */
   memory?: Uint8Array;
 }
@@ -44,6 +45,11 @@ export interface ArenaStats {
 const MAX_BYTES = 2 ** 31 - 1;
 /** Largest supported alignment. */
 const MAX_ALIGN = 4096;
+
+// Private construction and retirement paths for ArenaPool (see the end of
+// this file): class fields are only reachable from inside the class.
+let retire: (arena: Arena, pool: string) => void;
+let memoryIsZero = false;
 
 /**
  * A bump allocator over one block of memory: `alloc()` hands out the next
@@ -83,6 +89,12 @@ export class Arena {
   #resets = 0;
   #overflowFallbacks = 0;
   #overflowBytes = 0;
+  /** Set when an `ArenaPool` took the arena back: the pool's name. */
+  #releasedTo: string | undefined;
+
+  static {
+    retire = (arena, pool) => (arena.#releasedTo = pool);
+  }
 
   /**
    * Creates an arena.
@@ -125,6 +137,7 @@ export class Arena {
       }
     }
     this.#name = name;
+    if (memory !== undefined && !memoryIsZero) memory.fill(0);
     this.#memory = memory ?? new Uint8Array(capacity);
   }
 
@@ -151,7 +164,8 @@ export class Arena {
    * @param size Bytes wanted: an integer from 1 to 2^31 - 1.
    * @param align Alignment: a power of two from 1 to 4096.
    * @returns A zero-filled view of exactly `size` bytes.
-   * @throws {RangeError} If `size` or `align` is out of range.
+   * @throws {RangeError} If `size` or `align` is out of range, or the arena
+   * was released to its `ArenaPool`.
    *
    * @example Usage
    * ```ts
@@ -165,6 +179,7 @@ export class Arena {
    * ```
    */
   alloc(size: number, align = 8): Uint8Array {
+    if (this.#releasedTo !== undefined) throw this.#released("allocate from");
     if (!Number.isInteger(size) || size < 1 || size > MAX_BYTES) {
       throw new RangeError(
         `Cannot allocate ${
@@ -199,6 +214,8 @@ export class Arena {
   /**
    * Takes back every allocation at once. The high-water mark is kept.
    *
+   * @throws {RangeError} If the arena was released to its `ArenaPool`.
+   *
    * @example Usage
    * ```ts
    * import { Arena } from "@slabscope/slabscope";
@@ -212,6 +229,7 @@ export class Arena {
    * ```
    */
   reset(): void {
+    if (this.#releasedTo !== undefined) throw this.#released("reset");
     const used = this.#used;
     // Zero on reset rather than on alloc: one fill over what was used, and
     // the promise "memory reads as zero" holds for every later allocation.
@@ -249,4 +267,32 @@ export class Arena {
       overflowBytes: this.#overflowBytes,
     };
   }
+
+  #released(action: string): RangeError {
+    return new RangeError(
+      `Cannot ${action} arena "${this.#name}": it was released to pool "${this.#releasedTo}"; acquire a new arena`,
+    );
+  }
+}
+
+/**
+ * Internal to `ArenaPool`: an arena over slot memory the pool keeps zeroed
+ * (fresh slab memory, and every release resets what was used), so that
+ * acquiring one does not zero the whole slot again.
+ */
+export function pooledArena(name: string, memory: Uint8Array): Arena {
+  memoryIsZero = true;
+  try {
+    return new Arena({ name, capacity: memory.length, memory });
+  } finally {
+    memoryIsZero = false;
+  }
+}
+
+/**
+ * Internal to `ArenaPool`: marks an arena released, so that a stale
+ * reference can neither allocate from nor reset the slot's next user.
+ */
+export function retireArena(arena: Arena, pool: string): void {
+  retire(arena, pool);
 }

@@ -5,7 +5,9 @@
  * @module
  */
 
-import { Arena, type ArenaStats } from "./arena.ts";
+import { Arena, type ArenaStats, pooledArena, retireArena } from "./arena.ts";
+import { describe, typeName } from "./describe.ts";
+import { MAX_CAPACITY, MAX_SLOT_SIZE } from "./slab_layout.ts";
 import { SlabAllocator } from "./slab.ts";
 
 /** Options for {@linkcode ArenaPool}. */
@@ -57,6 +59,10 @@ export interface ArenaPoolStats {
  * When every arena is taken, `acquire()` returns `null` and the pool's slab
  * counts an overflow, exactly like an empty slab.
  *
+ * Each `acquire()` returns a new `Arena` object over the slot it took. Once
+ * released, that object refuses `alloc()` and `reset()`, and releasing it
+ * again is a `RangeError`, even after the slot went to someone else.
+ *
  * @example One arena per request
  * ```ts
  * import { ArenaPool } from "@slabscope/slabscope";
@@ -74,8 +80,14 @@ export class ArenaPool {
   #name: string;
   #slab: SlabAllocator;
   #arenaCapacity: number;
-  #arenas: (Arena | undefined)[];
-  #handles = new Map<Arena, number>();
+  /** Arenas acquired and not yet released, with their slab handles. */
+  #live = new Map<Arena, number>();
+  // Totals of released arenas, so that stats() covers every acquisition.
+  #hwm = 0;
+  #allocations = 0;
+  #resets = 0;
+  #overflowFallbacks = 0;
+  #overflowBytes = 0;
 
   /**
    * Creates a pool of `count` arenas of `arenaCapacity` bytes each.
@@ -89,10 +101,16 @@ export class ArenaPool {
       throw new TypeError("Cannot create arena pool: expected an options object");
     }
     const { name, arenaCapacity, count } = options;
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create arena pool: name must be a string, received ${typeName(name)}`,
+      );
+    }
+    checkOption(name, "arenaCapacity", arenaCapacity, MAX_SLOT_SIZE);
+    checkOption(name, "count", count, MAX_CAPACITY);
     this.#slab = new SlabAllocator({ name, slotSize: arenaCapacity, capacity: count });
     this.#name = name;
     this.#arenaCapacity = arenaCapacity;
-    this.#arenas = new Array(count);
   }
 
   /** The pool's name. */
@@ -127,16 +145,8 @@ export class ArenaPool {
     const handle = this.#slab.alloc();
     if (handle === null) return null;
     const index = this.#slab.indexOf(handle);
-    let arena = this.#arenas[index];
-    if (arena === undefined) {
-      arena = new Arena({
-        name: `${this.#name}[${index}]`,
-        capacity: this.#arenaCapacity,
-        memory: this.#slab.bytes(handle),
-      });
-      this.#arenas[index] = arena;
-    }
-    this.#handles.set(arena, handle);
+    const arena = pooledArena(`${this.#name}[${index}]`, this.#slab.bytes(handle));
+    this.#live.set(arena, handle);
     return arena;
   }
 
@@ -159,15 +169,22 @@ export class ArenaPool {
    * ```
    */
   release(arena: Arena): void {
-    const handle = this.#handles.get(arena);
+    const handle = this.#live.get(arena);
     if (handle === undefined) {
       const name = arena instanceof Arena ? `"${arena.name}"` : String(arena);
       throw new RangeError(
         `Cannot release arena ${name} to pool "${this.#name}": it is not acquired from this pool (released twice, or from another pool)`,
       );
     }
-    this.#handles.delete(arena);
-    arena.reset();
+    this.#live.delete(arena);
+    arena.reset(); // zeroes what was used: the slot's next arena reads as zero
+    const s = arena.stats();
+    if (s.hwm > this.#hwm) this.#hwm = s.hwm;
+    this.#allocations += s.allocations;
+    this.#resets += s.resets;
+    this.#overflowFallbacks += s.overflowFallbacks;
+    this.#overflowBytes += s.overflowBytes;
+    retireArena(arena, this.#name);
     this.#slab.free(handle);
   }
 
@@ -189,10 +206,9 @@ export class ArenaPool {
    */
   stats(): ArenaPoolStats {
     const slab = this.#slab.stats();
-    let used = 0, hwm = 0, allocations = 0, resets = 0;
-    let overflowFallbacks = 0, overflowBytes = 0;
-    for (const arena of this.#arenas) {
-      if (arena === undefined) continue;
+    let used = 0, hwm = this.#hwm, allocations = this.#allocations, resets = this.#resets;
+    let overflowFallbacks = this.#overflowFallbacks, overflowBytes = this.#overflowBytes;
+    for (const arena of this.#live.keys()) {
       const s: ArenaStats = arena.stats();
       used += s.used;
       if (s.hwm > hwm) hwm = s.hwm;
@@ -216,5 +232,20 @@ export class ArenaPool {
       overflowFallbacks,
       overflowBytes,
     };
+  }
+}
+
+function checkOption(pool: string, option: string, value: unknown, max: number): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create arena pool "${pool}": ${option} must be a number, received ${typeName(value)}`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(
+      `Cannot create arena pool "${pool}": ${option} must be an integer from 1 to ${max}, received ${
+        describe(value)
+      }`,
+    );
   }
 }

@@ -8,7 +8,8 @@
 
 /** A value as an error message quotes it: strings in quotes, the rest as `String()`. */
 export function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  return Object.is(value, -0) ? "-0" : String(value);
 }
 
 /** The type of a value as an error message names it: `"string"`, `"null"`, `"ArrayBuffer"`… */

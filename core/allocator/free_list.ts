@@ -10,7 +10,7 @@
  * @module
  */
 
-import { HEAD_INDEX_BITS, W_CAS_RETRIES } from "./slab_layout.ts";
+import { HEAD_INDEX_BITS, W_CAS_RETRIES, W_CORRUPT_LINKS } from "./slab_layout.ts";
 import type { SlabViews } from "./slab_views.ts";
 
 // Adding TAG_ONE to a head word bumps its tag.
@@ -42,16 +42,24 @@ export function initializeFreeList(v: SlabViews): void {
 export class TaggedFreeList {
   #head: BigInt64Array;
   #links: BigInt64Array;
+  /** The same links as Int32 pairs, to check a link without BigInt compares. */
+  #links32: Int32Array;
   #self: BigInt64Array;
   #words: Int32Array;
+  /** The largest valid head or link value: `capacity` (slot capacity − 1, plus one). */
+  #last: bigint;
+  #capacity: number;
   #tagMask: bigint = ALL_TAG_BITS;
   #onPopRace: ((slot: number) => void) | undefined = undefined;
 
   constructor(v: SlabViews) {
     this.#head = v.head;
     this.#links = v.links;
+    this.#links32 = new Int32Array(v.links.buffer, v.links.byteOffset, 2 * v.capacity);
     this.#self = v.self;
     this.#words = v.words;
+    this.#last = BigInt(v.capacity);
+    this.#capacity = v.capacity;
   }
 
   /** Installs test-only switches (a tiny tag, a preemption point). */
@@ -64,14 +72,13 @@ export class TaggedFreeList {
   }
 
   /**
-   * Successful pops so far: every pop adds one to the tag, so the tag is
-   * the exact pop count (mod 2^40).
+   * Pops the top slot; returns its index, or -1 when the list is empty.
+   *
+   * A head or link that names no slot (beyond the capacity, or with bits
+   * above bit 24: a foreign write into the buffer) is never followed: the
+   * list is cut there, the cut is counted in `W_CORRUPT_LINKS`, and
+   * `verify()` reports the free slots it left unreachable.
    */
-  pops(): number {
-    return Number(BigInt.asUintN(64, Atomics.load(this.#head, 0)) >> BigInt(HEAD_INDEX_BITS));
-  }
-
-  /** Pops the top slot; returns its index, or -1 when the list is empty. */
   pop(): number {
     const head = this.#head;
     const links = this.#links;
@@ -88,12 +95,31 @@ export class TaggedFreeList {
         if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
         return -1;
       }
+      if (top > this.#last) {
+        // The head itself names no slot. Empty the list (bumping the tag)
+        // rather than guess where it should go.
+        if (Atomics.compareExchange(head, 0, h, (h - top + TAG_ONE) & this.#tagMask) === h) {
+          Atomics.add(this.#words, W_CORRUPT_LINKS, 1);
+          return -1;
+        }
+        retries++;
+        continue;
+      }
       const index = Number(top) - 1;
       // A plain read that may race: if another thread pops `index` and
       // pushes it back with a new link meanwhile, this value is stale or
       // even torn. It is harmless, because that pop also bumped the tag,
       // so the CAS below fails and the value is thrown away.
-      const next = links[index]!;
+      let next = links[index]!;
+      const low = this.#links32[2 * index]!;
+      const high = this.#links32[2 * index + 1]!;
+      // Every legitimate link is 0‥capacity, stale or not: a value outside
+      // that range was written by something else. Cut the list rather than
+      // add foreign bits into the tag; count the cut only if the CAS shows
+      // the value was really the current link.
+      // Int32 halves rather than BigInt compares (about 25 ns each here).
+      const corrupt = high !== 0 || low < 0 || low > this.#capacity;
+      if (corrupt) next = 0n;
       // ABA: the tag is what makes "head still equals h" mean "nothing
       // happened". Every pop adds one; a push cannot recreate an old head
       // value because it installs a slot that was not on the list. The tag
@@ -103,6 +129,7 @@ export class TaggedFreeList {
       if (this.#onPopRace !== undefined) this.#onPopRace(index);
       if (Atomics.compareExchange(head, 0, h, replacement) === h) {
         if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
+        if (corrupt) Atomics.add(this.#words, W_CORRUPT_LINKS, 1);
         return index;
       }
       retries++;

@@ -6,32 +6,42 @@
  * @module
  */
 
-import { coarseNow } from "./coarse_clock.ts";
-import { CounterLanes, laneUsed } from "./counter_lanes.ts";
+import { CoarseClock } from "./coarse_clock.ts";
+import { CounterLanes, laneTotals, laneUsed } from "./counter_lanes.ts";
 import { describe, typeName } from "./describe.ts";
 import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
 import { HandleError, type HandleErrorReason } from "./handle_error.ts";
 import { HandleState, isHandleState, STATE_LETTERS } from "./handle_state.ts";
 import { createSlabMemory } from "./slab_create.ts";
 import {
-  GENERATION_ONE,
+  CACHED,
+  CACHES_OFFSET,
+  EPOCHS_OFFSET,
   GENERATION_SHIFT,
   handleGenerationBits,
+  LANE_BYTES,
+  LANE_COUNT,
+  LANES_OFFSET,
+  MAX_CACHE,
   NO_OWNER,
   STATE_MASK,
   W_CAS_RETRIES,
-  W_CORRUPT_POPS,
   W_HAS_OWNERS,
   W_INVALID_FREES,
   W_OVERFLOW,
   W_PEAK,
 } from "./slab_layout.ts";
-import { scanBitmap, scanStates } from "./slab_scan.ts";
+import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
+import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { reclaimLane } from "./slab_reclaim.ts";
+import { instantiateCore, type WasmSlabCore } from "./wasm_core.ts";
+import { JsSlabCore } from "./slab_js_core.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
+export type { SlabRecoveryResult } from "./slab_recover.ts";
 
 /** Options for {@linkcode SlabAllocator}. */
 export interface SlabAllocatorOptions {
@@ -49,6 +59,22 @@ export interface SlabAllocatorOptions {
    * @default {"plain"}
    */
   kind?: SlabKind;
+  /**
+   * Slots this instance may keep in its own cache (a magazine, after
+   * Bonwick and Adams' slab allocator): frees go there and allocations come
+   * from there, and the shared free list is only touched to move half a
+   * cache at a time, in one CAS. An integer from 0 to 64; see
+   * {@linkcode SlabAllocator} for what a cache changes.
+   *
+   * @default {0}
+   */
+  cache?: number;
+}
+
+/** Options for {@linkcode SlabAllocator.attach}. */
+export interface SlabAttachOptions {
+  /** This instance's cache size, as {@linkcode SlabAllocatorOptions.cache}. @default {0} */
+  cache?: number;
 }
 
 /** Counters of one slab, as returned by {@linkcode SlabAllocator.prototype.stats}. */
@@ -63,8 +89,14 @@ export interface SlabStats {
   slotSize: number;
   /** Slots currently allocated. */
   used: number;
-  /** High-water mark: the most slots ever allocated at once. */
+  /**
+   * High-water mark: the most slots ever off the shared free list at once,
+   * in use or cached. Without caches that is the most slots ever allocated
+   * at once; with caches it exceeds that by at most the slots then cached.
+   */
   peak: number;
+  /** Free slots held in instances' caches (state `Cached`), not on the shared list. */
+  cached: number;
   /** Calls to `alloc()` that found the slab empty and returned `null`. */
   overflow: number;
   /** Successful allocations since the slab was created. */
@@ -81,8 +113,10 @@ export interface SlabStats {
 export interface SlotInfo {
   /** Slot index, from 0 to capacity - 1. */
   index: number;
-  /** Current state. */
+  /** Current state (a cached slot is `Free`). */
   state: HandleState;
+  /** Whether the slot is free but held in an instance's cache, not on the shared list. */
+  cached: boolean;
   /** Owner index (see `OwnerRegistry`), or `null` when the slot has none. */
   owner: number | null;
   /** When the slot entered its current state, in ms since the Unix epoch. */
@@ -92,16 +126,21 @@ export interface SlotInfo {
 const MAX_OWNER = NO_OWNER - 1;
 const MAX_HANDLE = 2 ** 31 - 1;
 const FREE = HandleState.Free;
-/** Corrupt entries one alloc() skips before it reports the slab empty. */
-const MAX_CORRUPT_POPS = 64;
 
 /** Test-only switches; see {@linkcode configureSlabForTesting}. */
-export type SlabTestingOptions = FreeListTestingOptions;
+export interface SlabTestingOptions extends FreeListTestingOptions {
+  /**
+   * Called inside `setState()` after its slot-word CAS succeeded and before
+   * it records the owner and time: the moment a preempted thread would sleep.
+   */
+  onSetStateRace?: (slot: number) => void;
+}
 
 // Private construction path for attach(): class fields can only be created
 // by the constructor, so attach() passes this token and the views.
 const ATTACH = Symbol("attach");
 let attaching: SlabViews | undefined;
+let attachingCache = 0;
 let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
 let views: (slab: SlabAllocator) => SlabViews;
 
@@ -122,6 +161,30 @@ let views: (slab: SlabAllocator) => SlabViews;
  *
  * Each slot also records its state, an owner index and the time its state
  * last changed; snapshots read them to draw the slot grid.
+ *
+ * **Two cores, one memory.** A slab lives in a shared `WebAssembly.Memory`
+ * (its {@linkcode SlabAllocator.buffer} is that memory's SharedArrayBuffer)
+ * and its operations run in WebAssembly. An instance attached over the
+ * buffer alone runs the same algorithm in JavaScript, word for word
+ * compatible, several times slower; attach over {@linkcode SlabAllocator.memory}
+ * to get the WebAssembly core in a Worker. Slabs over 4 GiB use a plain
+ * SharedArrayBuffer and the JavaScript core.
+ *
+ * **Caches.** With `cache: n` an instance keeps up to `n` free slots of its
+ * own (a magazine, in Bonwick and Adams' terms): frees go there, allocations
+ * come from there, and the shared free list is touched only to move half a
+ * cache in one CAS, so Workers stop contending on its head. Cached slots are
+ * free, never live: they show as Free in `readStates()` and snapshots, as
+ * `cached` in `slotInfo()`, `stats()` and snapshots. What a cache changes:
+ * `alloc()` may return `null` while other instances' caches hold slots (at
+ * most their `cache` each; a free after any overflow goes to the shared
+ * list to give slots back), and `stats().peak` counts cached slots as taken.
+ * `close()` returns the cache; a Worker that died without it can have its
+ * cache taken back with {@linkcode SlabAllocator.prototype.reclaim}.
+ *
+ * **Threads that stop mid-operation.** `Worker.terminate()` can stop a
+ * Worker between the steps of an `alloc()` or `free()`; see
+ * {@linkcode SlabAllocator.prototype.recover}.
  *
  * **What "detected" means.** A handle carries `G = min(24, 31 − ⌈log2
  * capacity⌉)` generation bits (24 up to 128 slots, 11 at 1,048,576, 9 at
@@ -155,12 +218,14 @@ let views: (slab: SlabAllocator) => SlabViews;
  * ```ts ignore
  * // main.ts
  * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
- * worker.postMessage(slab.buffer);
+ * worker.postMessage(slab.memory); // or slab.buffer, for the JavaScript core
  *
  * // worker.ts
  * self.onmessage = (event) => {
- *   const slab = SlabAllocator.attach(event.data);
+ *   const slab = SlabAllocator.attach(event.data, { cache: 32 });
  *   const handle = slab.alloc();
+ *   // …
+ *   slab.close(); // returns the cache and the counter lane
  * };
  * ```
  */
@@ -174,6 +239,7 @@ export class SlabAllocator {
   #stride!: number;
   #payload!: number;
   #epoch!: number;
+  #clock!: CoarseClock;
   #indexBits!: number;
   #indexMask!: number;
   #generationMask!: number;
@@ -183,11 +249,21 @@ export class SlabAllocator {
   // Hot-path copies of the views (one field load instead of two).
   #words!: Int32Array;
   #slots!: Int32Array;
-  #times!: Uint32Array;
-  #owners!: Uint16Array;
+  #meta!: Int32Array;
+  #meta64!: BigInt64Array;
+  /** The WebAssembly core, when the slab lives in WebAssembly memory. */
+  #core: WasmSlabCore | undefined;
+  #onPopRace: ((slot: number) => void) | undefined;
+  /** The JavaScript core, otherwise. */
+  #js: JsSlabCore | undefined;
 
   static {
-    configure = (slab, options) => slab.#freeList.configureForTesting(options);
+    configure = (slab, options) => {
+      slab.#freeList.configureForTesting(options);
+      slab.#onPopRace = options.onPopRace;
+      if (slab.#js !== undefined) slab.#js.onSetStateRace = options.onSetStateRace;
+      slab.#core?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
+    };
     views = (slab) => slab.#views;
   }
 
@@ -200,18 +276,27 @@ export class SlabAllocator {
    * of range; the message names the value.
    */
   constructor(options: SlabAllocatorOptions) {
-    this.#init((options as unknown) === ATTACH ? attaching! : createSlabMemory(options));
+    if ((options as unknown) === ATTACH) {
+      this.#init(attaching!, attachingCache);
+    } else {
+      const cache = checkCache(options?.name, options?.cache);
+      this.#init(createSlabMemory(options), cache);
+    }
   }
 
   /**
-   * Opens an existing slab from its buffer, typically inside a Worker that
-   * received `slab.buffer` by `postMessage`. The result shares every slot,
-   * counter and the free list with all other instances over that buffer.
+   * Opens an existing slab, typically inside a Worker that received
+   * `slab.memory` (or `slab.buffer`) by `postMessage`. The result shares
+   * every slot, counter and the free list with all other instances.
    *
-   * @param buffer A slab's {@linkcode SlabAllocator.buffer}.
+   * @param buffer A slab's {@linkcode SlabAllocator.memory} (the WebAssembly
+   * core runs) or its {@linkcode SlabAllocator.buffer} (the JavaScript core).
+   * @param options This instance's cache size.
    * @returns An allocator over the same memory.
-   * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` holding a
-   * slab of this layout version, or its header is damaged.
+   * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` (or shared
+   * `WebAssembly.Memory`) holding a slab of this layout version, or its
+   * header is damaged.
+   * @throws {RangeError} If `options.cache` is out of range.
    *
    * @example Usage
    * ```ts
@@ -226,17 +311,29 @@ export class SlabAllocator {
    * assert.equal(twin.stats().used, 0);
    * ```
    */
-  static attach(buffer: SharedArrayBuffer): SlabAllocator {
+  static attach(
+    buffer: SharedArrayBuffer | WebAssembly.Memory,
+    options: SlabAttachOptions = {},
+  ): SlabAllocator {
+    let memory: WebAssembly.Memory | undefined;
+    if (buffer instanceof WebAssembly.Memory) {
+      memory = buffer;
+      buffer = memory.buffer as unknown as SharedArrayBuffer;
+    }
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new TypeError(
-        `Cannot attach slab: expected a SharedArrayBuffer, received ${typeName(buffer)}`,
+        `Cannot attach slab: expected a SharedArrayBuffer or a shared WebAssembly.Memory, received ${
+          typeName(buffer)
+        }`,
       );
     }
     const problem = headerProblem(buffer);
     if (problem !== undefined) {
       throw new TypeError(`Cannot attach slab: ${problem}`);
     }
-    attaching = viewsOf(buffer);
+    const views = viewsOf(buffer, memory);
+    attachingCache = checkCache(views.name, options?.cache);
+    attaching = views;
     try {
       return new SlabAllocator(ATTACH as unknown as SlabAllocatorOptions);
     } finally {
@@ -278,6 +375,26 @@ export class SlabAllocator {
   }
 
   /**
+   * The shared `WebAssembly.Memory` whose buffer is {@linkcode SlabAllocator.buffer},
+   * or `null` for a slab too big for one (over 4 GiB) or attached over its
+   * buffer alone. Post this rather than the buffer to a Worker: attached over
+   * the memory, the Worker runs the WebAssembly core too.
+   */
+  get memory(): WebAssembly.Memory | null {
+    return this.#views.memory ?? null;
+  }
+
+  /**
+   * The counter lane this instance claimed: 1 to 63, or 0 when it shares
+   * lane 0 (after `close()`, or beyond 63 instances). A Worker that caches
+   * slots reports it to whoever may have to {@linkcode SlabAllocator.prototype.reclaim}
+   * its cache after terminating it.
+   */
+  get lane(): number {
+    return this.#lanes.lane;
+  }
+
+  /**
    * Takes a free slot.
    *
    * @param owner Optional owner index to record on the slot (see
@@ -302,36 +419,32 @@ export class SlabAllocator {
    * ```
    */
   alloc(owner?: number, state?: HandleState): number | null {
+    // Small on purpose, so that V8 inlines it, and the core's fast path
+    // into it: the common call (nothing to check) with a cached slot.
+    if (owner === undefined && state === undefined) {
+      const core = this.#core;
+      if (core !== undefined) {
+        const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
+        if (handle >= 0) return handle;
+      } else {
+        const handle = this.#js!.alloc(NO_OWNER, this.#initialState, this.#clock.now());
+        return handle < 0 ? null : handle;
+      }
+    }
+    return this.#allocSlowly(owner, state);
+  }
+
+  /** Everything alloc() does beyond its fast path. */
+  #allocSlowly(owner: number | undefined, state: HandleState | undefined): number | null {
+    const core = this.#core;
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
-    for (let corrupt = 0;; corrupt++) {
-      const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
-      if (index < 0) {
-        Atomics.add(this.#words, W_OVERFLOW, 1);
-        return null;
-      }
-      // The pop made this thread the slot's only legitimate writer, so plain
-      // accesses suffice here; the seq_cst CAS inside a later free() or the
-      // postMessage that hands the handle over publishes them.
-      const word = this.#slots[index]!;
-      if ((word & STATE_MASK) !== FREE) {
-        // The free list named a slot that is in use: corruption (a foreign
-        // write into the buffer). Never hand it out twice; leave it off the
-        // list, count it, and take the next slot. verify() will report it.
-        // The links of slots in use are stale and may cycle, so give up
-        // (as if empty) after MAX_CORRUPT_POPS of them in one call.
-        Atomics.add(this.#words, W_CORRUPT_POPS, 1);
-        continue;
-      }
-      this.#slots[index] = word | initial;
-      this.#times[index] = coarseNow() - this.#epoch;
-      // free() leaves NO_OWNER behind, so only an explicit owner is written.
-      if (owner !== undefined) this.#setOwner(index, owner);
-      this.#lanes.countAlloc();
-      const used = this.#lanes.used();
-      if (used > this.#words[W_PEAK]!) this.#raisePeak(used); // CAS-max inside
-      return (((word >>> GENERATION_SHIFT) & this.#generationMask) << this.#indexBits) | index;
+    if (core !== undefined) {
+      const handle = core.allocSlow(owner ?? NO_OWNER, initial, this.#clock.now());
+      return handle < 0 ? null : handle;
     }
+    const handle = this.#js!.alloc(owner ?? NO_OWNER, initial, this.#clock.now());
+    return handle < 0 ? null : handle;
   }
 
   /**
@@ -355,42 +468,40 @@ export class SlabAllocator {
    * ```
    */
   free(handle: number): void {
-    const index = this.#checkHandle(handle, "free", true);
-    const generation = handle >>> this.#indexBits;
-    const slots = this.#slots;
-    let retries = 0;
-    // The first read is plain: whoever legitimately holds the handle has
-    // synchronized with its alloc, so it sees the current word; anything
-    // else is settled by the CAS, which compares against the real value.
-    let word = slots[index]!;
-    for (;;) {
-      if (
-        (word & STATE_MASK) === FREE ||
-        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
-      ) {
-        const current = Atomics.load(slots, index);
-        if (current !== word) {
-          word = current; // the plain read was stale; judge the real value
-          continue;
+    // Small on purpose, like alloc(). A positive integer below 2^31 is a
+    // well-formed handle (typeof first, so that `|` never calls valueOf());
+    // the core's fast path checks everything else and has no side effect
+    // when it declines. Anything else, 0 and -0 included, takes the full
+    // checks.
+    const core = this.#core;
+    if (typeof handle === "number" && (handle | 0) === handle && handle > 0) {
+      if (core !== undefined) {
+        if (core.free(handle, this.#clock.now()) === 0) return;
+      } else {
+        const index = handle & this.#indexMask;
+        if (index < this.#capacity) {
+          const js = this.#js!;
+          if (js.free(handle, index, this.#clock.now()) === 0) return;
+          throw this.#rejected(handle, index, js.rejected(), "free", true);
         }
-        if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-        throw this.#rejected(handle, index, word, "free", true);
       }
-      // This CAS is where a free takes effect. When two threads free the same
-      // handle at once exactly one CAS succeeds; the loser re-reads, sees the
-      // slot free, and reports a double free. Bumping the generation in the
-      // same CAS makes every copy of this handle stale from here on.
-      const next = (word + GENERATION_ONE) & ~STATE_MASK;
-      const seen = Atomics.compareExchange(slots, index, word, next);
-      if (seen === word) break;
-      word = seen; // a concurrent setState() changed the state bits
-      retries++;
     }
-    if (retries !== 0) Atomics.add(this.#words, W_CAS_RETRIES, retries);
-    this.#times[index] = coarseNow() - this.#epoch;
-    this.#owners[index] = NO_OWNER;
-    this.#lanes.countFree(); // before the push, which publishes it
-    this.#freeList.push(index);
+    this.#freeSlowly(handle);
+  }
+
+  /** Everything free() does beyond its fast path. */
+  #freeSlowly(handle: number): void {
+    const core = this.#core;
+    const index = this.#checkHandle(handle, "free", true);
+    if (core !== undefined) {
+      if (core.freeSlow(handle, this.#clock.now()) !== 0) {
+        throw this.#rejected(handle, index, core.rejected(), "free", true);
+      }
+      return;
+    }
+    if (this.#js!.free(handle, index, this.#clock.now()) !== 0) {
+      throw this.#rejected(handle, index, this.#js!.rejected(), "free", true);
+    }
   }
 
   /**
@@ -421,23 +532,18 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, "set the state of", false);
     this.#checkState(state);
     if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
-    const generation = handle >>> this.#indexBits;
-    const slots = this.#slots;
-    for (;;) {
-      const word = Atomics.load(slots, index);
-      if (
-        (word & STATE_MASK) === FREE ||
-        ((word >>> GENERATION_SHIFT) & this.#generationMask) !== generation
-      ) {
-        throw this.#rejected(handle, index, word, "set the state of", false);
+    const core = this.#core;
+    if (core !== undefined) {
+      const time = this.#clock.now();
+      if (core.setState(handle, state, owner ?? -1, time) !== 0) {
+        throw this.#rejected(handle, index, core.rejected(), "set the state of", false);
       }
-      // CAS rather than a store: a concurrent free() of the same slot must
-      // not be undone by writing a live state over it.
-      if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) break;
-      Atomics.add(this.#words, W_CAS_RETRIES, 1);
+      return;
     }
-    this.#times[index] = coarseNow() - this.#epoch;
-    if (owner !== undefined) this.#setOwner(index, owner);
+    const js = this.#js!;
+    if (js.setState(handle, index, state, owner ?? -1, this.#clock.now()) !== 0) {
+      throw this.#rejected(handle, index, js.rejected(), "set the state of", false);
+    }
   }
 
   /**
@@ -513,12 +619,17 @@ export class SlabAllocator {
         }`,
       );
     }
-    const owner = this.#owners[index]!;
+    const raw = Atomics.load(this.#slots, index) & STATE_MASK;
+    const state = (raw === CACHED ? FREE : raw) as HandleState;
+    // One 64-bit read: owner and time of the same state change.
+    const meta = Atomics.load(this.#meta64, index);
+    const owner = Number(BigInt.asUintN(16, meta));
     return {
       index,
-      state: (Atomics.load(this.#slots, index) & STATE_MASK) as HandleState,
+      state,
+      cached: raw === CACHED,
       owner: owner === NO_OWNER ? null : owner,
-      since: relativeToEpoch(this.#times[index]!, this.#epoch),
+      since: relativeToEpoch(Number(BigInt.asUintN(32, meta >> 32n)), this.#epoch),
     };
   }
 
@@ -545,8 +656,7 @@ export class SlabAllocator {
   stats(): SlabStats {
     const words = this.#words;
     const used = laneUsed(this.#views);
-    // The head's tag counts pops exactly; corrupt pops were never handed out.
-    const allocs = this.#freeList.pops() - Atomics.load(words, W_CORRUPT_POPS);
+    const { allocs, frees, cached, retries } = laneTotals(this.#views);
     return {
       name: this.#name,
       kind: this.#kind,
@@ -554,11 +664,12 @@ export class SlabAllocator {
       slotSize: this.#slotSize,
       used,
       peak: Atomics.load(words, W_PEAK),
+      cached,
       overflow: Atomics.load(words, W_OVERFLOW),
       allocs,
-      frees: Math.max(0, allocs - used),
+      frees,
       invalidFrees: Atomics.load(words, W_INVALID_FREES),
-      casRetries: Atomics.load(words, W_CAS_RETRIES),
+      casRetries: Atomics.load(words, W_CAS_RETRIES) + retries,
     };
   }
 
@@ -585,6 +696,41 @@ export class SlabAllocator {
    */
   verify(): SlabVerifyResult {
     return verifySlab(this.#views);
+  }
+
+  /**
+   * Rebuilds the free list and the counters from the slot words, after a
+   * thread was stopped in the middle of an operation.
+   *
+   * `Worker.terminate()` (or a crash) can stop a Worker between the steps
+   * of an `alloc()` or `free()`: the slot word, the counters and the free
+   * list are separate words. What that can leave behind is bounded: one
+   * free slot off the list (a leak of one slot), or a counter off by one,
+   * per interrupted call. `verify()` names each such slot and counter.
+   * Slots in use are never handed out twice whatever was interrupted.
+   *
+   * `recover()` puts every free slot back on the list (lowest index first)
+   * and corrects the counters to agree with the slots; slots in use stay
+   * in use. **Call it only while no other thread uses the slab** (for
+   * example after terminating every Worker that attached it, before
+   * starting new ones): it rewrites the list without synchronization.
+   *
+   * @returns What was repaired.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "r", slotSize: 8, capacity: 4 });
+   * slab.alloc();
+   * const result = slab.recover();
+   * assert.deepEqual([result.relinked, result.used], [0, 1]);
+   * assert.equal(slab.verify().ok, true);
+   * ```
+   */
+  recover(): SlabRecoveryResult {
+    return recoverSlab(this.#views);
   }
 
   /**
@@ -647,8 +793,7 @@ export class SlabAllocator {
    * ```
    */
   readOwners(into: Uint16Array = new Uint16Array(this.#capacity)): Uint16Array {
-    into.set(this.#owners);
-    return into;
+    return scanOwners(this.#meta, into);
   }
 
   /**
@@ -672,12 +817,53 @@ export class SlabAllocator {
    * ```
    */
   close(): void {
+    this.#core?.flushAll();
     this.#lanes.release();
+    this.#core?.useSharedLane(LANES_OFFSET, EPOCHS_OFFSET);
   }
 
-  #init(v: SlabViews): void {
+  /**
+   * Returns the cache of a lane whose instance is gone (a Worker that was
+   * terminated or crashed without `close()`) to the shared free list, and
+   * frees the lane for a new instance. Other threads may keep working.
+   *
+   * @param lane The dead instance's {@linkcode SlabAllocator.prototype.lane}.
+   * @returns How many cached slots went back to the free list.
+   * @throws {RangeError} If `lane` is not 1 to 63, or is this instance's own.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "k", slotSize: 8, capacity: 64 });
+   * const worker = SlabAllocator.attach(slab.memory!, { cache: 8 }); // as in a Worker
+   * worker.free(worker.alloc()!); // the slot stays in the Worker's cache
+   * assert.equal(slab.stats().cached, 4); // half a cache was taken at once
+   * assert.equal(slab.reclaim(worker.lane), 4); // the Worker died: take it back
+   * assert.equal(slab.stats().cached, 0);
+   * ```
+   */
+  reclaim(lane: number): number {
+    if (!Number.isInteger(lane) || lane < 1 || lane >= LANE_COUNT) {
+      throw new RangeError(
+        `Cannot reclaim lane ${
+          describe(lane)
+        } of slab "${this.#name}": expected an integer from 1 to 63`,
+      );
+    }
+    if (lane === this.#lanes.lane && !this.#lanes.shared) {
+      throw new RangeError(
+        `Cannot reclaim lane ${lane} of slab "${this.#name}": it is this instance's own; use close()`,
+      );
+    }
+    return reclaimLane(this.#views, lane, this.#freeList, (i) => this.#lanes.touch(i));
+  }
+
+  #init(v: SlabViews, cacheSize: number): void {
     this.#views = v;
     this.#epoch = v.epoch;
+    this.#clock = new CoarseClock(v.epoch);
     this.#name = v.name;
     this.#kind = v.kind;
     this.#capacity = v.capacity;
@@ -692,24 +878,28 @@ export class SlabAllocator {
     this.#lanes = new CounterLanes(v);
     this.#words = v.words;
     this.#slots = v.slots;
-    this.#times = v.times;
-    this.#owners = v.owners;
-  }
-
-  #setOwner(index: number, owner: number): void {
-    this.#owners[index] = owner;
-    if (this.#words[W_HAS_OWNERS] === 0) Atomics.store(this.#words, W_HAS_OWNERS, 1);
-  }
-
-  #raisePeak(used: number): void {
-    // A racing read of other lanes can momentarily exceed the capacity;
-    // such a value is not a real level and must not become the peak.
-    if (used > this.#capacity) return;
-    const words = this.#words;
-    for (;;) {
-      const peak = Atomics.load(words, W_PEAK);
-      if (used <= peak) return;
-      if (Atomics.compareExchange(words, W_PEAK, peak, used) === peak) return;
+    this.#meta = v.meta;
+    this.#meta64 = v.meta64;
+    if (v.memory !== undefined) {
+      const core = instantiateCore(v.memory, (slot) => this.#onPopRace?.(slot));
+      const lane = this.#lanes.lane;
+      const shared = this.#lanes.shared;
+      core.init(
+        v.capacity,
+        v.indexBits,
+        handleGenerationBits(v.indexBits),
+        v.regions.links,
+        v.regions.slots,
+        v.regions.meta,
+        LANES_OFFSET + lane * LANE_BYTES,
+        shared ? 1 : 0,
+        CACHES_OFFSET + lane * MAX_CACHE * 4,
+        shared ? 0 : cacheSize,
+        EPOCHS_OFFSET + lane * v.regions.epochStride * 4,
+      );
+      this.#core = core;
+    } else {
+      this.#js = new JsSlabCore(v, this.#generationMask, this.#freeList, this.#lanes);
     }
   }
 
@@ -718,7 +908,7 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, action, false);
     const word = Atomics.load(this.#slots, index);
     if (
-      (word & STATE_MASK) === FREE ||
+      (word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED ||
       ((word >>> GENERATION_SHIFT) & this.#generationMask) !==
         handle >>> this.#indexBits
     ) {
@@ -731,7 +921,11 @@ export class SlabAllocator {
   #checkHandle(handle: number, action: string, counted: boolean): number {
     // typeof first: `handle | 0` would throw on a BigInt and call valueOf()
     // on an object before we could say what was wrong with it.
-    if (typeof handle === "number" && (handle | 0) === handle && handle >= 0) {
+    // Object.is: -0 passes `(handle | 0) === handle` but is no handle.
+    if (
+      typeof handle === "number" && (handle | 0) === handle && handle >= 0 &&
+      !Object.is(handle, -0)
+    ) {
       const index = handle & this.#indexMask;
       if (index < this.#capacity) return index;
       throw this.#invalid(
@@ -770,7 +964,7 @@ export class SlabAllocator {
     const given = handle >>> this.#indexBits;
     const current = (word >>> GENERATION_SHIFT) & mask;
     const prefix = `Cannot ${action} handle ${handle} of slab "${this.#name}"`;
-    if ((word & STATE_MASK) === FREE) {
+    if ((word & STATE_MASK) === FREE || (word & STATE_MASK) === CACHED) {
       if (current === ((given + 1) & mask)) {
         return this.#invalid(
           `${prefix}: slot ${index} is already free (double free)`,
@@ -853,4 +1047,16 @@ function relativeToEpoch(stamp: number, epoch: number): number {
   let since = epoch + stamp;
   while (since + 2 ** 32 <= now) since += 2 ** 32;
   return since;
+}
+
+function checkCache(name: unknown, cache: unknown): number {
+  if (cache === undefined) return 0;
+  if (typeof cache !== "number" || !Number.isInteger(cache) || cache < 0 || cache > MAX_CACHE) {
+    throw new RangeError(
+      `Cannot open slab ${
+        JSON.stringify(String(name))
+      }: cache must be an integer from 0 to ${MAX_CACHE}, received ${describe(cache)}`,
+    );
+  }
+  return cache;
 }

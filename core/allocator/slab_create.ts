@@ -19,6 +19,7 @@ import {
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
   MAX_SLOT_SIZE,
+  META_GENERATION_MASK,
   NAME_BYTES,
   NAME_OFFSET,
   NO_OWNER,
@@ -37,6 +38,7 @@ import {
   W_VERSION,
 } from "./slab_layout.ts";
 import { type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
+import { sharedWasmMemory } from "./wasm_core.ts";
 
 /** The options `createSlabMemory` checks (`SlabAllocatorOptions`). */
 export interface SlabShape {
@@ -77,7 +79,11 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
     );
   }
-  const buffer = new SharedArrayBuffer(regions.total);
+  // Shared WebAssembly memory where possible, so that the WebAssembly core
+  // can run on it; its buffer is a SharedArrayBuffer like any other.
+  const memory = sharedWasmMemory(regions.total);
+  const buffer = memory?.buffer as unknown as SharedArrayBuffer | undefined ??
+    new SharedArrayBuffer(regions.total);
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
   const epoch = Date.now();
@@ -98,14 +104,15 @@ export function createSlabMemory(options: SlabShape): SlabViews {
 
   // Plain writes: no other thread can see the buffer until it is posted,
   // and postMessage orders all of them before that.
-  const v = viewsOf(buffer);
+  const v = viewsOf(buffer, memory);
   initializeFreeList(v);
   // Generations start at a per-slab salt, so that another slab's handle for
   // the same slot index names a generation this slab never issued.
   for (let i = 0; i < capacity; i++) {
-    v.slots[i] = initialGeneration(salt, i) << GENERATION_SHIFT;
+    const generation = initialGeneration(salt, i);
+    v.slots[i] = generation << GENERATION_SHIFT;
+    v.meta[2 * i] = ((generation & META_GENERATION_MASK) << 16) | NO_OWNER;
   }
-  v.owners.fill(NO_OWNER);
   return v;
 }
 

@@ -8,13 +8,25 @@
  * 0       192               header: 48 Int32 words (see the W_* constants)
  * 192     8                 free-list head, BigInt64: tag << 24 | (index + 1)
  * 256     64 × 64           counter lanes, one cache line each (Int32 words)
+ * CACHES  64 × 64 × 4       per-lane cache (magazine) entries: Int32 slot indexes
+ * EPOCHS  64 × 4 × stride   per-lane change epochs, one Int32 per chunk of
+ *                           1,024 slots, bumped after every change of a slot
+ *                           in the chunk by an instance counting in that lane
  * LINKS   8 × capacity      free-list links, BigInt64: (next index + 1), 0 = end
  * SELF    8 × capacity      BigInt64 constants: index + 1 (see `slab.ts`, push)
  * SLOTS   4 × capacity      slot words, Int32: generation << 8 | state
- * TIMES   4 × capacity      Uint32 ms since the slab's epoch of the last state change
- * OWNERS  2 × capacity      Uint16 owner index, 0xFFFF = no owner
+ *                           (state 6 = cached in the lane whose entries list it)
+ * META    8 × capacity      slot metadata, 64 bits (little-endian Int32 pair):
+ *                           low word  = (generation & 0xFFFF) << 16 | owner
+ *                           high word = Uint32 ms since the slab's epoch of the
+ *                           last state change
  * PAYLOAD stride × capacity slot payloads, 8-byte aligned
  * ```
+ *
+ * Owner and time share one 64-bit word with the low 16 bits of the slot's
+ * generation, so that a late `setState()` (one whose slot-word CAS won just
+ * before a concurrent `free()`) can update them only with a CAS that expects
+ * that generation: it can never land on the slot's next allocation.
  *
  * @module
  */
@@ -22,7 +34,7 @@
 /** "SLAB" in ASCII, big-endian. */
 export const MAGIC = 0x534c4142;
 /** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 3;
 
 // Header words (Int32 indexes). Words 0‥11 are written once at creation and
 // covered by the checksum; the rest are live counters.
@@ -40,7 +52,7 @@ export const W_EPOCH_HI = 10;
 export const W_CHECKSUM = 11;
 /** Allocations refused because the free list was empty. */
 export const W_OVERFLOW = 12;
-/** Rejected `free()` / `setState()` calls. */
+/** Rejected `free()` calls (rejected `setState()` calls are not counted). */
 export const W_INVALID_FREES = 13;
 /** Failed compare-and-swap attempts on the head or a slot word. */
 export const W_CAS_RETRIES = 14;
@@ -50,6 +62,11 @@ export const W_PEAK = 15;
 export const W_LANES_USED = 16;
 /** Slots found in a non-free state when popped off the free list (corruption). */
 export const W_CORRUPT_POPS = 17;
+/**
+ * Free-list words found out of range (a head or link naming no slot, or with
+ * bits above bit 24) and cut off by `pop()` (corruption).
+ */
+export const W_CORRUPT_LINKS = 19;
 /** 1 once any slot of a plain slab was given an owner: snapshots then send owners. */
 export const W_HAS_OWNERS = 18;
 /** Number of header words protected by the checksum. */
@@ -85,23 +102,58 @@ export const LANE_WORDS = LANE_BYTES / 4;
 // Int32 word indexes inside a lane.
 /** 0 = unclaimed, 1 = owned by a live instance. */
 export const L_CLAIM = 0;
-/** Successful allocations counted in this lane, mod 2^32. */
-export const L_ALLOCS = 1;
-/** Completed frees counted in this lane, mod 2^32. */
-export const L_FREES = 2;
+/**
+ * Slots in this lane's cache: entries `0 … L_CACHED - 1` of the lane's row
+ * in the caches region. Written only by the lane's instance.
+ */
+export const L_CACHED = 1;
+/**
+ * Compare-and-swap retries of the WebAssembly core in this lane (the
+ * JavaScript core counts in `W_CAS_RETRIES`), so that contended threads
+ * never write one shared counter.
+ */
+export const L_RETRIES = 6;
+/**
+ * Successful allocations counted in this lane: a 64-bit count whose low
+ * Int32 word is this one and whose high word follows it (BigInt64 index
+ * `L_ALLOCS / 2` of the lane). `used` sums the low words mod 2^32.
+ */
+export const L_ALLOCS = 2;
+/** Completed frees counted in this lane: 64 bits, laid out like `L_ALLOCS`. */
+export const L_FREES = 4;
 /** Lane 0 is shared (updated with Atomics.add) by instances without a private lane. */
 export const SHARED_LANE = 0;
 /** First byte after the lanes. */
-export const REGIONS_OFFSET = LANES_OFFSET + LANE_COUNT * LANE_BYTES;
+export const LANES_END = LANES_OFFSET + LANE_COUNT * LANE_BYTES;
+
+/** Largest per-instance cache, in slots. */
+export const MAX_CACHE = 64;
+/** Where the caches' entries start: `MAX_CACHE` Int32 entries per lane. */
+export const CACHES_OFFSET = LANES_END;
+/** Where the per-lane change epochs start. */
+export const EPOCHS_OFFSET = CACHES_OFFSET + LANE_COUNT * MAX_CACHE * 4;
+/** Slots per change-epoch chunk: 2^CHUNK_SHIFT. */
+export const CHUNK_SHIFT = 10;
+/** Slots per change-epoch chunk. */
+export const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 
 /** Slot-word bits 0‥7 hold the state; bits 8‥31 hold the generation. */
 export const STATE_MASK = 0xff;
+/**
+ * The slot-word state of a free slot held in one instance's cache rather
+ * than on the shared list (see `SlabAllocatorOptions.cache`). Not a
+ * `HandleState`: to users such a slot is free (`readStates()` and snapshots
+ * say Free, `slotInfo()` adds `cached: true`, `stats().cached` counts them).
+ */
+export const CACHED = 6;
 export const GENERATION_SHIFT = 8;
 export const GENERATION_BITS = 24;
 /** Generation values stored in slot words wrap at 2^24. */
 export const GENERATION_ONE = 1 << GENERATION_SHIFT;
 
 export const NO_OWNER = 0xffff;
+/** Bits of the generation kept beside the owner in a slot's meta word. */
+export const META_GENERATION_MASK = 0xffff;
 
 /** Largest supported capacity (2^22 = 4,194,304 slots). */
 export const MAX_CAPACITY = 1 << 22;
@@ -112,11 +164,17 @@ export const MAX_PAYLOAD_BYTES = 2 ** 32;
 
 /** Byte offsets of every region for one slab geometry. */
 export interface SlabRegions {
+  /** Change-epoch chunks per lane: `ceil(capacity / CHUNK_SLOTS)`. */
+  chunks: number;
+  /**
+   * Int32 words from one lane's epochs to the next: `chunks` rounded up to a
+   * cache line, so that lanes never false-share.
+   */
+  epochStride: number;
   links: number;
   self: number;
   slots: number;
-  times: number;
-  owners: number;
+  meta: number;
   payload: number;
   stride: number;
   /** Total bytes of the SharedArrayBuffer. */
@@ -130,18 +188,22 @@ function align(value: number, to: number): number {
 /** Computes where each region lives for a given capacity and slot size. */
 export function regionsFor(capacity: number, slotSize: number): SlabRegions {
   const stride = align(slotSize, 8);
-  const links = REGIONS_OFFSET;
+  const chunks = Math.ceil(capacity / CHUNK_SLOTS);
+  const epochStride = align(chunks, LANE_WORDS);
+  // Every region starts on a cache line: slots that different threads use
+  // share lines only where their indexes are neighbours.
+  const links = align(EPOCHS_OFFSET + LANE_COUNT * epochStride * 4, LANE_BYTES);
   const self = links + 8 * capacity;
-  const slots = self + 8 * capacity;
-  const times = slots + 4 * capacity;
-  const owners = times + 4 * capacity;
-  const payload = align(owners + 2 * capacity, 8);
+  const slots = align(self + 8 * capacity, LANE_BYTES);
+  const meta = align(slots + 4 * capacity, LANE_BYTES);
+  const payload = align(meta + 8 * capacity, LANE_BYTES);
   return {
+    chunks,
+    epochStride,
     links,
     self,
     slots,
-    times,
-    owners,
+    meta,
     payload,
     stride,
     total: payload + stride * capacity,

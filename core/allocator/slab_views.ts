@@ -7,6 +7,8 @@
  */
 
 import {
+  CACHES_OFFSET,
+  EPOCHS_OFFSET,
   HEAD_OFFSET,
   HEADER_BYTES,
   headerChecksum,
@@ -16,6 +18,7 @@ import {
   LANES_OFFSET,
   LAYOUT_VERSION,
   MAGIC,
+  MAX_CACHE,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
   MAX_SLOT_SIZE,
@@ -42,6 +45,8 @@ export type SlabKind = "plain" | "handle";
 /** Every view of one slab's memory, plus the geometry read from its header. */
 export interface SlabViews {
   buffer: SharedArrayBuffer;
+  /** The shared WebAssembly memory whose buffer this is, when there is one. */
+  memory: WebAssembly.Memory | undefined;
   name: string;
   kind: SlabKind;
   capacity: number;
@@ -54,17 +59,28 @@ export interface SlabViews {
   words: Int32Array;
   /** Length 1: the tagged free-list head. */
   head: BigInt64Array;
-  /** Counter lanes, `LANE_WORDS` Int32 words each (counts wrap mod 2^32). */
+  /** Counter lanes, `LANE_WORDS` Int32 words each. */
   lanes: Int32Array;
+  /** The same lanes as 64-bit words, for the 64-bit allocs and frees counts. */
+  lanes64: BigInt64Array;
+  /** Cache entries: `MAX_CACHE` slot indexes per lane. */
+  caches: Int32Array;
+  /** Change epochs: one row of `regions.epochStride` Int32 words per lane. */
+  epochs: Int32Array;
   links: BigInt64Array;
   self: BigInt64Array;
   slots: Int32Array;
-  times: Uint32Array;
-  owners: Uint16Array;
+  /** Slot metadata as Int32 pairs: `[2i]` generation and owner, `[2i + 1]` time. */
+  meta: Int32Array;
+  /** The same metadata as one 64-bit word per slot, for `setState()`'s CAS. */
+  meta64: BigInt64Array;
 }
 
 /** Builds views for a buffer whose header is known to be valid. */
-export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
+export function viewsOf(
+  buffer: SharedArrayBuffer,
+  memory?: WebAssembly.Memory,
+): SlabViews {
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const capacity = words[W_CAPACITY]!;
   const slotSize = words[W_SLOT_SIZE]!;
@@ -76,6 +92,7 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
   );
   return {
     buffer,
+    memory,
     name: new TextDecoder().decode(nameBytes.slice()),
     kind: words[W_KIND] === 1 ? "handle" : "plain",
     capacity,
@@ -86,11 +103,14 @@ export function viewsOf(buffer: SharedArrayBuffer): SlabViews {
     words,
     head: new BigInt64Array(buffer, HEAD_OFFSET, 1),
     lanes: new Int32Array(buffer, LANES_OFFSET, LANE_COUNT * LANE_WORDS),
+    lanes64: new BigInt64Array(buffer, LANES_OFFSET, (LANE_COUNT * LANE_WORDS) / 2),
+    caches: new Int32Array(buffer, CACHES_OFFSET, LANE_COUNT * MAX_CACHE),
+    epochs: new Int32Array(buffer, EPOCHS_OFFSET, LANE_COUNT * regions.epochStride),
     links: new BigInt64Array(buffer, regions.links, capacity),
     self: new BigInt64Array(buffer, regions.self, capacity),
     slots: new Int32Array(buffer, regions.slots, capacity),
-    times: new Uint32Array(buffer, regions.times, capacity),
-    owners: new Uint16Array(buffer, regions.owners, capacity),
+    meta: new Int32Array(buffer, regions.meta, 2 * capacity),
+    meta64: new BigInt64Array(buffer, regions.meta, capacity),
   };
 }
 
@@ -131,7 +151,8 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
   ) {
     return `slot stride ${words[W_STRIDE]} does not fit slot size ${slotSize}`;
   }
-  if (buffer.byteLength !== regions.total) {
+  // A WebAssembly memory comes in whole 64 KiB pages.
+  if (buffer.byteLength < regions.total || buffer.byteLength - regions.total >= 65_536) {
     return `buffer is ${buffer.byteLength} bytes, expected ${regions.total} for ${capacity} slots of ${slotSize} bytes`;
   }
   if (words[W_KIND] !== 0 && words[W_KIND] !== 1) {

@@ -73,6 +73,11 @@ export interface SlabSnapshot {
   owners?: Uint16Array;
   /** Counts of non-free states, in total and per owner. */
   summary: SlabSummary;
+  /**
+   * Free slots held in per-Worker caches (`SlabAllocatorOptions.cache`),
+   * when there are any. They read as free in `bitmap`/`states`.
+   */
+  cached?: number;
 }
 
 /** One arena, or the totals of an arena pool. Sizes in bytes. */

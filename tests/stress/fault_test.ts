@@ -241,23 +241,36 @@ Deno.test("a Worker terminated while it holds slots: the slots stay held, nothin
   await new Promise((resolve) => setTimeout(resolve, 50));
   worker.terminate();
   URL.revokeObjectURL(url);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // terminate() returns before the Worker's thread stops; the counters say
+  // when it has.
+  let last = -1;
+  for (let still = 0; still < 3;) {
+    const { allocs, frees } = slab.stats();
+    still = allocs + frees === last ? still + 1 : 0;
+    last = allocs + frees;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  // A Worker stopped inside alloc() or free() can leave one slot off the
+  // list or one count missing (documented on recover()); nothing else.
+  const repaired = slab.recover();
+  assert.ok(repaired.relinked <= 1 && repaired.allocsCounted + repaired.freesCounted <= 1);
   const stats = slab.stats();
-  const allocs = stats.allocs;
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(slab.stats().allocs, allocs, "the Worker is gone");
-  assert.equal(stats.used, 100, "the slots it held stay held");
+  assert.equal(
+    stats.used,
+    100 + repaired.allocsCounted,
+    "the slots it held stay held (and one it was allocating, if it stopped there)",
+  );
   const held = [...slab.readOwners()].filter((owner) => owner === 7).length;
-  assert.equal(held, 100, "every held slot still names its owner");
+  assert.ok(held >= 100 && held <= stats.used, "every slot it held still names its owner");
   assert.deepEqual(slab.verify(), { ok: true, errors: [] });
   // The survivors keep working.
   const mine = Array.from({ length: 800 }, () => slab.alloc()!);
   assert.ok(mine.every((h) => h !== null));
   for (const h of mine) slab.free(h);
-  assert.equal(slab.stats().used, 100);
+  assert.equal(slab.stats().used, stats.used);
   assert.deepEqual(slab.verify(), { ok: true, errors: [] });
   const [snapshot] = registry.snapshot().slabs;
-  assert.equal(snapshot!.summary.by_owner["7"]?.U, 100, "the dashboard shows them as held");
+  assert.equal(snapshot!.summary.by_owner["7"]?.U, held, "the dashboard shows them as held");
 });
 
 Deno.test("shutdown with 100 open streams completes within a second", async () => {

@@ -187,3 +187,63 @@ Deno.test("snapshot: taken while 2 Workers churn, every bitmap is well-formed", 
   assert.ok(s!.allocs > allocsBefore, "the Workers kept allocating while snapshots were taken");
   assert.deepEqual(slab.verify(), { ok: true, errors: [] });
 });
+
+Deno.test("snapshot: used, the slot words and the summary agree while a Worker churns the slab", async () => {
+  const registry = new DiagnosticsRegistry();
+  const plain = registry.addSlab(new SlabAllocator({ name: "p", slotSize: 8, capacity: 65_536 }));
+  const handles = registry.addSlab(
+    new SlabAllocator({ name: "h", slotSize: 8, capacity: 65_536, kind: "handle" }),
+  );
+  const stop = new Int32Array(new SharedArrayBuffer(8)); // [0] stop, [1] started
+  const code = `
+    import { SlabAllocator } from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
+    self.onmessage = ({ data }) => {
+      const slabs = data.slabs.map((b) => SlabAllocator.attach(b));
+      const stop = new Int32Array(data.stop);
+      const held = slabs.map(() => []);
+      let random = 1;
+      for (let i = 0; Atomics.load(stop, 0) === 0; i++) {
+        random = (Math.imul(random, 1664525) + 1013904223) >>> 0;
+        const k = i & 1, slab = slabs[k], mine = held[k];
+        if (mine.length < 3000 && random % 8 < 5) mine.push(slab.alloc());
+        else if (mine.length > 0) {
+          const j = random % mine.length;
+          slab.free(mine[j]);
+          mine[j] = mine[mine.length - 1];
+          mine.pop();
+        }
+        if ((i & 1023) === 0) Atomics.add(stop, 1, 1);
+      }
+      self.postMessage("done");
+    };`;
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  const done = new Promise((resolve) => (worker.onmessage = resolve));
+  worker.postMessage({ slabs: [plain.buffer, handles.buffer], stop: stop.buffer });
+  // Wait until the Worker runs warm (about 200,000 operations).
+  while (Atomics.load(stop, 1) < 200) await new Promise((r) => setTimeout(r, 1));
+  let moving = 0;
+  try {
+    for (let round = 0; round < 300; round++) {
+      const before = plain.stats().allocs + handles.stats().allocs;
+      const [p, h] = registry.snapshot({ sampleHeap: false }).slabs;
+      if (plain.stats().allocs + handles.stats().allocs !== before) moving++;
+      let bits = 0;
+      for (const byte of p!.bitmap!) for (let b = byte; b !== 0; b &= b - 1) bits++;
+      assert.equal(p!.used, bits, `round ${round}: plain used vs bitmap`);
+      assert.equal(p!.summary.U, bits);
+      assert.ok(p!.hwm >= p!.used);
+      const live = h!.states!.reduce((n, s) => n + (s === 0 ? 0 : 1), 0);
+      const summary = h!.summary;
+      assert.equal(h!.used, live, `round ${round}: handle used vs states`);
+      assert.equal(summary.U + summary.N + summary.A + summary.I + summary.C, live);
+      assert.ok(h!.hwm >= h!.used);
+    }
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await done;
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
+  assert.ok(moving >= 20, `the slabs moved during ${moving} of 300 snapshots`);
+});

@@ -9,6 +9,10 @@ import { SlabAllocator } from "../../mod.ts";
 import { configureSlabForTesting } from "../../core/allocator/slab.ts";
 import { HEAD_INDEX_BITS, HEAD_TAG_BITS } from "../../core/allocator/slab_layout.ts";
 
+/** The explanation verify() appends to its list of unreachable slots. */
+const UNREACHABLE =
+  " (a thread stopped between taking a slot off the list and marking it used, or between marking it free and pushing it back, or the list was cut; recover() relinks them)";
+
 function replayAba(tagBits?: number) {
   const a = new SlabAllocator({ name: "aba", slotSize: 8, capacity: 4 });
   const b = SlabAllocator.attach(a.buffer);
@@ -36,7 +40,7 @@ Deno.test("with a 1-bit tag the ABA race corrupts the free list, and the slab ca
   // The head now names slot 1, which B holds: the race happened.
   assert.deepEqual(a.verify().errors, [
     "free list: the link from the head points to slot 1, which is in use",
-    "free + used != capacity: the free list holds 0 of 2 free slot(s); 2 are unreachable: slot 2, 3",
+    `free + used != capacity: the free list holds 0 of 2 free slot(s); 2 are unreachable: slot 2, 3${UNREACHABLE}`,
   ]);
   // The per-slot state check refuses to hand slot 1 out a second time.
   const next = a.alloc();
@@ -74,4 +78,56 @@ Deno.test("the real tag does not wrap for hours even at ten times the measured p
   assert.ok(2 ** 13 / popsPerSecond < 0.01);
   // And the stats read the pop count out of the tag exactly.
   assert.equal(slab.stats().allocs, rounds);
+});
+
+/**
+ * The same race with a cache in play: A refills its cache with a batch pop
+ * (it walked slot 0 → slot 1 and will install slot 2); meanwhile B pops
+ * slots 0 and 1 and pushes slot 0 back.
+ */
+function replayAbaWithCache(tagBits?: number) {
+  const a = new SlabAllocator({ name: "aba-cache", slotSize: 8, capacity: 6, cache: 4 });
+  const b = SlabAllocator.attach(a.memory!); // WebAssembly core, no cache: one pop per alloc
+  if (tagBits !== undefined) configureSlabForTesting(b, { tagBits });
+  let bHolds = -1;
+  let fired = false;
+  configureSlabForTesting(a, {
+    tagBits,
+    onPopRace: () => {
+      if (fired) return;
+      fired = true;
+      const first = b.alloc()!; // slot 0
+      bHolds = b.alloc()!; // slot 1
+      b.free(first); // slot 0 back on top, its link now slot 2
+    },
+  });
+  const mine = a.alloc()!;
+  return { a, b, mine, bHolds };
+}
+
+Deno.test("with a cache and a 1-bit tag the batch pop falls for ABA, and the slab refuses the slot B holds", () => {
+  const { a, mine, bHolds } = replayAbaWithCache(1);
+  assert.equal(a.indexOf(bHolds), 1);
+  assert.notEqual(a.indexOf(mine), 1, "slot 1 is never handed out twice");
+  assert.ok(
+    a.verify().errors.some((e) => /found 1 slot\(s\) in use at the top of the free list/.test(e)),
+    a.verify().errors.join("\n"),
+  );
+});
+
+Deno.test("with a cache and the real tag the same interleaving is harmless", () => {
+  const { a, b, mine, bHolds } = replayAbaWithCache();
+  assert.equal(a.indexOf(bHolds), 1);
+  assert.ok(a.stats().casRetries >= 1, "A's batch CAS failed on the tag and was retried");
+  assert.deepEqual(a.verify(), { ok: true, errors: [] });
+  const taken = new Set([a.indexOf(mine), a.indexOf(bHolds)]);
+  for (let h = a.alloc(); h !== null; h = a.alloc()) {
+    const index = a.indexOf(h);
+    assert.ok(!taken.has(index), `slot ${index} handed out twice`);
+    taken.add(index);
+  }
+  assert.equal(taken.size, 6, "every slot handed out exactly once");
+  b.close();
+  a.close();
+  assert.deepEqual(a.verify(), { ok: true, errors: [] });
 });

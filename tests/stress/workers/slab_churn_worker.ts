@@ -6,7 +6,10 @@
 import { SlabAllocator } from "../../../mod.ts";
 
 export interface ChurnJob {
-  slab: SharedArrayBuffer;
+  /** The slab's memory (WebAssembly core) or its buffer (JavaScript core). */
+  slab: SharedArrayBuffer | WebAssembly.Memory;
+  /** This Worker's cache size. */
+  cache: number;
   /** Int32 per slot: 1 while some worker holds it. */
   held: SharedArrayBuffer;
   /** Int32 cells: a handle waiting for another worker, or -1. */
@@ -38,7 +41,7 @@ const scope = globalThis as unknown as {
 
 scope.onmessage = (event: MessageEvent<ChurnJob>) => {
   const job = event.data;
-  const slab = SlabAllocator.attach(job.slab);
+  const slab = SlabAllocator.attach(job.slab, { cache: job.cache });
   const held = new Int32Array(job.held);
   const mailboxes = new Int32Array(job.mailboxes);
   const result: ChurnResult = {

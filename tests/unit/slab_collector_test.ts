@@ -1,0 +1,94 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// Snapshots read only the chunks whose change epochs moved.
+import assert from "node:assert/strict";
+import { DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
+import { slabViews } from "../../core/allocator/slab.ts";
+
+/** The picture a full scan of the slot words gives. */
+function fullScan(slab: SlabAllocator) {
+  return {
+    states: slab.kind === "handle" ? slab.readStates() : undefined,
+    bitmap: slab.kind === "plain" ? slab.readBitmap() : undefined,
+    owners: slab.hasOwners ? slab.readOwners() : undefined,
+  };
+}
+
+Deno.test("an unchanged slab's snapshot reuses the previous arrays and summary, and reads no slot word", () => {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(
+    new SlabAllocator({ name: "idle", slotSize: 8, capacity: 100_000 }),
+  );
+  for (let i = 0; i < 5000; i++) slab.alloc();
+  const [first] = registry.snapshot({ sampleHeap: false }).slabs;
+  const [second] = registry.snapshot({ sampleHeap: false }).slabs;
+  assert.equal(second!.bitmap, first!.bitmap, "the same array object");
+  assert.equal(second!.summary, first!.summary);
+  // A write that no operation announced (a foreign write into the buffer)
+  // is not seen: nothing was read again.
+  const v = slabViews(slab);
+  v.slots[99_999] = v.slots[99_999]! | HandleState.Used;
+  const [third] = registry.snapshot({ sampleHeap: false }).slabs;
+  assert.equal(third!.bitmap, first!.bitmap);
+  assert.equal(third!.used, 5000);
+  // The next real operation in that chunk makes it read again.
+  slab.free(slab.alloc()!); // slot 5000 is in chunk 4, not chunk 97
+  assert.equal(registry.snapshot({ sampleHeap: false }).slabs[0]!.used, 5000);
+  Atomics.add(v.epochs, 97, 1); // as alloc(), free() and setState() do in chunk 97
+  const [fourth] = registry.snapshot({ sampleHeap: false }).slabs;
+  assert.equal(fourth!.used, 5001);
+  assert.notEqual(fourth!.bitmap, first!.bitmap, "a changed slab gets a new array");
+  assert.equal(
+    first!.bitmap![99_999 >> 3]! >> (99_999 & 7) & 1,
+    0,
+    "old snapshots stay as they were",
+  );
+});
+
+Deno.test("incremental snapshots equal a full scan through random work on both cores, caches and owners", () => {
+  for (const kind of ["plain", "handle"] as const) {
+    const registry = new DiagnosticsRegistry();
+    const owner = registry.owners.register("w", "worker");
+    const wasm = registry.addSlab(
+      new SlabAllocator({ name: kind, slotSize: 4, capacity: 5000, kind, cache: 16 }),
+    );
+    const js = SlabAllocator.attach(wasm.buffer);
+    const cached = SlabAllocator.attach(wasm.memory!, { cache: 8 });
+    const instances = [wasm, js, cached];
+    const held: [SlabAllocator, number][] = [];
+    let random = 7;
+    const next = () => (random = (Math.imul(random, 1664525) + 1013904223) >>> 0);
+    for (let round = 0; round < 60; round++) {
+      for (let op = 0; op < 200; op++) {
+        const who = instances[next() % 3]!;
+        const r = next() % 10;
+        if (r < 5 && held.length < 4000) {
+          const h = who.alloc(r === 0 ? owner : undefined);
+          if (h !== null) held.push([who, h]);
+        } else if (r < 8 && held.length > 0) {
+          const k = next() % held.length;
+          const [, h] = held[k]!;
+          held[k] = held[held.length - 1]!;
+          held.pop();
+          who.free(h); // any instance may free any handle
+        } else if (held.length > 0 && kind === "handle") {
+          const [, h] = held[next() % held.length]!;
+          who.setState(h, HandleState.Idle, r === 9 ? owner : undefined);
+        }
+      }
+      if (round % 3 === 0) continue; // let several rounds pile up between snapshots
+      const [s] = registry.snapshot({ sampleHeap: false }).slabs;
+      const truth = fullScan(wasm);
+      assert.deepEqual(s!.states, truth.states, `${kind} round ${round}: states`);
+      assert.deepEqual(s!.bitmap, truth.bitmap, `${kind} round ${round}: bitmap`);
+      assert.deepEqual(s!.owners, truth.owners, `${kind} round ${round}: owners`);
+      assert.equal(s!.used, held.length);
+      assert.equal(s!.cached ?? 0, wasm.stats().cached);
+    }
+    for (const [, h] of held) wasm.free(h);
+    for (const instance of instances) instance.close();
+    const [s] = registry.snapshot({ sampleHeap: false }).slabs;
+    assert.equal(s!.used, 0);
+    assert.equal(s!.cached, undefined, "close() returned every cache");
+    assert.deepEqual(wasm.verify(), { ok: true, errors: [] });
+  }
+});
