@@ -24,7 +24,12 @@
  * @module
  */
 
-export { applyDelta, DeltaBaseError } from "./core/wire/apply_delta.ts";
+export {
+  applyDelta,
+  applyDeltaTransition,
+  DeltaBaseError,
+  type DeltaTransition,
+} from "./core/wire/apply_delta.ts";
 export { encodeDelta } from "./core/wire/delta.ts";
 export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";
 export type {

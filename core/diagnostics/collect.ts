@@ -8,12 +8,15 @@
 import type { Arena } from "../allocator/arena.ts";
 import type { ArenaPool } from "../allocator/arena_pool.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
+import { recordTouches } from "../wire/slot_touches.ts";
 import type { ArenaSnapshot, HeapSnapshot, SlabSnapshot } from "../wire/types.ts";
 import type { HeapStats } from "./heap.ts";
 import { collectPicture } from "./slab_collector.ts";
 
 /**
- * Reads one slab: counters, per-slot states (never the free list) and owners.
+ * Reads one slab: counters, per-slot states (never the free list), owners
+ * and cached slots, and what was touched since the last collection (for the
+ * `cycled` slots of deltas; see `slot_touches.ts`).
  *
  * The per-slot part is read incrementally (see `slab_collector.ts`): an
  * unchanged slab costs O(1) per 1,024 slots and reuses the previous
@@ -45,7 +48,8 @@ export function collectSlab(slab: SlabAllocator): SlabSnapshot {
   if (picture.states !== undefined) snapshot.states = picture.states;
   if (picture.bitmap !== undefined) snapshot.bitmap = picture.bitmap;
   if (picture.owners !== undefined) snapshot.owners = picture.owners;
-  if (stats.cached > 0) snapshot.cached = stats.cached;
+  if (picture.cachedSlots !== undefined) snapshot.cached_slots = picture.cachedSlots;
+  recordTouches(snapshot, picture.touches);
   return snapshot;
 }
 

@@ -96,6 +96,55 @@ export class DeltaBaseError extends RangeError {
  * @throws {SyntaxError} If the delta is malformed; the state is untouched.
  */
 export function applyDelta(state: MemorySnapshot, delta: string | unknown): MemorySnapshot {
+  return applyDeltaTransition(state, delta).state;
+}
+
+/** A delta applied: the next state, and the slots that cycled on the way there. */
+export interface DeltaTransition {
+  /** The next state: what {@linkcode applyDelta} returns. */
+  state: MemorySnapshot;
+  /**
+   * Per slab name, the slots the delta lists as cycled: touched between the
+   * two states (allocated and freed, or a state left and come back) while
+   * their letter and owner stayed as they were. Slabs with none are absent.
+   * The slots whose letter or owner changed are found by comparing the two
+   * states; together they are every slot touched.
+   */
+  cycled: Map<string, Uint32Array>;
+}
+
+/**
+ * Applies a delta like {@linkcode applyDelta}, and also returns the slots
+ * it lists as cycled: what a dashboard flashes besides the slots that
+ * changed.
+ *
+ * @example Usage
+ * ```ts
+ * import { applyDeltaTransition, decodeKeyframe, encodeDelta, encodeKeyframe } from "@slabscope/slabscope/wire";
+ * import { DiagnosticsRegistry, SlabAllocator } from "@slabscope/slabscope";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new DiagnosticsRegistry();
+ * const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 8 }));
+ * const before = { ...registry.snapshot(), seq: 1 };
+ * slab.free(slab.alloc()!); // allocated and freed between two snapshots
+ * const after = { ...registry.snapshot({ sampleHeap: false }), seq: 2 };
+ *
+ * const state = decodeKeyframe(encodeKeyframe(before));
+ * const { cycled } = applyDeltaTransition(state, encodeDelta(before, after)!);
+ * assert.deepEqual([...cycled.get("s")!], [0]);
+ * ```
+ *
+ * @param state The state the delta's `base` names.
+ * @param delta The delta: JSON text (event data) or its parsed object.
+ * @returns The next state and the cycled slots per slab.
+ * @throws {DeltaBaseError} If `delta.base !== state.seq`.
+ * @throws {SyntaxError} If the delta is malformed; the state is untouched.
+ */
+export function applyDeltaTransition(
+  state: MemorySnapshot,
+  delta: string | unknown,
+): DeltaTransition {
   const d = object(typeof delta === "string" ? parseJson(delta, "delta") : delta, "delta");
   onlyFields(d, MEMBERS.delta, "delta", "a delta");
   if (d.v !== WIRE_VERSION) {
@@ -105,11 +154,18 @@ export function applyDelta(state: MemorySnapshot, delta: string | unknown): Memo
   const base = count(d.base, "delta.base");
   if (base !== state.seq) throw new DeltaBaseError(base, state.seq);
 
+  const cycled = new Map<string, Uint32Array>();
   const next: MemorySnapshot = {
     ...state,
     seq,
     ts: count(d.ts, "delta.ts"),
-    slabs: applyList(state.slabs, d, SLAB_LIST, patchSlab, slabFromWire),
+    slabs: applyList(
+      state.slabs,
+      d,
+      SLAB_LIST,
+      (old, o, path) => patchSlab(old, o, path, cycled),
+      slabFromWire,
+    ),
     arenas: applyList(state.arenas, d, ARENA_LIST, patchArena, arenaFromWire),
   };
   if (d.owner_map !== undefined) next.owner_map = ownerListFromWire(d.owner_map, "delta.owner_map");
@@ -125,7 +181,7 @@ export function applyDelta(state: MemorySnapshot, delta: string | unknown): Memo
   }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
-  return next;
+  return { state: next, cycled };
 }
 
 /** The delta members that update one list of named entries. */

@@ -6,18 +6,23 @@
  *
  * Every changed scalar is sent, and nothing is ever truncated: when a
  * slab's changes would take more text than the slab itself, the slab is
- * sent whole. The decoder (`apply_delta.ts`) accepts exactly the forms
- * written here.
+ * sent whole. Slots written between the two snapshots whose letter and
+ * owner came back as they were are listed as `cycled`, when the snapshots
+ * came from the collector (`slot_touches.ts`). The decoder
+ * (`apply_delta.ts`) accepts exactly the forms written here.
  *
  * @module
  */
 
-import { STATE_LETTERS } from "../allocator/handle_state.ts";
+import { HandleState } from "../allocator/handle_state.ts";
 import { encodeBase64 } from "./base64.ts";
 import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
 import { slabToWire } from "./keyframe.ts";
+import { slotListToWire } from "./records.ts";
 import { encodeSlotList } from "./rice.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
+import { CACHED_STATE, SLOT_LETTERS } from "./slot_states.ts";
+import { touchedBetween } from "./slot_touches.ts";
 import { sameSummary } from "./summary.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "./types.ts";
 import type { JsonObject } from "./validate.ts";
@@ -174,7 +179,86 @@ function diffSlab(a: SlabSnapshot | undefined, b: SlabSnapshot): JsonObject | un
   } else {
     changed = diffSlots(a, b, patch) || changed;
   }
+  if (b.kind === "plain" && !sameSlots(a.cached_slots, b.cached_slots)) {
+    patch.cached_slots = slotListToWire(b.cached_slots ?? []);
+    changed = true;
+  }
+  const cycled = cycledSlots(a, b);
+  if (cycled.length > 0) {
+    patch.cycled = slotListToWire(cycled);
+    changed = true;
+    // A patch stays no longer than the slab sent whole: past that (most of
+    // the slab cycled), the slab is sent whole and its cycles go unflashed.
+    // The exact lengths are worth computing only when the slots' text
+    // could reach the whole slab's.
+    const length = slotTextLength(patch) + (patch.cycled as { at: string }).at.length;
+    if (length >= wholeLowerBound(b)) {
+      const full = { full: true, ...slabToWire(b) };
+      if (JSON.stringify(full).length < JSON.stringify(patch).length) return full;
+    }
+  }
   return changed ? patch : undefined;
+}
+
+/** Whether two ascending slot lists (absent = empty) are the same. */
+function sameSlots(a: Uint32Array | undefined, b: Uint32Array | undefined): boolean {
+  if (a === b) return true;
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < a!.length; i++) if (a![i] !== b![i]) return false;
+  return true;
+}
+
+/**
+ * The slots written between `a` and `b` whose letter and owner are the same
+ * in both: allocated and freed, or gone through states and back.
+ */
+function cycledSlots(a: SlabSnapshot, b: SlabSnapshot): Uint32Array {
+  const touched = touchedBetween(a, b);
+  if (touched === undefined || touched.length === 0) return new Uint32Array(0);
+  const out = new Uint32Array(touched.length);
+  let n = 0;
+  const stateA = stateReader(a);
+  const stateB = stateReader(b);
+  const ownersA = a.owners;
+  const ownersB = b.owners;
+  for (const i of touched) {
+    if (stateA(i) !== stateB(i)) continue;
+    if (ownersA !== undefined && ownersB !== undefined && ownersA[i] !== ownersB[i]) continue;
+    out[n++] = i;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * Reads slot states for ascending indexes: the handle state, or for a
+ * plain slab U, K (cached) or F. Cached slots are looked up by walking the
+ * ascending list beside the ascending indexes.
+ */
+function stateReader(slab: SlabSnapshot): (i: number) => number {
+  const states = slab.states;
+  if (states !== undefined) return (i) => states[i]!;
+  const bitmap = slab.bitmap!;
+  const cached = slab.cached_slots ?? new Uint32Array(0);
+  let c = 0;
+  return (i) => {
+    if (((bitmap[i >> 3]! >> (i & 7)) & 1) !== 0) return HandleState.Used;
+    while (c < cached.length && cached[c]! < i) c++;
+    return cached[c] === i ? CACHED_STATE : HandleState.Free;
+  };
+}
+
+/** Characters a patch spends on slots: whole arrays, changes and cached slots. */
+function slotTextLength(patch: JsonObject): number {
+  let length = 0;
+  for (const key of ["bitmap", "states", "owners"]) {
+    if (typeof patch[key] === "string") length += (patch[key] as string).length;
+  }
+  const changes = patch.changes as Record<string, string> | undefined;
+  if (changes !== undefined) {
+    length += changes.at.length + (changes.states?.length ?? 0) + (changes.owners?.length ?? 0);
+  }
+  const cached = patch.cached_slots as { at: string } | undefined;
+  return length + (cached?.at.length ?? 0);
 }
 
 /** Reusable scratch for changed indexes. */
@@ -236,7 +320,7 @@ function diffSlots(a: SlabSnapshot, b: SlabSnapshot, patch: JsonObject): boolean
   for (let k = 0; k < n; k++) {
     const i = scratch[k]!;
     const state = b.kind === "handle" ? b.states![i]! : (b.bitmap![i >> 3]! >> (i & 7)) & 1;
-    letters.push(STATE_LETTERS[state]!);
+    letters.push(SLOT_LETTERS[state]!);
     owners[k] = bOwners[i]!;
   }
   const list = encodeSlotList(scratch, n);
@@ -324,9 +408,9 @@ function changedSlots(a: SlabSnapshot, b: SlabSnapshot): number {
  * two characters per state run; plus one character per owner run.
  */
 function wholeLowerBound(b: SlabSnapshot): number {
-  const owners = b.owners!;
-  let ownerRuns = 1;
-  for (let i = 1; i < owners.length; i++) if (owners[i] !== owners[i - 1]) ownerRuns++;
+  const owners = b.owners;
+  let ownerRuns = owners === undefined ? 0 : 1;
+  for (let i = 1; i < (owners?.length ?? 0); i++) if (owners![i] !== owners![i - 1]) ownerRuns++;
   if (b.kind === "plain") return Math.ceil(b.bitmap!.length / 3) * 4 + ownerRuns;
   const states = b.states!;
   let stateRuns = 1;

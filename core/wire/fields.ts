@@ -64,7 +64,7 @@ export const STREAM_FIELDS = [
   "send_us",
 ] as const;
 
-/** The state letters a summary counts. */
+/** The state letters a summary counts, in total and per owner. */
 export const COUNT_FIELDS = ["U", "N", "A", "I", "C"] as const;
 
 const set = (...lists: readonly (readonly string[])[]): ReadonlySet<string> =>
@@ -77,6 +77,7 @@ export const MEMBERS: {
   readonly slab: ReadonlySet<string>;
   readonly slabPatch: ReadonlySet<string>;
   readonly flips: ReadonlySet<string>;
+  readonly slotList: ReadonlySet<string>;
   readonly changes: ReadonlySet<string>;
   readonly summary: ReadonlySet<string>;
   readonly counts: ReadonlySet<string>;
@@ -113,7 +114,13 @@ export const MEMBERS: {
     "heap",
     "stream",
   ]),
-  slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, ["bitmap", "states", "owners", "summary"]),
+  slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
+    "bitmap",
+    "states",
+    "owners",
+    "cached_slots",
+    "summary",
+  ]),
   // Shape fields are let through to be refused with their own message.
   slabPatch: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "summary",
@@ -121,10 +128,13 @@ export const MEMBERS: {
     "states",
     "owners",
     "changes",
+    "cached_slots",
+    "cycled",
   ]),
   flips: set(["n", "k", "at"]),
+  slotList: set(["n", "k", "at"]),
   changes: set(["n", "k", "at", "states", "owners"]),
-  summary: set(COUNT_FIELDS, ["by_owner"]),
+  summary: set(COUNT_FIELDS, ["K", "by_owner"]),
   counts: set(COUNT_FIELDS),
   arena: set(["name"], ARENA_FIELDS, ["pool"]),
   pool: set(POOL_FIELDS),

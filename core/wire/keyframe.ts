@@ -15,6 +15,7 @@ import {
   heapFromWire,
   ownerListFromWire,
   slabFromWire,
+  slotListToWire,
   streamFromWire,
   unique,
 } from "./records.ts";
@@ -134,6 +135,9 @@ export function slabToWire(slab: SlabSnapshot): JsonObject {
   if (slab.bitmap !== undefined) wire.bitmap = encodeBase64(slab.bitmap);
   if (slab.states !== undefined) wire.states = encodeStateRuns(slab.states);
   if (slab.owners !== undefined) wire.owners = encodeOwnerRuns(slab.owners);
+  if (slab.cached_slots !== undefined && slab.cached_slots.length > 0) {
+    wire.cached_slots = slotListToWire(slab.cached_slots);
+  }
   wire.summary = slab.summary;
   return wire;
 }

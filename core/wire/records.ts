@@ -20,6 +20,7 @@ import {
   SPACE_FIELDS,
   STREAM_FIELDS,
 } from "./fields.ts";
+import { decodeSlotList, encodeSlotList, MAX_RICE_PARAMETER } from "./rice.ts";
 import { decodeOwnerRuns, decodeStateRuns } from "./rle.ts";
 import { sameSummary, summarizeSlots, summaryDifference } from "./summary.ts";
 import type {
@@ -67,9 +68,17 @@ export function slabFromWire(value: unknown, path: string): SlabSnapshot {
   if (kind === "plain") {
     if (o.states !== undefined) fail(`${path}.states`, "a plain slab carries a bitmap, not states");
     slab.bitmap = bitmapFromWire(o.bitmap, total, `${path}.bitmap`);
+    if (o.cached_slots !== undefined) {
+      const cached = slotListFromWire(o.cached_slots, total, `${path}.cached_slots`, false);
+      checkCachedSlots(cached, slab.bitmap, `${path}.cached_slots`);
+      slab.cached_slots = cached;
+    }
   } else {
     if (o.bitmap !== undefined) {
       fail(`${path}.bitmap`, "a handle slab carries states, not a bitmap");
+    }
+    if (o.cached_slots !== undefined) {
+      fail(`${path}.cached_slots`, "a handle slab's cached slots are K in its states");
     }
     slab.states = statesFromWire(o.states, total, `${path}.states`);
     if (o.owners === undefined) fail(`${path}.owners`, "a handle slab carries owners");
@@ -85,7 +94,7 @@ export function slabFromWire(value: unknown, path: string): SlabSnapshot {
  */
 export function checkedSummary(
   declared: SlabSummary,
-  slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners">,
+  slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners" | "cached_slots">,
   path: string,
   actual: SlabSummary = summarizeSlots(slab),
 ): SlabSummary {
@@ -105,6 +114,49 @@ export function bitmapFromWire(value: unknown, total: number, path: string): Uin
     fail(path, "padding bits after the last slot are set");
   }
   return bytes;
+}
+
+/**
+ * Decodes a slot list object `{n, k, at}` (`cached_slots`, `cycled`): `n`
+ * strictly increasing slot indexes below `total`, Rice-coded in `at`. With
+ * `empty`, `n` may be 0 (then `k` is 0 and `at` is `""`).
+ */
+export function slotListFromWire(
+  value: unknown,
+  total: number,
+  path: string,
+  empty: boolean,
+): Uint32Array {
+  const o = object(value, path);
+  onlyFields(o, MEMBERS.slotList, path, "a slot list");
+  const n = count(o.n, `${path}.n`);
+  if (n === 0 && !empty) fail(`${path}.n`, "a slot list here names at least one slot");
+  if (n > total) fail(`${path}.n`, `${n} slots listed for ${total} slots`);
+  const k = count(o.k, `${path}.k`);
+  if (k > MAX_RICE_PARAMETER) {
+    fail(`${path}.k`, `expected 0 to ${MAX_RICE_PARAMETER}, received ${k}`);
+  }
+  if (n === 0 && k !== 0) fail(`${path}.k`, "an empty list has k 0");
+  const at = string(o.at, `${path}.at`);
+  return nested(`${path}.at`, () => decodeSlotList(at, k, n, total));
+}
+
+/** A slot list object `{n, k, at}` of the first `count` of strictly increasing indexes. */
+export function slotListToWire(
+  indexes: ArrayLike<number>,
+  count: number = indexes.length,
+): { n: number; k: number; at: string } {
+  const list = encodeSlotList(indexes, count);
+  return { n: count, k: list.k, at: list.at };
+}
+
+/** Checks that no cached slot of a plain slab is marked in use in its bitmap. */
+export function checkCachedSlots(cached: Uint32Array, bitmap: Uint8Array, path: string): void {
+  for (const i of cached) {
+    if (((bitmap[i >> 3]! >> (i & 7)) & 1) !== 0) {
+      fail(path, `slot ${i} is cached and in use at once (its bitmap bit is 1)`);
+    }
+  }
 }
 
 /** Decodes the state runs of a handle slab of `total` slots. */
@@ -134,6 +186,10 @@ export function summaryFromWire(value: unknown, path: string): SlabSummary {
   onlyFields(o, MEMBERS.summary, path, "a summary");
   const summary = {} as SlabSummary;
   for (const letter of COUNT_FIELDS) summary[letter] = count(o[letter], `${path}.${letter}`);
+  if (o.K !== undefined) {
+    summary.K = count(o.K, `${path}.K`);
+    if (summary.K === 0) fail(`${path}.K`, "written only when slots are cached");
+  }
   summary.by_owner = {};
   const byOwner = object(o.by_owner, `${path}.by_owner`);
   for (const [owner, counts] of Object.entries(byOwner)) {

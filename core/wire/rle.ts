@@ -7,7 +7,7 @@
  * else.
  *
  * - States of a handle slab: `<letter><count>` runs, the count always
- *   written (`"F16A3I2"`); letters `F N A I C` (`U` is a plain slab's, and
+ *   written (`"F16A3I2"`); letters `F N A I C K` (`U` is a plain slab's, and
  *   plain slabs travel as a bitmap).
  * - Owners: comma-separated `<index>*<count>` runs, `<index>` alone for a
  *   run of 1, `-` for "no owner" (`"0*3,-*5,1"`).
@@ -15,11 +15,12 @@
  * @module
  */
 
-import { HandleState, STATE_COUNT, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { HandleState } from "../allocator/handle_state.ts";
 import { NO_OWNER } from "../allocator/slab_layout.ts";
+import { SLOT_LETTERS, SLOT_STATE_COUNT } from "./slot_states.ts";
 
 const STATE_OF = new Int8Array(128).fill(-1);
-for (let s = 0; s < STATE_COUNT; s++) STATE_OF[STATE_LETTERS.charCodeAt(s)] = s;
+for (let s = 0; s < SLOT_STATE_COUNT; s++) STATE_OF[SLOT_LETTERS.charCodeAt(s)] = s;
 /** Most digits a run's count may have: more than the largest slab (4,194,304 slots) needs. */
 const MAX_DIGITS = 8;
 
@@ -35,11 +36,11 @@ export function encodeStateRuns(states: Uint8Array, count: number = states.lengt
       length++;
       continue;
     }
-    parts.push(STATE_LETTERS[run]! + length);
+    parts.push(SLOT_LETTERS[run]! + length);
     run = state;
     length = 1;
   }
-  parts.push(STATE_LETTERS[run]! + length);
+  parts.push(SLOT_LETTERS[run]! + length);
   return parts.join("");
 }
 

@@ -3,31 +3,41 @@
 /**
  * Applying one slab patch of a delta (one without `full`): the changed
  * scalars, and the slots in exactly one of the forms the format defines,
- * with the summary checked against the slots it describes.
+ * with the summary checked against the slots it describes; and the slots
+ * it says cycled (touched, yet back to their letter and owner).
  *
  * @module
  */
 
-import { HandleState, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { HandleState } from "../allocator/handle_state.ts";
 import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { MEMBERS, SLAB_SCALARS, SLAB_SHAPE } from "./fields.ts";
 import {
   bitmapFromWire,
+  checkCachedSlots,
   checkedSummary,
   ownersFromWire,
+  slotListFromWire,
   statesFromWire,
   summaryFromWire,
 } from "./records.ts";
 import { decodeSlotList, MAX_RICE_PARAMETER } from "./rice.ts";
+import { CACHED_STATE, SLOT_LETTERS } from "./slot_states.ts";
 import { summarizeSlots, SummaryTally } from "./summary.ts";
 import type { SlabSnapshot, SlabSummary } from "./types.ts";
 import { count, fail, type JsonObject, nested, object, onlyFields, string } from "./validate.ts";
 
 /**
  * Applies a slab patch to `old` and returns the patched slab; `old` is not
- * modified, and arrays the patch does not touch are shared with it.
+ * modified, and arrays the patch does not touch are shared with it. The
+ * slots the patch says cycled go to `cycled`, under the slab's name.
  */
-export function patchSlab(old: SlabSnapshot, o: JsonObject, path: string): SlabSnapshot {
+export function patchSlab(
+  old: SlabSnapshot,
+  o: JsonObject,
+  path: string,
+  cycled?: Map<string, Uint32Array>,
+): SlabSnapshot {
   onlyFields(o, MEMBERS.slabPatch, path, "a slab patch");
   for (const field of SLAB_SHAPE) {
     if (o[field] !== undefined) {
@@ -38,12 +48,101 @@ export function patchSlab(old: SlabSnapshot, o: JsonObject, path: string): SlabS
   for (const field of SLAB_SCALARS) {
     if (o[field] !== undefined) slab[field] = count(o[field], `${path}.${field}`);
   }
-  const actual = patchSlots(slab, old, o, path);
+  const cachedSent = patchCachedSlots(slab, o, path);
+  const patched = patchSlots(slab, old, o, path);
+  let actual = patched.summary;
+  if (slab.cached_slots !== undefined && (cachedSent || slab.bitmap !== old.bitmap)) {
+    checkCachedSlots(slab.cached_slots, slab.bitmap!, `${path}.cached_slots`);
+  }
+  if (cachedSent) actual = recountCached(actual, slab);
   const declared = o.summary === undefined
     ? old.summary
     : summaryFromWire(o.summary, `${path}.summary`);
   slab.summary = checkedSummary(declared, slab, path, actual);
+  if (o.cycled !== undefined) {
+    const list = slotListFromWire(o.cycled, slab.total, `${path}.cycled`, false);
+    checkCycled(list, old, slab, patched.changes, `${path}.cycled`);
+    cycled?.set(slab.name, list);
+  }
   return slab;
+}
+
+/**
+ * A plain slab's `cached_slots`, sent whole when they changed (`n` 0 when
+ * none are left). Returns whether the patch carried them.
+ */
+function patchCachedSlots(slab: SlabSnapshot, o: JsonObject, path: string): boolean {
+  if (o.cached_slots === undefined) return false;
+  if (slab.kind === "handle") {
+    fail(`${path}.cached_slots`, "a handle slab's cached slots are K in its states");
+  }
+  const list = slotListFromWire(o.cached_slots, slab.total, `${path}.cached_slots`, true);
+  if (list.length === 0) {
+    if (slab.cached_slots === undefined) {
+      fail(`${path}.cached_slots`, "sent only when the cached slots changed, and none were cached");
+    }
+    delete slab.cached_slots;
+  } else {
+    slab.cached_slots = list;
+  }
+  return true;
+}
+
+/** `summary` with its `K` taken from a plain slab's (new) cached slots. */
+function recountCached(summary: SlabSummary, slab: SlabSnapshot): SlabSummary {
+  const { K: _, ...rest } = summary;
+  const cached = slab.cached_slots?.length ?? 0;
+  return cached === 0 ? rest : { ...rest, K: cached };
+}
+
+/**
+ * Checks that every cycled slot keeps its letter and owner through the
+ * patch, and (to keep one text per patch) is not among its changes.
+ */
+function checkCycled(
+  list: Uint32Array,
+  old: SlabSnapshot,
+  slab: SlabSnapshot,
+  changes: Uint32Array | undefined,
+  path: string,
+): void {
+  const before = stateReader(old);
+  const after = stateReader(slab);
+  const oldOwners = old.owners;
+  const newOwners = slab.owners;
+  let c = 0; // both lists ascend: walk the changes beside
+  for (const i of list) {
+    while (changes !== undefined && c < changes.length && changes[c]! < i) c++;
+    if (changes !== undefined && changes[c] === i) fail(path, `slot ${i} is listed in changes too`);
+    if (
+      before(i) !== after(i) ||
+      (oldOwners?.[i] ?? NO_OWNER) !== (newOwners?.[i] ?? NO_OWNER)
+    ) {
+      fail(path, `slot ${i} changed its letter or owner, so it did not cycle`);
+    }
+  }
+}
+
+/** A reader of the state code of each slot of `slab`, cached slots included. */
+function stateReader(slab: SlabSnapshot): (i: number) => number {
+  if (slab.states !== undefined) {
+    const states = slab.states;
+    return (i) => states[i]!;
+  }
+  const bitmap = slab.bitmap!;
+  const cached = new Set(slab.cached_slots ?? []);
+  return (i) =>
+    ((bitmap[i >> 3]! >> (i & 7)) & 1) !== 0
+      ? HandleState.Used
+      : cached.has(i)
+      ? CACHED_STATE
+      : HandleState.Free;
+}
+
+/** What the slots of a patch add up to, and which slots its changes list. */
+interface Patched {
+  summary: SlabSummary;
+  changes?: Uint32Array;
 }
 
 /**
@@ -55,7 +154,7 @@ function patchSlots(
   old: SlabSnapshot,
   o: JsonObject,
   path: string,
-): SlabSummary {
+): Patched {
   const whole = o.bitmap !== undefined || o.states !== undefined || o.owners !== undefined;
   if (whole && o.changes !== undefined) {
     fail(`${path}.changes`, "a patch carries whole arrays or changes, not both");
@@ -73,7 +172,7 @@ function patchSlots(
     if (whole) {
       slab.states = statesFromWire(o.states, slab.total, `${path}.states`);
       slab.owners = ownersFromWire(o.owners, slab.total, `${path}.owners`);
-      return summarizeSlots(slab);
+      return { summary: summarizeSlots(slab) };
     }
   } else {
     if (o.states !== undefined) fail(`${path}.states`, "a plain slab carries a bitmap, not states");
@@ -92,10 +191,10 @@ function patchSlots(
       if (o.owners !== undefined) {
         slab.owners = ownersFromWire(o.owners, slab.total, `${path}.owners`);
       }
-      return summarizeSlots(slab);
+      return { summary: summarizeSlots(slab) };
     }
   }
-  if (o.changes === undefined) return old.summary;
+  if (o.changes === undefined) return { summary: old.summary };
   return applyChanges(slab, old, object(o.changes, `${path}.changes`), `${path}.changes`);
 }
 
@@ -108,7 +207,7 @@ function applyChanges(
   old: SlabSnapshot,
   c: JsonObject,
   path: string,
-): SlabSummary {
+): Patched {
   const flips = old.kind === "plain" && old.owners === undefined;
   onlyFields(
     c,
@@ -135,7 +234,7 @@ function applyChanges(
       bitmap[i >> 3] ^= 1 << (i & 7);
     }
     slab.bitmap = bitmap;
-    return tally.summary();
+    return { summary: tally.summary(), changes: indexes };
   }
   const letters = string(c.states, `${path}.states`);
   if (letters.length !== n) fail(`${path}.states`, `${letters.length} letters for ${n} changes`);
@@ -144,7 +243,7 @@ function applyChanges(
   if (slab.kind === "handle") {
     const states = old.states!.slice();
     for (let j = 0; j < n; j++) {
-      const state = STATE_LETTERS.indexOf(letters[j]!);
+      const state = SLOT_LETTERS.indexOf(letters[j]!);
       if (state < 0 || state === HandleState.Used) {
         fail(`${path}.states`, `${JSON.stringify(letters[j])} at ${j} is not a handle state`);
       }
@@ -160,7 +259,12 @@ function applyChanges(
     for (let j = 0; j < n; j++) {
       const letter = letters[j];
       if (letter !== "F" && letter !== "U") {
-        fail(`${path}.states`, `${JSON.stringify(letter)} at ${j} is not F or U`);
+        fail(
+          `${path}.states`,
+          `${JSON.stringify(letter)} at ${j} is not F or U${
+            letter === "K" ? " (a plain slab's cached slots travel in cached_slots)" : ""
+          }`,
+        );
       }
       const i = indexes[j]!;
       const bit = 1 << (i & 7);
@@ -177,5 +281,5 @@ function applyChanges(
     slab.bitmap = bitmap;
   }
   slab.owners = slotOwners;
-  return tally.summary();
+  return { summary: tally.summary(), changes: indexes };
 }

@@ -9,9 +9,10 @@
  * @module
  */
 
-import { HandleState, STATE_COUNT, STATE_LETTERS } from "../allocator/handle_state.ts";
+import { HandleState, STATE_LETTERS } from "../allocator/handle_state.ts";
 import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { COUNT_FIELDS } from "./fields.ts";
+import { CACHED_STATE, SLOT_STATE_COUNT } from "./slot_states.ts";
 import type { SlabSnapshot, SlabSummary, StateCounts } from "./types.ts";
 
 /** Counts of one owner (or of the whole slab) per state code. */
@@ -20,10 +21,11 @@ type Tally = Float64Array;
 /**
  * Non-free slots per state, in total and per owner, kept as numbers per
  * state code so that moving one slot from one state or owner to another is
- * two array writes.
+ * two array writes. Cached slots (`K`) count in the totals only: a cached
+ * slot belongs to no owner.
  */
 export class SummaryTally {
-  #totals: Tally = new Float64Array(STATE_COUNT);
+  #totals: Tally = new Float64Array(SLOT_STATE_COUNT);
   /** Per owner index; a sparse array, as owner indexes are small integers. */
   #owners: Tally[] = [];
 
@@ -31,6 +33,7 @@ export class SummaryTally {
   static of(summary: SlabSummary): SummaryTally {
     const tally = new SummaryTally();
     read(summary, tally.#totals);
+    tally.#totals[CACHED_STATE] = summary.K ?? 0;
     for (const [owner, counts] of Object.entries(summary.by_owner)) {
       read(counts, tally.#of(Number(owner)));
     }
@@ -39,7 +42,7 @@ export class SummaryTally {
 
   /** Counts the slots of a slab (its `summary` field is not read). */
   static ofSlots(
-    slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners">,
+    slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners" | "cached_slots">,
   ): SummaryTally {
     const tally = new SummaryTally();
     const totals = tally.#totals;
@@ -50,6 +53,7 @@ export class SummaryTally {
         const state = states[i]!;
         if (state === HandleState.Free) continue;
         totals[state]!++;
+        if (state === CACHED_STATE) continue;
         const owner = owners![i]!;
         if (owner !== NO_OWNER) tally.#of(owner)[state]!++;
       }
@@ -59,6 +63,7 @@ export class SummaryTally {
     let used = 0;
     for (let byte = 0; byte < bitmap.length; byte++) used += POPCOUNT[bitmap[byte]!]!;
     totals[HandleState.Used] = used;
+    totals[CACHED_STATE] = slab.cached_slots?.length ?? 0;
     if (owners === undefined) return tally;
     for (let byte = 0; byte < bitmap.length; byte++) {
       for (let bits = bitmap[byte]!; bits !== 0; bits &= bits - 1) {
@@ -73,12 +78,14 @@ export class SummaryTally {
   count(state: number, owner: number, by: number): void {
     if (state === HandleState.Free) return;
     this.#totals[state]! += by;
-    if (owner !== NO_OWNER) this.#of(owner)[state]! += by;
+    if (owner !== NO_OWNER && state !== CACHED_STATE) this.#of(owner)[state]! += by;
   }
 
-  /** The summary as the wire carries it: owners holding no slot are left out. */
+  /** The summary as the wire carries it: owners holding no slot are left out, `K` when 0. */
   summary(): SlabSummary {
     const summary = { ...write(this.#totals), by_owner: {} } as SlabSummary;
+    const cached = this.#totals[CACHED_STATE]!;
+    if (cached !== 0) summary.K = cached;
     this.#owners.forEach((counts, owner) => {
       if (counts.some((n) => n !== 0)) summary.by_owner[String(owner)] = write(counts);
     });
@@ -86,7 +93,7 @@ export class SummaryTally {
   }
 
   #of(owner: number): Tally {
-    return this.#owners[owner] ??= new Float64Array(STATE_COUNT);
+    return this.#owners[owner] ??= new Float64Array(SLOT_STATE_COUNT);
   }
 }
 
@@ -110,14 +117,14 @@ for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
 /** Counts the summary of a slab's slots (its `summary` field is not read). */
 export function summarizeSlots(
-  slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners">,
+  slab: Pick<SlabSnapshot, "kind" | "total" | "bitmap" | "states" | "owners" | "cached_slots">,
 ): SlabSummary {
   return SummaryTally.ofSlots(slab).summary();
 }
 
 /** Whether two summaries hold the same counts (the encoder's test, once per slab per tick). */
 export function sameSummary(a: SlabSummary, b: SlabSummary): boolean {
-  if (!sameCounts(a, b)) return false;
+  if (!sameCounts(a, b) || (a.K ?? 0) !== (b.K ?? 0)) return false;
   const aKeys = Object.keys(a.by_owner);
   if (aKeys.length !== Object.keys(b.by_owner).length) return false;
   for (const key of aKeys) {
@@ -140,6 +147,9 @@ export function summaryDifference(declared: SlabSummary, actual: SlabSummary): s
     if (declared[letter] !== actual[letter]) {
       return `${letter} is ${declared[letter]}, the slots hold ${actual[letter]}`;
     }
+  }
+  if ((declared.K ?? 0) !== (actual.K ?? 0)) {
+    return `K is ${declared.K ?? 0}, the slots hold ${actual.K ?? 0}`;
   }
   const owners = new Set([...Object.keys(declared.by_owner), ...Object.keys(actual.by_owner)]);
   for (const owner of [...owners].sort((a, b) => Number(a) - Number(b))) {

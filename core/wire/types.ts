@@ -29,6 +29,11 @@ export interface StateCounts {
 /** Per-state counts of a slab, in total and per owner. */
 export interface SlabSummary extends StateCounts {
   /**
+   * Cached slots (`K`): free slots held in an instance's cache. Present only
+   * when there are any; never counted per owner.
+   */
+  K?: number;
+  /**
    * Counts per owner index (as a string key), for owners holding at least
    * one slot. Slots without an owner are in the totals only.
    */
@@ -64,20 +69,21 @@ export interface SlabSnapshot {
    * (LSB-first); `ceil(total / 8)` bytes; padding bits are 0.
    */
   bitmap?: Uint8Array;
-  /** Handle slabs: one `HandleState` code per slot. */
+  /** Handle slabs: one state code per slot, `HandleState` or 6 for a cached slot (`K`). */
   states?: Uint8Array;
   /**
    * Owner index per slot, 65,535 for none. Present for handle slabs, and for
    * plain slabs once any slot was given an owner.
    */
   owners?: Uint16Array;
+  /**
+   * Plain slabs: the cached slots (`K`), ascending, when there are any. Their
+   * bits in `bitmap` are 0: a cached slot is not in use, and not free to
+   * every thread either.
+   */
+  cached_slots?: Uint32Array;
   /** Counts of non-free states, in total and per owner. */
   summary: SlabSummary;
-  /**
-   * Free slots held in per-Worker caches (`SlabAllocatorOptions.cache`),
-   * when there are any. They read as free in `bitmap`/`states`.
-   */
-  cached?: number;
 }
 
 /** One arena, or the totals of an arena pool. Sizes in bytes. */

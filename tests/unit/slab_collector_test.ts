@@ -4,12 +4,18 @@ import assert from "node:assert/strict";
 import { DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
 import { slabViews } from "../../core/allocator/slab.ts";
 
-/** The picture a full scan of the slot words gives. */
+/** The picture a full scan of the slot words gives: cached slots (state 6) are K. */
 function fullScan(slab: SlabAllocator) {
+  const words = slabViews(slab).slots;
+  const cached = [...words.keys()].filter((i) => (words[i]! & 0xff) === 6);
+  const states = slab.kind === "handle" ? slab.readStates() : undefined;
+  for (const i of cached) if (states !== undefined) states[i] = 6;
   return {
-    states: slab.kind === "handle" ? slab.readStates() : undefined,
+    states,
     bitmap: slab.kind === "plain" ? slab.readBitmap() : undefined,
     owners: slab.hasOwners ? slab.readOwners() : undefined,
+    cached_slots: slab.kind === "plain" && cached.length > 0 ? new Uint32Array(cached) : undefined,
+    K: cached.length === 0 ? undefined : cached.length,
   };
 }
 
@@ -81,14 +87,16 @@ Deno.test("incremental snapshots equal a full scan through random work on both c
       assert.deepEqual(s!.states, truth.states, `${kind} round ${round}: states`);
       assert.deepEqual(s!.bitmap, truth.bitmap, `${kind} round ${round}: bitmap`);
       assert.deepEqual(s!.owners, truth.owners, `${kind} round ${round}: owners`);
+      assert.deepEqual(s!.cached_slots, truth.cached_slots, `${kind} round ${round}: cached`);
+      assert.equal(s!.summary.K, truth.K, `${kind} round ${round}: summary.K`);
       assert.equal(s!.used, held.length);
-      assert.equal(s!.cached ?? 0, wasm.stats().cached);
+      assert.equal(s!.summary.K ?? 0, wasm.stats().cached);
     }
     for (const [, h] of held) wasm.free(h);
     for (const instance of instances) instance.close();
     const [s] = registry.snapshot({ sampleHeap: false }).slabs;
     assert.equal(s!.used, 0);
-    assert.equal(s!.cached, undefined, "close() returned every cache");
+    assert.equal(s!.summary.K, undefined, "close() returned every cache");
     assert.deepEqual(wasm.verify(), { ok: true, errors: [] });
   }
 });

@@ -17,8 +17,9 @@ import {
 type Op =
   | { op: "alloc"; slab: number; owner: number | null; times: number }
   | { op: "free"; slab: number; pick: number; times: number }
+  | { op: "cycle"; slab: number; times: number }
   | { op: "state"; slab: number; pick: number; state: number; owner: number | null }
-  | { op: "addSlab"; kind: "plain" | "handle"; capacity: number }
+  | { op: "addSlab"; kind: "plain" | "handle"; capacity: number; cache: number }
   | { op: "removeSlab"; slab: number }
   | { op: "readd"; from: number; shuffle: number[]; reshape: (Shape | null)[] }
   | { op: "readdArenas"; swap: boolean; fresh: boolean }
@@ -58,6 +59,15 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   {
+    // Allocated and freed between two snapshots: the slot cycles.
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("cycle" as const),
+      slab: fc.nat(),
+      times: fc.integer({ min: 1, max: 5 }),
+    }),
+  },
+  {
     weight: 4,
     arbitrary: fc.record({
       op: fc.constant("state" as const),
@@ -73,6 +83,8 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant("addSlab" as const),
       kind: fc.constantFrom("plain" as const, "handle" as const),
       capacity: fc.integer({ min: 1, max: 300 }),
+      // Some with a cache: their free slots go K (cached) and back.
+      cache: fc.constantFrom(0, 0, 4, 16),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("removeSlab" as const), slab: fc.nat() }) },
@@ -139,8 +151,8 @@ class World {
   serial = 0;
 
   constructor() {
-    this.add("plain", 70);
-    this.add("handle", 33);
+    this.add("plain", 70, 8);
+    this.add("handle", 33, 4);
     this.owners.push(this.registry.owners.register(":8080", "server"));
   }
 
@@ -184,12 +196,13 @@ class World {
     }
   }
 
-  add(kind: "plain" | "handle", capacity: number): void {
+  add(kind: "plain" | "handle", capacity: number, cache = 0): void {
     const slab = new SlabAllocator({
       name: `slab-${this.serial++ % 4}`,
       slotSize: 8,
       capacity,
       kind,
+      cache,
     });
     const existing = this.slabs.findIndex((s) => s.slab.name === slab.name);
     if (existing >= 0) {
@@ -223,6 +236,12 @@ class World {
           entry.slab.free(entry.handles.splice(k, 1)[0]!);
         }
         break;
+      case "cycle":
+        for (let i = 0; i < op.times && entry; i++) {
+          const h = entry.slab.alloc();
+          if (h !== null) entry.slab.free(h);
+        }
+        break;
       case "state":
         if (entry && entry.handles.length > 0) {
           const h = entry.handles[op.pick % entry.handles.length]!;
@@ -231,7 +250,7 @@ class World {
         }
         break;
       case "addSlab":
-        this.add(op.kind, op.capacity);
+        this.add(op.kind, op.capacity, op.cache);
         break;
       case "readd":
         this.readd(op);
@@ -284,6 +303,11 @@ function roundTrip(snapshot: MemorySnapshot): MemorySnapshot {
 function tally(delta: string, prev: MemorySnapshot, seen: Map<string, number>): void {
   const d = JSON.parse(delta);
   const bump = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
+  for (const patch of d.slabs ?? []) {
+    if (patch.cycled !== undefined) bump("cycled");
+    if (patch.cached_slots !== undefined) bump("cached_slots");
+    if (/K/.test(patch.changes?.states ?? "") || /K/.test(patch.states ?? "")) bump("K");
+  }
   for (const [list, key] of [["slabs", "slab"], ["arenas", "arena"]] as const) {
     if (d[`${key}_order`] !== undefined) bump(`${key}_order`);
     if (d[`removed_${list}`] !== undefined) bump(`removed_${list}`);
@@ -337,6 +361,9 @@ Deno.test("property: keyframe + deltas reproduce every snapshot exactly", () => 
       "slab added",
       "arena_order",
       "arena replaced",
+      "cycled",
+      "cached_slots",
+      "K",
     ]
   ) {
     assert.ok((seen.get(what) ?? 0) >= 5, `${what}: ${seen.get(what) ?? 0} deltas`);
