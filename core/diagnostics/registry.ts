@@ -8,16 +8,27 @@
 
 import type { Arena } from "../allocator/arena.ts";
 import type { ArenaPool } from "../allocator/arena_pool.ts";
+import { describe } from "../allocator/describe.ts";
 import type { SlabAllocator, SlotInfo } from "../allocator/slab.ts";
 import { type HeapSnapshot, type MemorySnapshot, WIRE_VERSION } from "../wire/types.ts";
 import { collectArena, collectArenaPool, collectSlab, heapSnapshot } from "./collect.ts";
 import { heapStats } from "./heap.ts";
+import { DEFAULT_OPEN_HANDLES, OpenHandleList } from "./open_handle_list.ts";
 import { type Owner, OwnerRegistry } from "./owners.ts";
+import { MAX_OPEN_HANDLES } from "../wire/open_handles.ts";
 
 /** Options for {@linkcode DiagnosticsRegistry}. */
 export interface DiagnosticsRegistryOptions {
   /** The owner registry to use; a new one by default. */
   owners?: OwnerRegistry;
+  /**
+   * How many open handles snapshots list (`open_handles`): the oldest of
+   * every handle slab, with their state, owner, age and, for requests, the
+   * method and path or origin. An integer from 0 (no list) to 1,000.
+   *
+   * @default {50}
+   */
+  openHandles?: number;
 }
 
 /** Options for {@linkcode DiagnosticsRegistry.prototype.snapshot}. */
@@ -81,14 +92,26 @@ export class DiagnosticsRegistry {
   #slabs = new Map<string, Pool>();
   #arenas = new Map<string, Pool>();
   #heap: HeapSnapshot | undefined;
+  #openHandles: OpenHandleList | undefined;
 
   /**
    * Creates an empty registry.
    *
-   * @param options Optionally, an existing owner registry.
+   * @param options Optionally, an existing owner registry, and how many open
+   * handles snapshots list.
+   * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000.
    */
   constructor(options: DiagnosticsRegistryOptions = {}) {
     this.#owners = options.owners ?? new OwnerRegistry();
+    const limit = options.openHandles ?? DEFAULT_OPEN_HANDLES;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_OPEN_HANDLES) {
+      throw new RangeError(
+        `Cannot create diagnostics registry: openHandles must be an integer from 0 to ${MAX_OPEN_HANDLES}, received ${
+          describe(limit)
+        }`,
+      );
+    }
+    if (limit > 0) this.#openHandles = new OpenHandleList(limit);
   }
 
   /** Names for the owner indexes stored in slots. */
@@ -295,10 +318,11 @@ export class DiagnosticsRegistry {
    */
   snapshot(options: SnapshotOptions = {}): MemorySnapshot {
     const slabs = [];
+    const handleSlabs: SlabAllocator[] = [];
     for (const entry of this.#slabs.values()) {
-      slabs.push(
-        collectSlab(entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab),
-      );
+      const slab = entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab;
+      slabs.push(collectSlab(slab));
+      if (slab.kind === "handle") handleSlabs.push(slab);
     }
     const arenas = [];
     for (const entry of this.#arenas.values()) {
@@ -311,16 +335,21 @@ export class DiagnosticsRegistry {
     if (options.sampleHeap !== false || this.#heap === undefined) {
       this.#heap = heapSnapshot(heapStats());
     }
-    return {
+    const ts = Date.now();
+    const snapshot: MemorySnapshot = {
       v: WIRE_VERSION,
       seq: 0,
-      ts: Date.now(),
+      ts,
       slabs,
       arenas,
       owner_map: this.#owners.names(),
       owner_kinds: this.#owners.kinds(),
       heap: this.#heap,
     };
+    if (this.#openHandles !== undefined) {
+      snapshot.open_handles = this.#openHandles.collect(handleSlabs, ts);
+    }
+    return snapshot;
   }
 
   #claim(map: Map<string, Pool>, name: string, what: string): void {

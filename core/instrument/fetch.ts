@@ -8,6 +8,7 @@
 
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
+import { labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { ensureSlab } from "./pools.ts";
 import { trackStream } from "./track_body.ts";
@@ -84,6 +85,8 @@ export function instrumentFetch(
   const handles = options.handles ?? ensureSlab(registry, "http_clients", 1, 256, "handle");
   const idleAfter = options.idleAfter ?? 1000;
   const linger = options.ownerLinger ?? 30_000;
+  // The open-handle list shows each request's method and origin.
+  const labels = labelsOf(handles);
   const origins = new Map<
     string,
     { owner: number; inFlight: number; timer?: ReturnType<typeof setTimeout> }
@@ -116,11 +119,18 @@ export function instrumentFetch(
     const origin = url.origin;
     const owner = acquireOwner(origin);
     const handle = handles.alloc(owner);
+    if (handle !== null) {
+      const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+      labels.setFetch(handle, method, url.origin);
+    }
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      if (handle !== null) handles.free(handle);
+      if (handle !== null) {
+        labels.clear(handle);
+        handles.free(handle);
+      }
       releaseOwner(origin);
     };
     let response: Response;

@@ -11,6 +11,7 @@ import { holdClock } from "../allocator/coarse_clock.ts";
 import type { Arena } from "../allocator/arena.ts";
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
+import { labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
 import { trackBody } from "./track_body.ts";
@@ -146,6 +147,8 @@ export function instrumentServer(
   const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
   const idleAfter = options.idleAfter ?? 1000;
   const isStream = options.isStream ?? defaultIsStream;
+  // The open-handle list shows each request's method and path.
+  const labels = labelsOf(handles);
   let owner: number | undefined;
   if (options.name !== undefined) owner = registry.owners.register(options.name, "server");
   // While the server lives, slot timestamps come from a clock that ticks on
@@ -160,6 +163,7 @@ export function instrumentServer(
     // less per request on the hot path); one with a body starts Connecting.
     const bodiless = request.method === "GET" || request.method === "HEAD" || request.body === null;
     const exchange = new Exchange(handles, buffers, arenas, owner, bodiless);
+    if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.
     info.completed.then(exchange.release, exchange.release);
@@ -217,7 +221,10 @@ export function instrumentServer(
     release = (): void => {
       if (this.#released) return;
       this.#released = true;
-      if (this.handle !== null) this.handles.free(this.handle);
+      if (this.handle !== null) {
+        labels.clear(this.handle);
+        this.handles.free(this.handle);
+      }
       if (this.buffer !== null) this.buffers.free(this.buffer);
       if (this.#arena) this.arenas.release(this.#arena);
     };

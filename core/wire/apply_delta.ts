@@ -17,6 +17,7 @@ import {
   streamFromWire,
   unique,
 } from "./records.ts";
+import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -178,6 +179,17 @@ export function applyDeltaTransition(
       next.owner_kinds,
       d.owner_kinds !== undefined ? "delta.owner_kinds" : "delta.owner_map",
     );
+  }
+  if (d.open_handles !== undefined) {
+    next.open_handles = patchOpenHandles(
+      state.open_handles,
+      d.open_handles,
+      next.slabs,
+      "delta.open_handles",
+    );
+  } else if (next.open_handles !== undefined && next.slabs !== state.slabs) {
+    // The list stays; it must still agree with the slabs it lists handles of.
+    checkOpenHandles(next.open_handles, next.slabs, "delta.open_handles");
   }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");

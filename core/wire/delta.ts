@@ -19,6 +19,7 @@ import { encodeBase64 } from "./base64.ts";
 import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
 import { slabToWire } from "./keyframe.ts";
 import { slotListToWire } from "./records.ts";
+import { diffOpenHandles } from "./open_handles.ts";
 import { encodeSlotList } from "./rice.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import { CACHED_STATE, SLOT_LETTERS } from "./slot_states.ts";
@@ -84,6 +85,11 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
   }
   if (!sameList(prev.owner_kinds, next.owner_kinds)) {
     delta.owner_kinds = next.owner_kinds;
+    changed = true;
+  }
+  const openHandles = diffOpenHandles(prev.open_handles, next.open_handles);
+  if (openHandles !== undefined) {
+    delta.open_handles = openHandles;
     changed = true;
   }
   const heap = prev.heap === next.heap ? undefined : diffHeap(prev.heap, next.heap);

@@ -64,6 +64,19 @@ export const STREAM_FIELDS = [
   "send_us",
 ] as const;
 
+/** Fields of an open handle of the open-handle list, in wire order. */
+export const OPEN_HANDLE_FIELDS = [
+  "slab",
+  "slot",
+  "state",
+  "owner",
+  "since",
+  "opened",
+  "method",
+  "path",
+  "origin",
+] as const;
+
 /** The state letters a summary counts, in total and per owner. */
 export const COUNT_FIELDS = ["U", "N", "A", "I", "C"] as const;
 
@@ -86,6 +99,9 @@ export const MEMBERS: {
   readonly heap: ReadonlySet<string>;
   readonly space: ReadonlySet<string>;
   readonly stream: ReadonlySet<string>;
+  readonly openHandles: ReadonlySet<string>;
+  readonly openHandlesPatch: ReadonlySet<string>;
+  readonly openHandle: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -97,6 +113,7 @@ export const MEMBERS: {
     "owner_kinds",
     "heap",
     "stream",
+    "open_handles",
   ]),
   delta: set([
     "v",
@@ -113,6 +130,7 @@ export const MEMBERS: {
     "owner_kinds",
     "heap",
     "stream",
+    "open_handles",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "bitmap",
@@ -141,4 +159,7 @@ export const MEMBERS: {
   heap: set(HEAP_FIELDS, ["spaces"]),
   space: set(["name"], SPACE_FIELDS),
   stream: set(STREAM_FIELDS),
+  openHandles: set(["limit", "count", "oldest"]),
+  openHandlesPatch: set(["limit", "count", "set", "drop"]),
+  openHandle: set(OPEN_HANDLE_FIELDS),
 };

@@ -19,6 +19,7 @@ import {
   streamFromWire,
   unique,
 } from "./records.ts";
+import { openHandlesFromWire, openHandlesToWire } from "./open_handles.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type { MemorySnapshot, SlabSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -64,6 +65,9 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
     heap: snapshot.heap,
   };
   if (snapshot.stream !== undefined) wire.stream = snapshot.stream;
+  if (snapshot.open_handles !== undefined) {
+    wire.open_handles = openHandlesToWire(snapshot.open_handles);
+  }
   return JSON.stringify(wire);
 }
 
@@ -120,6 +124,9 @@ export function keyframeFromJson(value: unknown): MemorySnapshot {
     heap: heapFromWire(o.heap, "keyframe.heap"),
   };
   if (o.stream !== undefined) snapshot.stream = streamFromWire(o.stream, "keyframe.stream");
+  if (o.open_handles !== undefined) {
+    snapshot.open_handles = openHandlesFromWire(o.open_handles, slabs, "keyframe.open_handles");
+  }
   return snapshot;
 }
 

@@ -176,6 +176,42 @@ export interface StreamSnapshot {
   send_us: number;
 }
 
+/** One open handle of a handle slab, as the open-handle list shows it. */
+export interface OpenHandle {
+  /** The handle slab it is in. */
+  slab: string;
+  /** Its slot index. */
+  slot: number;
+  /** Its state: Connecting, Active, Idle or Closing. */
+  state: "N" | "A" | "I" | "C";
+  /** Its owner index (see `owner_map`), or `null` for none. */
+  owner: number | null;
+  /** When it entered its state, ms since the Unix epoch. */
+  since: number;
+  /**
+   * When it was first seen open, ms since the Unix epoch: the start of the
+   * state it was in when a collection first read it (exact when that was
+   * its first state, as for a request seen before its response).
+   */
+  opened: number;
+  /** A request served or made: its method. */
+  method?: string;
+  /** A request served: its path, without query, at most 80 characters. */
+  path?: string;
+  /** A request made: its origin, at most 80 characters. */
+  origin?: string;
+}
+
+/** The oldest open handles of every handle slab. */
+export interface OpenHandlesSnapshot {
+  /** How many the list holds at most (`DiagnosticsRegistryOptions.openHandles`). */
+  limit: number;
+  /** Open handles (Connecting, Active, Idle or Closing) in all handle slabs. */
+  count: number;
+  /** The `min(count, limit)` oldest, oldest first (ties: slab order, then slot). */
+  oldest: OpenHandle[];
+}
+
 /** Everything a dashboard shows: one moment of every pool. */
 export interface MemorySnapshot {
   /** Wire format version: 1. */
@@ -196,4 +232,6 @@ export interface MemorySnapshot {
   heap: HeapSnapshot;
   /** The stream's own cost, when the snapshot came through a stream. */
   stream?: StreamSnapshot;
+  /** The oldest open handles, when the registry lists them (by default it does). */
+  open_handles?: OpenHandlesSnapshot;
 }

@@ -140,7 +140,8 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 
 /** Plays ops against real pools; snapshots are taken at every "snapshot" op. */
 class World {
-  registry = new DiagnosticsRegistry();
+  // A short open-handle list, so that it is often full and its entries change.
+  registry = new DiagnosticsRegistry({ openHandles: 5 });
   slabs: { slab: SlabAllocator; handles: number[] }[] = [];
   arena = this.registry.addArena(new Arena({ name: "scratch", capacity: 512 }));
   pool = this.registry.addArenaPool(
@@ -303,6 +304,8 @@ function roundTrip(snapshot: MemorySnapshot): MemorySnapshot {
 function tally(delta: string, prev: MemorySnapshot, seen: Map<string, number>): void {
   const d = JSON.parse(delta);
   const bump = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
+  if (d.open_handles?.set !== undefined) bump("open_handles set");
+  if (d.open_handles?.drop !== undefined) bump("open_handles drop");
   for (const patch of d.slabs ?? []) {
     if (patch.cycled !== undefined) bump("cycled");
     if (patch.cached_slots !== undefined) bump("cached_slots");
@@ -364,6 +367,8 @@ Deno.test("property: keyframe + deltas reproduce every snapshot exactly", () => 
       "cycled",
       "cached_slots",
       "K",
+      "open_handles set",
+      "open_handles drop",
     ]
   ) {
     assert.ok((seen.get(what) ?? 0) >= 5, `${what}: ${seen.get(what) ?? 0} deltas`);

@@ -1,0 +1,201 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * The open-handle list of a snapshot: the oldest open handles of every
+ * handle slab, like tokio-console's task list, bounded so that a stream
+ * never carries every handle of a big slab. Internal to the registry.
+ *
+ * A handle's age runs from when a collection first saw it open (see
+ * `SlotHistory.opened`); its state, owner and time in state come from the
+ * same collection as the slab's snapshot, so the list always agrees with
+ * the slots (the decoder checks that it does). A slab whose picture did not
+ * change keeps its candidates, and a snapshot where no handle slab changed
+ * keeps the previous list object itself: an idle process sends no list.
+ *
+ * @module
+ */
+
+import type { SlabAllocator } from "../allocator/slab.ts";
+import { GENERATION_SHIFT, handleGenerationBits, NO_OWNER } from "../allocator/slab_layout.ts";
+import { slotTime } from "../allocator/slot_time.ts";
+import { SLOT_LETTERS } from "../wire/slot_states.ts";
+import type { OpenHandle, OpenHandlesSnapshot } from "../wire/types.ts";
+import { existingLabels } from "./handle_labels.ts";
+import { type SlabPicture, slotHistory } from "./slab_collector.ts";
+
+/** Open handles a snapshot lists by default: the oldest 50. */
+export const DEFAULT_OPEN_HANDLES = 50;
+
+/** One slab's oldest open slots, as of one picture. */
+interface Candidates {
+  picture: SlabPicture;
+  labels: number;
+  /** Open handles in the picture. */
+  count: number;
+  /** The oldest, oldest first: first-seen times (ms since the Unix epoch) and slots. */
+  opened: number[];
+  slots: number[];
+}
+
+/** The open-handle lists of one registry's snapshots. */
+export class OpenHandleList {
+  #limit: number;
+  #candidates = new WeakMap<SlabAllocator, Candidates>();
+  #last: { slabs: SlabAllocator[]; inputs: Candidates[]; list: OpenHandlesSnapshot } | undefined;
+
+  /** Lists at most `limit` handles. */
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /**
+   * The list for handle slabs `slabs` (in snapshot order), each collected
+   * just before; `now` dates slot times.
+   */
+  collect(slabs: SlabAllocator[], now: number): OpenHandlesSnapshot {
+    const inputs = slabs.map((slab) => this.#candidatesOf(slab, now));
+    const last = this.#last;
+    if (
+      last !== undefined && last.slabs.length === slabs.length &&
+      last.slabs.every((slab, i) => slab === slabs[i] && last.inputs[i] === inputs[i])
+    ) {
+      return last.list;
+    }
+    // Merge the slabs' oldest: by first-seen time, then slab order, then slot.
+    const heads = inputs.map(() => 0);
+    const oldest: OpenHandle[] = [];
+    let count = 0;
+    for (const input of inputs) count += input.count;
+    while (oldest.length < this.#limit) {
+      let best = -1;
+      for (let s = 0; s < inputs.length; s++) {
+        const k = heads[s]!;
+        if (k >= inputs[s]!.slots.length) continue;
+        if (best < 0 || inputs[s]!.opened[k]! < inputs[best]!.opened[heads[best]!]!) best = s;
+      }
+      if (best < 0) break;
+      const k = heads[best]!++;
+      oldest.push(entry(slabs[best]!, inputs[best]!.slots[k]!, inputs[best]!.opened[k]!, now));
+    }
+    const list: OpenHandlesSnapshot = { limit: this.#limit, count, oldest };
+    this.#last = { slabs, inputs, list };
+    return list;
+  }
+
+  #candidatesOf(slab: SlabAllocator, now: number): Candidates {
+    const history = slotHistory(slab)!;
+    const picture = history.picture;
+    const labels = existingLabels(slab)?.version ?? 0;
+    const known = this.#candidates.get(slab);
+    if (known !== undefined && known.picture === picture && known.labels === labels) return known;
+    const states = picture.states!;
+    const epoch = history.views.epoch;
+    const opened = history.opened;
+    const heap = new OldestHeap(this.#limit);
+    let count = 0;
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i]!;
+      if (state < 2 || state > 5) continue; // F, U (never in a handle slab) and K are not open
+      count++;
+      heap.offer(slotTime(opened[i]!, epoch, now), i);
+    }
+    const sorted = heap.sorted();
+    const candidates = { picture, labels, count, opened: sorted.opened, slots: sorted.slots };
+    this.#candidates.set(slab, candidates);
+    return candidates;
+  }
+}
+
+/** The list entry of slot `slot` of `slab`, as its last collection read it. */
+function entry(slab: SlabAllocator, slot: number, opened: number, now: number): OpenHandle {
+  const { views, words, times, picture } = slotHistory(slab)!;
+  const owner = picture.owners![slot]!;
+  const item: OpenHandle = {
+    slab: slab.name,
+    slot,
+    state: SLOT_LETTERS[picture.states![slot]!] as OpenHandle["state"],
+    owner: owner === NO_OWNER ? null : owner,
+    since: slotTime(times[slot]!, views.epoch, now),
+    opened,
+  };
+  // The handle the slot holds now, as alloc() returned it: a label set for
+  // an earlier handle of the slot is not this one's.
+  const mask = 2 ** handleGenerationBits(views.indexBits) - 1;
+  const handle = (((words[slot]! >>> GENERATION_SHIFT) & mask) << views.indexBits) | slot;
+  const label = existingLabels(slab)?.get(slot, handle);
+  if (label !== undefined) {
+    item.method = label.method;
+    if (label.path !== undefined) item.path = label.path;
+    if (label.origin !== undefined) item.origin = label.origin;
+  }
+  return item;
+}
+
+/** The `limit` smallest (time, slot) pairs offered: a max-heap on the largest kept. */
+class OldestHeap {
+  #limit: number;
+  #times: number[] = [];
+  #slots: number[] = [];
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  offer(time: number, slot: number): void {
+    const times = this.#times;
+    const slots = this.#slots;
+    if (times.length < this.#limit) {
+      times.push(time);
+      slots.push(slot);
+      this.#up(times.length - 1);
+    } else if (this.#before(time, slot, 0)) {
+      times[0] = time;
+      slots[0] = slot;
+      this.#down(0);
+    }
+  }
+
+  /** The pairs kept, oldest first. */
+  sorted(): { opened: number[]; slots: number[] } {
+    const order = this.#times.map((_, i) => i).sort((a, b) =>
+      this.#times[a]! - this.#times[b]! || this.#slots[a]! - this.#slots[b]!
+    );
+    return { opened: order.map((i) => this.#times[i]!), slots: order.map((i) => this.#slots[i]!) };
+  }
+
+  /** Whether (time, slot) comes before the pair at `i`. */
+  #before(time: number, slot: number, i: number): boolean {
+    const t = this.#times[i]!;
+    return time < t || (time === t && slot < this.#slots[i]!);
+  }
+
+  #swap(i: number, j: number): void {
+    const times = this.#times;
+    const slots = this.#slots;
+    [times[i], times[j]] = [times[j]!, times[i]!];
+    [slots[i], slots[j]] = [slots[j]!, slots[i]!];
+  }
+
+  #up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(this.#times[parent]!, this.#slots[parent]!, i)) return;
+      this.#swap(i, parent);
+      i = parent;
+    }
+  }
+
+  #down(i: number): void {
+    const n = this.#times.length;
+    for (;;) {
+      let largest = i;
+      for (const child of [2 * i + 1, 2 * i + 2]) {
+        if (child < n && this.#before(this.#times[largest]!, this.#slots[largest]!, child)) {
+          largest = child;
+        }
+      }
+      if (largest === i) return;
+      this.#swap(i, largest);
+      i = largest;
+    }
+  }
+}
