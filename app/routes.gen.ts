@@ -9,9 +9,10 @@ import * as $$1 from "../islands/CapacityBanner.tsx";
 import * as $$2 from "../islands/FleetPanel.tsx";
 import * as $$3 from "../islands/HeapPanel.tsx";
 import * as $$4 from "../islands/LiveConnection.tsx";
-import * as $$5 from "../islands/OwnerBreakdown.tsx";
-import * as $$6 from "../islands/SlabGrids.tsx";
-import * as $$7 from "../islands/StreamFooter.tsx";
+import * as $$5 from "../islands/OpenHandles.tsx";
+import * as $$6 from "../islands/OwnerBreakdown.tsx";
+import * as $$7 from "../islands/SlabGrids.tsx";
+import * as $$8 from "../islands/StreamFooter.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -26,8 +27,9 @@ export const snapshot: AppSnapshot = {
     "./islands/FleetPanel.tsx": $$2,
     "./islands/HeapPanel.tsx": $$3,
     "./islands/LiveConnection.tsx": $$4,
-    "./islands/OwnerBreakdown.tsx": $$5,
-    "./islands/SlabGrids.tsx": $$6,
-    "./islands/StreamFooter.tsx": $$7,
+    "./islands/OpenHandles.tsx": $$5,
+    "./islands/OwnerBreakdown.tsx": $$6,
+    "./islands/SlabGrids.tsx": $$7,
+    "./islands/StreamFooter.tsx": $$8,
   },
 };

@@ -8,9 +8,10 @@
  * @module
  */
 
-import { applyDelta, DeltaBaseError } from "../core/wire/apply_delta.ts";
+import { applyDeltaTransition, DeltaBaseError } from "../core/wire/apply_delta.ts";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
+import { noteCycled } from "./cycled_slots.ts";
 
 /**
  * - `connecting`: the first connection is being made.
@@ -26,7 +27,11 @@ export type ConnectionState = "connecting" | "live" | "stale" | "reconnecting" |
 export interface LiveStreamOptions {
   /** URL of `…/diagnostics/memory`. */
   url: string;
-  /** Called with every new state: after each keyframe and delta. */
+  /**
+   * Called with every new state: after each keyframe and delta. The slots
+   * that cycled on the way to a delta's state are noted beside it (see
+   * `cycledSlots()`).
+   */
   onState(state: MemorySnapshot, kind: "keyframe" | "delta"): void;
   /** Called when the connection state changes. */
   onConnection(state: ConnectionState): void;
@@ -113,7 +118,9 @@ export class LiveStream {
       this.#received();
       if (this.#state === undefined) return this.#reconnect(); // a delta without a base
       try {
-        this.#setState(applyDelta(this.#state, (event as MessageEvent<string>).data), "delta");
+        const next = applyDeltaTransition(this.#state, (event as MessageEvent<string>).data);
+        noteCycled(next.state, next.cycled);
+        this.#setState(next.state, "delta");
       } catch (error) {
         // A gap (DeltaBaseError) or a malformed delta: resynchronize from a
         // keyframe rather than draw a wrong picture.

@@ -8,11 +8,12 @@
  */
 
 import { HandleState } from "../core/allocator/handle_state.ts";
+import { CACHED_STATE } from "../core/wire/slot_states.ts";
 
 /** Panel background the grids are drawn on (`--bg-panel`). */
 export const PANEL_BACKGROUND = "#161b22";
 
-/** CSS colour per state, indexed by `HandleState`. */
+/** CSS colour per state, indexed by wire code (`HandleState`, and 6 for cached). */
 export const STATE_COLORS: readonly string[] = [
   "#505459", // Free: rgba(255, 255, 255, 0.25) over the panel background
   "#3fb950", // Used
@@ -20,9 +21,10 @@ export const STATE_COLORS: readonly string[] = [
   "#3fb950", // Active
   "#1f6feb", // Idle
   "#d29922", // Closing
+  "#a371f7", // Cached: neither the grey of free nor the colours of use
 ];
 
-/** Human names per state, indexed by `HandleState`. */
+/** Human names per state, indexed like {@linkcode STATE_COLORS}. */
 export const STATE_NAMES: readonly string[] = [
   "Free",
   "Used",
@@ -30,6 +32,7 @@ export const STATE_NAMES: readonly string[] = [
   "Active",
   "Idle",
   "Closing",
+  "Cached",
 ];
 
 /**
@@ -97,7 +100,7 @@ export function pixelPalette(): PixelPalette {
   return { base, dimmed, flash };
 }
 
-/** True for states drawn as "in use". */
+/** True for states drawn as "in use": neither free nor cached. */
 export function isUsed(state: number): boolean {
-  return state !== HandleState.Free;
+  return state !== HandleState.Free && state !== CACHED_STATE;
 }

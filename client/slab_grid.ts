@@ -13,8 +13,10 @@
  * @module
  */
 
+import { HandleState } from "../core/allocator/handle_state.ts";
+import { CACHED_STATE } from "../core/wire/slot_states.ts";
 import type { SlabSnapshot } from "../core/wire/types.ts";
-import { FLASH_MS, FLASH_STEPS, type PixelPalette, pixelPalette } from "./palette.ts";
+import { FLASH_MS, FLASH_STEPS, isUsed, type PixelPalette, pixelPalette } from "./palette.ts";
 
 /** What part of the slab the canvas shows. */
 export interface GridView {
@@ -49,6 +51,8 @@ export class SlabGrid {
   /** The state drawn for each slot. */
   #states: Uint8Array;
   #bitmap: Uint8Array | undefined;
+  /** A plain slab's cached slots as last drawn. */
+  #cached: Uint32Array | undefined;
   #lastStates: Uint8Array | undefined;
   #image: ImageData;
   #pixels: Uint32Array;
@@ -109,11 +113,12 @@ export class SlabGrid {
 
   /**
    * Takes a new state of the slab. Slots whose state changed are repainted
-   * and, when `flash` is set, start flashing.
+   * and, when `flash` is set, start flashing; so do the slots in `cycled`
+   * (touched on the way to this state, though their state is the same).
    *
-   * @returns How many slots changed.
+   * @returns How many slots changed or cycled.
    */
-  update(slab: SlabSnapshot, now: number, flash: boolean): number {
+  update(slab: SlabSnapshot, now: number, flash: boolean, cycled?: Uint32Array): number {
     // The first slot data (the page carries none; the stream's keyframe
     // does) is the first picture, never a change.
     if (!this.hasSlots) flash = false;
@@ -121,7 +126,7 @@ export class SlabGrid {
     const states = this.#states;
     const mark = (index: number, state: number) => {
       if (states[index] === state) return;
-      this.#used += (state !== 0 ? 1 : 0) - (states[index] !== 0 ? 1 : 0);
+      this.#used += (isUsed(state) ? 1 : 0) - (isUsed(states[index]!) ? 1 : 0);
       states[index] = state;
       changed++;
       if (flash) this.#startFlash(index, now);
@@ -130,23 +135,49 @@ export class SlabGrid {
     if (slab.bitmap !== undefined) {
       const next = slab.bitmap;
       const previous = this.#bitmap;
-      if (next === previous) return 0;
-      for (let byte = 0; byte < next.length; byte++) {
-        let diff = next[byte]! ^ (previous === undefined ? 0 : previous[byte]!);
-        if (previous === undefined) diff = 0xff;
-        while (diff !== 0) {
-          const bit = 31 - Math.clz32(diff & -diff);
-          diff &= diff - 1;
-          const index = byte * 8 + bit;
-          if (index < this.total) mark(index, (next[byte]! >> bit) & 1);
+      const cached = slab.cached_slots;
+      const before = this.#cached;
+      if (next !== previous || cached !== before) {
+        // A slot not in use is K when listed in cached_slots, F otherwise.
+        const listed = cached === undefined ? undefined : new Set(cached);
+        const stateOf = (index: number) =>
+          ((next[index >> 3]! >> (index & 7)) & 1) === 1
+            ? HandleState.Used
+            : listed?.has(index)
+            ? CACHED_STATE
+            : HandleState.Free;
+        if (next !== previous) {
+          for (let byte = 0; byte < next.length; byte++) {
+            let diff = next[byte]! ^ (previous === undefined ? 0 : previous[byte]!);
+            if (previous === undefined) diff = 0xff;
+            while (diff !== 0) {
+              const bit = 31 - Math.clz32(diff & -diff);
+              diff &= diff - 1;
+              const index = byte * 8 + bit;
+              if (index < this.total) mark(index, stateOf(index));
+            }
+          }
         }
+        if (cached !== before) {
+          for (const index of before ?? []) mark(index, stateOf(index));
+          for (const index of cached ?? []) mark(index, stateOf(index));
+        }
+        this.#bitmap = next;
+        this.#cached = cached;
       }
-      this.#bitmap = next;
     } else if (slab.states !== undefined) {
       const next = slab.states;
-      if (next === this.#lastStates) return 0; // unchanged slabs keep their arrays
-      for (let i = 0; i < this.total; i++) if (states[i] !== next[i]) mark(i, next[i]!);
-      this.#lastStates = next;
+      if (next !== this.#lastStates) {
+        for (let i = 0; i < this.total; i++) if (states[i] !== next[i]) mark(i, next[i]!);
+        this.#lastStates = next;
+      }
+    }
+    if (flash && cycled !== undefined) {
+      for (const index of cycled) {
+        if (index >= this.total) continue;
+        this.#startFlash(index, now);
+        changed++;
+      }
     }
     return changed;
   }

@@ -12,8 +12,9 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
-import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
+import { SLOT_LETTERS } from "../core/wire/slot_states.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
+import { cycledSlots } from "../client/cycled_slots.ts";
 import { formatCount, formatDuration } from "../client/format.ts";
 import {
   type Drawable,
@@ -32,6 +33,7 @@ import {
 } from "../client/grid_view.ts";
 import { STATE_NAMES } from "../client/palette.ts";
 import { type GridView, SlabGrid } from "../client/slab_grid.ts";
+import { isSelected, type SlotSelection } from "../client/slot_selection.ts";
 
 interface SlotDetails {
   index: number;
@@ -57,10 +59,15 @@ export interface GridCanvasProps {
   name: string;
   slotUrl: string | null;
   ownerMap: (string | null)[];
+  /** The selected slot, shared with the open-handle list: a click or Enter selects a cell. */
+  selection?: Signal<SlotSelection | null>;
 }
 
+/** Pointer travel (CSS px) below which a press and release is a click, not a drag. */
+const CLICK_SLOP = 4;
+
 /** The grid canvas of the slab `name`. */
-export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProps) {
+export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: GridCanvasProps) {
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const state = useRef<{
@@ -72,6 +79,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     dpr: number;
     cursor: number;
     hover: number;
+    selected: number;
     dirty: boolean;
     owners?: Uint16Array;
   }>({
@@ -82,6 +90,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     dpr: 1,
     cursor: -1,
     hover: -1,
+    selected: -1,
     dirty: true,
   });
   const [tip, setTip] = useState<
@@ -103,7 +112,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
         const context = element.getContext("2d")!;
         context.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
         grid.render(context, s.width, s.height, s.view);
-        drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover);
+        drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover, s.selected);
         s.dirty = false;
         // The moment the slots are first on screen, for the page-load benchmark.
         if (grid.hasSlots && performance.getEntriesByName(FIRST_SLOTS_MARK).length === 0) {
@@ -112,6 +121,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
       }
       element.dataset.usedCells = String(grid.usedCells);
       element.dataset.flashing = String(grid.flashing);
+      element.dataset.selectedSlot = String(s.selected);
       return animating;
     },
   });
@@ -156,7 +166,12 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     }
     // No flashes for the first picture, nor while the tab is hidden.
     const hadSlots = s.grid.hasSlots;
-    const changed = s.grid.update(slab, performance.now(), !fresh && !document.hidden);
+    const changed = s.grid.update(
+      slab,
+      performance.now(),
+      !fresh && !document.hidden,
+      cycledSlots(current!, name),
+    );
     s.owners = slab.owners;
     // The page carries no slots; until the stream's keyframe does, the grid
     // is drawn dimmed (see styles.css) rather than as if every slot were free.
@@ -164,6 +179,28 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     recordUpdate(performance.now() - started);
     if (fresh) layout();
     if (changed > 0 || fresh || hadSlots !== s.grid.hasSlots) requestDraw(drawable.current);
+  });
+
+  // The selection, from a click here or a row of the open-handle list: mark
+  // the cell, and bring it into view when the grid is zoomed in.
+  useSignalEffect(() => {
+    const chosen = selection?.value ?? null;
+    const s = state.current;
+    const index = chosen !== null && chosen.slab === name ? chosen.slot : -1;
+    if (index === s.selected) return;
+    s.selected = index;
+    const grid = s.grid;
+    if (index >= 0 && grid !== undefined && index < grid.total) {
+      s.view = clampView(
+        reveal(s.view, index % grid.columns, Math.floor(index / grid.columns), s.width, s.height),
+        grid.columns,
+        grid.rows,
+        s.width,
+        s.height,
+      );
+    }
+    s.dirty = true;
+    requestDraw(drawable.current);
   });
 
   useEffect(() => {
@@ -233,8 +270,15 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     };
   };
 
+  /** Selects slot `index` of this grid, or clears the selection when it is selected already. */
+  const choose = (index: number) => {
+    if (selection === undefined || index < 0) return;
+    selection.value = isSelected(selection.value, name, index) ? null : { slab: name, slot: index };
+  };
+  const press = useRef<{ x: number; y: number } | null>(null);
   const drag = useRef<{ x: number; y: number; view: GridView } | null>(null);
   const onPointerDown = (event: PointerEvent) => {
+    press.current = { x: event.clientX, y: event.clientY };
     if (state.current.view.zoom <= state.current.fit + 1e-9) return;
     drag.current = { x: event.clientX, y: event.clientY, view: state.current.view };
     (event.currentTarget as Element).setPointerCapture(event.pointerId);
@@ -260,7 +304,16 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     }
     showTip(index, px, py);
   };
-  const onPointerUp = () => (drag.current = null);
+  const onPointerUp = (event: PointerEvent) => {
+    drag.current = null;
+    const from = press.current;
+    press.current = null;
+    if (from === null) return;
+    if (Math.hypot(event.clientX - from.x, event.clientY - from.y) > CLICK_SLOP) return;
+    const rect = (event.currentTarget as Element).getBoundingClientRect();
+    const s = state.current;
+    choose(s.grid?.hitTest(event.clientX - rect.left, event.clientY - rect.top, s.view) ?? -1);
+  };
   const onPointerLeave = () => {
     state.current.hover = -1;
     if (state.current.cursor < 0) setTip(null);
@@ -308,6 +361,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     } else if (event.key === "+" || event.key === "=") zoomBy(1.5);
     else if (event.key === "-" || event.key === "_") zoomBy(1 / 1.5);
     else if (event.key === "0") setView({ zoom: s.fit, x: 0, y: 0 });
+    else if ((event.key === "Enter" || event.key === " ") && s.cursor >= 0) choose(s.cursor);
     else if (event.key === "Escape") {
       s.cursor = -1;
       setTip(null);
@@ -335,7 +389,9 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
         <button type="button" onClick={() => setView({ zoom: state.current.fit, x: 0, y: 0 })}>
           fit
         </button>
-        <span class="muted hint">arrows: inspect · shift+arrows: pan · +/−: zoom · ctrl+wheel</span>
+        <span class="muted hint">
+          arrows: inspect · enter: select · shift+arrows: pan · +/−: zoom · ctrl+wheel
+        </span>
       </div>
       <canvas
         ref={canvas}
@@ -389,6 +445,7 @@ function drawOverlay(
   height: number,
   cursor: number,
   hover: number,
+  selected: number,
 ): void {
   const z = view.zoom;
   if (z >= 6) {
@@ -420,11 +477,12 @@ function drawOverlay(
         if (index >= grid.total || c >= grid.columns) continue;
         const state = grid.stateOf(index);
         if (state === 0) continue;
-        context.fillText(STATE_LETTERS[state]!, (c - view.x + 0.5) * z, (r - view.y + 0.5) * z);
+        context.fillText(SLOT_LETTERS[state]!, (c - view.x + 0.5) * z, (r - view.y + 0.5) * z);
       }
     }
   }
-  for (const [index, color] of [[hover, "#f0f6fc"], [cursor, "#ffd33d"]] as const) {
+  const marks = [[selected, "#39d4d4"], [hover, "#f0f6fc"], [cursor, "#ffd33d"]] as const;
+  for (const [index, color] of marks) {
     if (index < 0) continue;
     const c = index % grid.columns;
     const r = Math.floor(index / grid.columns);

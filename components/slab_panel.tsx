@@ -9,10 +9,11 @@
  */
 
 import type { Signal } from "npm:@preact/signals@^2.11.4";
-import { useState } from "npm:preact@^10.29.8/hooks";
+import { useRef, useState } from "npm:preact@^10.29.8/hooks";
 import { capacityLevel } from "../core/capacity_level.ts";
-import { STATE_LETTERS } from "../core/allocator/handle_state.ts";
+import { CACHED_STATE, SLOT_LETTERS } from "../core/wire/slot_states.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
+import type { SlotSelection } from "../client/slot_selection.ts";
 import { formatCount, formatPercent } from "../client/format.ts";
 import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
 import { STATE_COLORS, STATE_NAMES } from "../client/palette.ts";
@@ -25,13 +26,17 @@ export interface SlabPanelProps {
   name: string;
   /** URL of `…/diagnostics/slot`, for time-in-state details; `null` for none (another instance). */
   slotUrl: string | null;
+  /** The selected slot, shared with the open-handle list. */
+  selection?: Signal<SlotSelection | null>;
 }
 
 const PLAIN_STATES = [0, 1];
 const HANDLE_STATES = [0, 2, 3, 4, 5];
+/** Shown once a slab had cached slots (`SlabAllocatorOptions.cache`); slabs without caches never do. */
+const CACHED = CACHED_STATE;
 
 /** The panel of one slab. */
-export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
+export function SlabPanel({ snapshot, name, slotUrl, selection }: SlabPanelProps) {
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
@@ -54,20 +59,33 @@ export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
           </span>
         )}
       </header>
-      <Gauge used={slab.used} total={slab.total} hwm={slab.hwm} level={level} />
+      <Gauge
+        used={slab.used}
+        total={slab.total}
+        hwm={slab.hwm}
+        cached={slab.summary.K ?? 0}
+        level={level}
+      />
       <Legend slab={slab} panel={name} />
       <GridCanvas
         snapshot={snapshot}
         name={name}
         slotUrl={slotUrl}
         ownerMap={snapshot.value?.owner_map ?? []}
+        selection={selection}
       />
     </section>
   );
 }
 
 function Gauge(
-  { used, total, hwm, level }: { used: number; total: number; hwm: number; level: string },
+  { used, total, hwm, cached, level }: {
+    used: number;
+    total: number;
+    hwm: number;
+    cached: number;
+    level: string;
+  },
 ) {
   return (
     <div class="gauge-row">
@@ -89,6 +107,14 @@ function Gauge(
       <span class="gauge-text">
         <strong>{formatCount(used)}</strong> / {formatCount(total)}{" "}
         ({formatPercent(used / total)}) · hwm {formatCount(hwm)}
+        {cached > 0 && (
+          <span
+            class="cached"
+            title="free slots held in Worker caches: not in use, not free to all"
+          >
+            {` · ${formatCount(cached)} cached`}
+          </span>
+        )}
       </span>
     </div>
   );
@@ -96,12 +122,21 @@ function Gauge(
 
 function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
   const [selected, setSelected] = useState(-1);
-  const states = slab.kind === "handle" ? HANDLE_STATES : PLAIN_STATES;
+  // Cached once, listed for good: an entry that came and went with every
+  // cache refill would make the legend jump.
+  const hadCached = useRef(false);
+  hadCached.current ||= (slab.summary.K ?? 0) > 0;
+  const states = [
+    ...(slab.kind === "handle" ? HANDLE_STATES : PLAIN_STATES),
+    ...(hadCached.current ? [CACHED] : []),
+  ];
   const counts = slab.summary;
   const countOf = (state: number) =>
     state === 0
-      ? slab.total - (counts.U + counts.N + counts.A + counts.I + counts.C)
-      : counts[STATE_LETTERS[state] as "U" | "N" | "A" | "I" | "C"];
+      ? slab.total - (counts.U + counts.N + counts.A + counts.I + counts.C) - (counts.K ?? 0)
+      : state === CACHED
+      ? counts.K ?? 0
+      : counts[SLOT_LETTERS[state] as "U" | "N" | "A" | "I" | "C"];
   const toggle = (state: number) => {
     const next = selected === state ? -1 : state;
     setSelected(next);
@@ -118,7 +153,7 @@ function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
             onClick={() => toggle(state)}
           >
             <span
-              class={`swatch state-${STATE_LETTERS[state]}`}
+              class={`swatch state-${SLOT_LETTERS[state]}`}
               style={{ background: STATE_COLORS[state] }}
             />
             {STATE_NAMES[state]} <span class="count">{formatCount(countOf(state))}</span>

@@ -2,6 +2,7 @@
 /** @jsxImportSource npm:preact@^10.29.8 */
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot } from "../core/wire/types.ts";
+import type { SlotSelection } from "../client/slot_selection.ts";
 import { SlabPanel } from "../components/slab_panel.tsx";
 
 /** Props of {@linkcode SlabGrids}. */
@@ -12,10 +13,12 @@ export interface SlabGridsProps {
   slotUrl: string;
   /** The fleet instance shown, `null` for this process (slot details are this process's only). */
   instance: Signal<string | null>;
+  /** The selected slot, shared with the open-handle list. */
+  selection?: Signal<SlotSelection | null>;
 }
 
 /** One panel per slab, in registration order; panels come and go with the slabs. */
-export default function SlabGrids({ snapshot, slotUrl, instance }: SlabGridsProps) {
+export default function SlabGrids({ snapshot, slotUrl, instance, selection }: SlabGridsProps) {
   const slabs = snapshot.value?.slabs ?? [];
   if (slabs.length === 0) {
     return (
@@ -32,6 +35,7 @@ export default function SlabGrids({ snapshot, slotUrl, instance }: SlabGridsProp
           snapshot={snapshot}
           name={slab.name}
           slotUrl={instance.value === null ? slotUrl : null}
+          selection={selection}
         />
       ))}
     </div>

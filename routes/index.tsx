@@ -5,11 +5,13 @@ import { page } from "../app/fresh.ts";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
+import type { SlotSelection } from "../client/slot_selection.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
+import OpenHandles from "../islands/OpenHandles.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
@@ -49,6 +51,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   const serverError = signal<string | null>(null);
   // The fleet instance shown: null is this process, over the live stream.
   const instance = signal<string | null>(null);
+  // The selected slot: a grid cell and its row in the open-handle list.
+  const selection = signal<SlotSelection | null>(null);
   const api = `${data.basePath}/diagnostics`;
   return (
     <>
@@ -66,7 +70,15 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       </header>
       <CapacityBanner snapshot={snapshot} />
       <main class="layout">
-        <SlabGrids snapshot={snapshot} slotUrl={`${api}/slot`} instance={instance} />
+        <div class="main-column">
+          <SlabGrids
+            snapshot={snapshot}
+            slotUrl={`${api}/slot`}
+            instance={instance}
+            selection={selection}
+          />
+          <OpenHandles snapshot={snapshot} selection={selection} connection={connection} />
+        </div>
         <div class="side">
           {data.fleet && (
             <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
@@ -85,6 +97,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
 function withoutSlots(snapshot: MemorySnapshot): MemorySnapshot {
   return {
     ...snapshot,
-    slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, ...slab }) => slab),
+    slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, cached_slots: _c, ...slab }) =>
+      slab
+    ),
   };
 }

@@ -1,87 +1,10 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // The dashboard in real headless Chromium, against a real Deno.serve.
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { Arena, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
 import { decodeKeyframe } from "../../wire.ts";
-import { createDashboard } from "../../dashboard.ts";
 import { launchChromium, noBrowser } from "./_chromium.ts";
-
-function serve(registry: DiagnosticsRegistry, port = 0) {
-  const dashboard = createDashboard(registry, { interval: 50 });
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, dashboard);
-  return {
-    dashboard,
-    port: server.addr.port,
-    url: `http://127.0.0.1:${server.addr.port}/debug/`,
-    async stop() {
-      await dashboard.close();
-      await server.shutdown();
-    },
-  };
-}
-
-async function openPage(url: string) {
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    // The readback warning is about this test reading pixels, not the page.
-    if (message.text().startsWith("Canvas2D: Multiple readback")) return;
-    if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-connection="live"]');
-  return { browser, page, problems };
-}
-
-/** Pixels of a grid's source image that differ from the free colour, and which flash. */
-function readGrid(page: Page, name: string) {
-  return page.evaluate((slab) => {
-    const grid = (globalThis as unknown as {
-      __slabscope: {
-        grids: Record<
-          string,
-          {
-            total: number;
-            columns: number;
-            rows: number;
-            source: OffscreenCanvas;
-            stateOf(i: number): number;
-          }
-        >;
-      };
-    }).__slabscope.grids[slab]!;
-    const data = grid.source.getContext("2d")!.getImageData(0, 0, grid.columns, grid.rows).data;
-    const FREE = [0x50, 0x54, 0x59];
-    const BASE: Record<number, number[]> = {
-      0: FREE,
-      1: [0x3f, 0xb9, 0x50],
-      2: [0x58, 0xa6, 0xff],
-      3: [0x3f, 0xb9, 0x50],
-      4: [0x1f, 0x6f, 0xeb],
-      5: [0xd2, 0x99, 0x22],
-    };
-    let used = 0;
-    const flashing: number[] = [];
-    for (let i = 0; i < grid.total; i++) {
-      const [r, g, b] = [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!];
-      if (r !== FREE[0] || g !== FREE[1] || b !== FREE[2]) used++;
-      const base = BASE[grid.stateOf(i)]!;
-      if (r !== base[0] || g !== base[1] || b !== base[2]) flashing.push(i);
-    }
-    return { used, flashing };
-  }, name);
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeout = 10_000) {
-  const deadline = performance.now() + timeout;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { openPage, readGrid, serve, until } from "./_dashboard_page.ts";
 
 Deno.test({
   name: "dashboard: loads with no console errors; the used cells drawn match /snapshot",
