@@ -72,6 +72,8 @@ export type {
   HeapSnapshot,
   HeapSpaceSnapshot,
   MemorySnapshot,
+  OpenHandle,
+  OpenHandlesSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,

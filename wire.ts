@@ -38,6 +38,8 @@ export type {
   HeapSnapshot,
   HeapSpaceSnapshot,
   MemorySnapshot,
+  OpenHandle,
+  OpenHandlesSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,
