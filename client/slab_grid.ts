@@ -53,6 +53,8 @@ export class SlabGrid {
   #bitmap: Uint8Array | undefined;
   /** A plain slab's cached slots as last drawn. */
   #cached: Uint32Array | undefined;
+  /** Owners as last seen: a slot whose owner changed flashes too. */
+  #owners: Uint16Array | undefined;
   #lastStates: Uint8Array | undefined;
   #image: ImageData;
   #pixels: Uint32Array;
@@ -113,8 +115,10 @@ export class SlabGrid {
 
   /**
    * Takes a new state of the slab. Slots whose state changed are repainted
-   * and, when `flash` is set, start flashing; so do the slots in `cycled`
-   * (touched on the way to this state, though their state is the same).
+   * and, when `flash` is set, start flashing; so do slots whose owner
+   * changed, and the slots in `cycled` (touched on the way to this state,
+   * though their state and owner are the same): together, every slot
+   * touched.
    *
    * @returns How many slots changed or cycled.
    */
@@ -172,6 +176,16 @@ export class SlabGrid {
         this.#lastStates = next;
       }
     }
+    const owners = slab.owners;
+    const before = this.#owners;
+    if (flash && owners !== undefined && before !== undefined && owners !== before) {
+      for (let i = 0; i < this.total; i++) {
+        if (owners[i] === before[i]) continue;
+        this.#startFlash(i, now);
+        changed++;
+      }
+    }
+    this.#owners = owners;
     if (flash && cycled !== undefined) {
       for (const index of cycled) {
         if (index >= this.total) continue;

@@ -20,31 +20,40 @@ import { slotTime } from "../allocator/slot_time.ts";
 import { SLOT_LETTERS } from "../wire/slot_states.ts";
 import type { OpenHandle, OpenHandlesSnapshot } from "../wire/types.ts";
 import { existingLabels } from "./handle_labels.ts";
-import { type SlabPicture, slotHistory } from "./slab_collector.ts";
+import { type SlabPicture, type SlotHistory, slotHistory } from "./slab_collector.ts";
 
 /** Open handles a snapshot lists by default: the oldest 50. */
 export const DEFAULT_OPEN_HANDLES = 50;
 
-/** One slab's oldest open slots, as of one picture. */
+/**
+ * One slab's oldest open slots, as of one picture: a prefix of all its open
+ * handles in age order, up to a reserve of `2 × limit` (at least `limit +
+ * 64`), so that handles closing seldom make the slab be read whole again.
+ */
 interface Candidates {
   picture: SlabPicture;
+  /** The labels' version when the entries were made. */
   labels: number;
   /** Open handles in the picture. */
   count: number;
-  /** The oldest, oldest first: first-seen times (ms since the Unix epoch) and slots. */
+  /** First-seen times (ms since the Unix epoch) and slots, oldest first. */
   opened: number[];
   slots: number[];
+  /** Whether these are all the slab's open handles (else the oldest ones). */
+  complete: boolean;
 }
 
 /** The open-handle lists of one registry's snapshots. */
 export class OpenHandleList {
   #limit: number;
+  #reserve: number;
   #candidates = new WeakMap<SlabAllocator, Candidates>();
   #last: { slabs: SlabAllocator[]; inputs: Candidates[]; list: OpenHandlesSnapshot } | undefined;
 
   /** Lists at most `limit` handles. */
   constructor(limit: number) {
     this.#limit = limit;
+    this.#reserve = Math.max(2 * limit, limit + 64);
   }
 
   /**
@@ -81,28 +90,124 @@ export class OpenHandleList {
     return list;
   }
 
+  /**
+   * The candidates of `slab` for its latest picture: the ones of an earlier
+   * picture brought up to date from the slots touched since (O(touched)),
+   * or, when that cannot tell (the touches of the pictures between are no
+   * longer kept, or too many candidates closed), the slab read whole.
+   */
   #candidatesOf(slab: SlabAllocator, now: number): Candidates {
     const history = slotHistory(slab)!;
     const picture = history.picture;
     const labels = existingLabels(slab)?.version ?? 0;
     const known = this.#candidates.get(slab);
     if (known !== undefined && known.picture === picture && known.labels === labels) return known;
-    const states = picture.states!;
-    const epoch = history.views.epoch;
-    const opened = history.opened;
-    const heap = new OldestHeap(this.#limit);
-    let count = 0;
-    for (let i = 0; i < states.length; i++) {
-      const state = states[i]!;
-      if (state < 2 || state > 5) continue; // F, U (never in a handle slab) and K are not open
-      count++;
-      heap.offer(slotTime(opened[i]!, epoch, now), i);
-    }
-    const sorted = heap.sorted();
-    const candidates = { picture, labels, count, opened: sorted.opened, slots: sorted.slots };
+    const candidates = (known !== undefined && this.#update(known, history, now)) ||
+      this.#scan(history, now);
+    candidates.labels = labels;
     this.#candidates.set(slab, candidates);
     return candidates;
   }
+
+  /** Reads every slot of the slab: its oldest open handles, up to the reserve. */
+  #scan(history: SlotHistory, now: number): Candidates {
+    const { picture, opened, views } = history;
+    const states = picture.states!;
+    const heap = new OldestHeap(this.#reserve);
+    let count = 0;
+    for (let i = 0; i < states.length; i++) {
+      if (!isOpenCode(states[i]!)) continue;
+      count++;
+      heap.offer(slotTime(opened[i]!, views.epoch, now), i);
+    }
+    const sorted = heap.sorted();
+    return {
+      picture,
+      labels: 0,
+      count,
+      opened: sorted.opened,
+      slots: sorted.slots,
+      complete: count <= this.#reserve,
+    };
+  }
+
+  /**
+   * `known` brought up to the latest picture through the slots touched
+   * since: a touched candidate that closed or holds another handle now
+   * leaves; a touched slot holding a handle first seen since joins when it
+   * is older than the youngest candidate, or when the candidates are all
+   * the slab's open handles. Untouched slots did not change. `undefined`
+   * when the touches are not known or too few candidates are left.
+   */
+  #update(known: Candidates, history: SlotHistory, now: number): Candidates | undefined {
+    const { picture, opened, views } = history;
+    const touched = touchedSince(picture, known.picture);
+    if (touched === undefined) return undefined;
+    const states = picture.states!;
+    const count = picture.summary.N + picture.summary.A + picture.summary.I + picture.summary.C;
+    const position = new Map(known.slots.map((slot, k) => [slot, k]));
+    const keep = new Uint8Array(known.slots.length).fill(1);
+    const joining: { time: number; slot: number }[] = [];
+    for (const slot of touched) {
+      const open = isOpenCode(states[slot]!);
+      const time = open ? slotTime(opened[slot]!, views.epoch, now) : 0;
+      const k = position.get(slot);
+      if (k !== undefined) {
+        if (open && known.opened[k] === time) continue; // the same handle: state or owner moved
+        keep[k] = 0; // closed, or another handle of the slot now
+      }
+      if (open) joining.push({ time, slot });
+    }
+    const times: number[] = [];
+    const slots: number[] = [];
+    for (let k = 0; k < known.slots.length; k++) {
+      if (keep[k] === 0) continue;
+      times.push(known.opened[k]!);
+      slots.push(known.slots[k]!);
+    }
+    let complete = known.complete;
+    const youngest = times.length === 0 ? -Infinity : times[times.length - 1]!;
+    joining.sort((a, b) => a.time - b.time || a.slot - b.slot);
+    for (const { time, slot } of joining) {
+      // Outside a complete set, a handle younger than every candidate may
+      // have older ones outside beside it: it cannot join.
+      if (!complete && (time > youngest || (time === youngest && slot > slots.at(-1)!))) continue;
+      let at = times.length;
+      while (
+        at > 0 && (times[at - 1]! > time || (times[at - 1] === time && slots[at - 1]! > slot))
+      ) {
+        at--;
+      }
+      times.splice(at, 0, time);
+      slots.splice(at, 0, slot);
+    }
+    if (times.length > this.#reserve) {
+      times.length = slots.length = this.#reserve;
+      complete = false;
+    }
+    if (!complete && times.length < this.#limit) return undefined; // read the slab again
+    if (complete && times.length !== count) return undefined; // cannot be: read it again
+    return { picture, labels: 0, count, opened: times, slots, complete };
+  }
+}
+
+/** Whether a state code is an open handle's: N, A, I or C (not F, nor K). */
+function isOpenCode(code: number): boolean {
+  return code >= 2 && code <= 5;
+}
+
+/**
+ * The slots touched between two pictures of a slab, ascending, from the
+ * collector's touch records; `undefined` when `from`'s record is no longer
+ * in the chain.
+ */
+function touchedSince(to: SlabPicture, from: SlabPicture): number[] | undefined {
+  const all: number[] = [];
+  for (let record = to.touches; record !== from.touches; record = record.previous!) {
+    if (record === undefined) return undefined;
+    for (const slot of record.slots) all.push(slot);
+  }
+  return [...new Set(all)].sort((a, b) => a - b);
 }
 
 /** The list entry of slot `slot` of `slab`, as its last collection read it. */

@@ -4,7 +4,7 @@
  * 1,024 slots whose change epochs moved since the last collection are read
  * again, so a slab where nothing changed costs O(lanes × chunks / 1,024 of
  * its slots) plain reads, about 1 µs per 100,000 slots, instead of a full
- * scan. Internal to `collect.ts` and `open_handles.ts`.
+ * scan. Internal to `collect.ts` and `open_handle_list.ts`.
  *
  * Every instance that changes a slot word or a slot's meta word bumps its
  * lane's epoch of that slot's chunk afterwards, with a seq_cst store (see
@@ -61,6 +61,9 @@ import type { SlabSummary, StateCounts } from "../wire/types.ts";
 
 const FREE = HandleState.Free;
 const USED = HandleState.Used;
+/** Bits set per byte value, for counting used slots in a bitmap. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 /** Touch records kept per slab: deltas reach this many collections back. */
 const KEPT_RECORDS = 16;
 
@@ -221,14 +224,25 @@ function readChanged(memory: Remembered, dirty: Uint8Array): SlabPicture {
     const from = c << CHUNK_SHIFT;
     const to = Math.min(from + CHUNK_SLOTS, v.capacity);
     for (let i = from; i < to; i++) {
-      const word = slots[i]!; // plain: tear-free, see the module doc
+      // Skip what did not change in tight loops (plain reads: tear-free,
+      // see the module doc); most slots of a moved chunk did not.
+      if (withOwners) {
+        const o = owners!;
+        while (
+          i < to && slots[i] === words[i] && meta[2 * i + 1] === times[i] &&
+          (meta[2 * i]! & 0xffff) === o[i]
+        ) i++;
+      } else {
+        while (i < to && slots[i] === words[i]) i++;
+      }
+      if (i === to) break;
+      const word = slots[i]!;
       let time = 0;
       let owner = NO_OWNER;
       if (withOwners) {
         owner = meta[2 * i]! & 0xffff;
         time = meta[2 * i + 1]!;
-        if (word === words[i] && time === times[i] && owner === owners![i]) continue;
-      } else if (word === words[i]) continue;
+      }
       touchedScratch = push(touchedScratch, touched++, i);
       const before = codeOf(words[i]!, plain);
       const after = codeOf(word, plain);
@@ -335,8 +349,9 @@ function fullScan(
   // moved epoch at the next collection.
   const lanes = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
   for (let i = 0; i < lanes * v.regions.epochStride; i++) epochs[i] = Atomics.load(v.epochs, i);
-  const words = new Int32Array(capacity);
-  words.set(v.slots); // one plain copy; each Int32 is read tear-free
+  // One plain copy of the slot words (each Int32 is read tear-free); the
+  // picture comes from the copy, so the two agree.
+  const words = new Int32Array(v.slots);
   const times = new Int32Array(withOwners ? capacity : 0);
   const opened = previous?.opened ?? new Int32Array(plain ? 0 : capacity);
   const picture: SlabPicture = {
@@ -359,33 +374,84 @@ function fullScan(
     totals: new Float64Array(SLOT_STATE_COUNT),
     perOwner: [],
   };
-  const meta = v.meta;
+  // Tight passes, one per array: a full scan of a million slots is a few
+  // copies, not a million calls.
   const { bitmap, states, owners } = picture;
-  const touched: number[] = [];
-  const cached: number[] = [];
-  for (let i = 0; i < capacity; i++) {
-    const word = words[i]!;
-    const code = codeOf(word, plain);
-    let owner = NO_OWNER;
-    if (withOwners) {
-      owner = meta[2 * i]! & 0xffff;
-      times[i] = meta[2 * i + 1]!;
-      owners![i] = owner;
+  const totals = memory.totals;
+  if (withOwners) readMeta(v.meta, owners!, times);
+  if (bitmap !== undefined) {
+    const cached: number[] = [];
+    totals[USED] = scanPlain(words, bitmap, cached);
+    if (cached.length > 0) picture.cachedSlots = new Uint32Array(cached);
+    totals[CACHED_STATE] = cached.length;
+    if (owners !== undefined) {
+      for (let byte = 0; byte < bitmap.length; byte++) {
+        for (let bits = bitmap[byte]!; bits !== 0; bits &= bits - 1) {
+          const owner = owners[byte * 8 + 31 - Math.clz32(bits & -bits)]!;
+          if (owner !== NO_OWNER) {
+            (memory.perOwner[owner] ??= new Float64Array(SLOT_STATE_COUNT))[USED]!++;
+          }
+        }
+      }
     }
-    if (states !== undefined) states[i] = code;
-    else if (code === USED) bitmap![i >> 3]! |= 1 << (i & 7);
-    else if (code === CACHED_STATE) cached.push(i);
-    count(memory, code, owner, 1);
-    const before = previous?.words[i];
-    if (before !== undefined && before !== word) touched.push(i);
-    if (!plain && isOpen(code) && (before === undefined || before !== word)) opened[i] = times[i]!;
+  } else {
+    const s = states!;
+    for (let i = 0; i < capacity; i++) s[i] = words[i]! & STATE_MASK;
+    for (let i = 0; i < capacity; i++) {
+      const code = s[i]!;
+      if (code === FREE) continue;
+      count(memory, code, owners![i]!, 1);
+      if (isOpen(code) && (previous === undefined || previous.words[i] !== words[i])) {
+        opened[i] = times[i]!;
+      }
+    }
   }
-  if (cached.length > 0) picture.cachedSlots = new Uint32Array(cached);
   if (previous !== undefined) {
+    const before = previous.words;
+    const touched: number[] = [];
+    for (let i = 0; i < capacity; i++) if (before[i] !== words[i]) touched.push(i);
     picture.touches = { slots: new Uint32Array(touched), previous: previous.picture.touches };
   }
   finish(memory, picture);
   return memory;
+}
+
+/**
+ * Writes a plain slab's bitmap (1 for a slot in use; free and cached slots
+ * 0, padding 0) from its slot words, lists its cached slots in `cached`,
+ * and returns how many slots are in use. Branch-free per slot: `s + 255`
+ * has bit 8 set for every state but Free, `(s ^ 6) + 255` for every state
+ * but Cached, and `((s ^ 6) − 1) >>> 31` is 1 exactly for Cached.
+ */
+function scanPlain(words: Int32Array, bitmap: Uint8Array, cached: number[]): number {
+  const n = words.length;
+  const whole = n >>> 3;
+  let used = 0;
+  for (let byte = 0, i = 0; byte <= whole && i < n; byte++) {
+    const slots = byte < whole ? 8 : n - i;
+    let bits = 0;
+    let caches = 0;
+    for (let bit = 0; bit < slots; bit++, i++) {
+      const state = words[i]! & STATE_MASK;
+      const other = state ^ CACHED_STATE;
+      bits |= (((state + STATE_MASK) & (other + STATE_MASK)) >>> 8) << bit;
+      caches |= ((other - 1) >>> 31) << bit;
+    }
+    bitmap[byte] = bits;
+    used += POPCOUNT[bits]!;
+    for (; caches !== 0; caches &= caches - 1) {
+      cached.push(byte * 8 + 31 - Math.clz32(caches & -caches));
+    }
+  }
+  return used;
+}
+
+/** Copies owners (`[2i] & 0xFFFF`) and times (`[2i + 1]`) out of the meta words. */
+function readMeta(meta: Int32Array, owners: Uint16Array, times: Int32Array): void {
+  for (let i = 0; i < owners.length; i++) {
+    owners[i] = meta[2 * i]!;
+    times[i] = meta[2 * i + 1]!;
+  }
 }
 
 /** Adds (`sign` 1) or removes (`sign` -1) one slot of state `code` held by `owner`. */

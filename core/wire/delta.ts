@@ -15,6 +15,7 @@
  */
 
 import { HandleState } from "../allocator/handle_state.ts";
+import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { encodeBase64 } from "./base64.ts";
 import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
 import { slabToWire } from "./keyframe.ts";
@@ -229,7 +230,8 @@ function cycledSlots(a: SlabSnapshot, b: SlabSnapshot): Uint32Array {
   const ownersB = b.owners;
   for (const i of touched) {
     if (stateA(i) !== stateB(i)) continue;
-    if (ownersA !== undefined && ownersB !== undefined && ownersA[i] !== ownersB[i]) continue;
+    // A slab without owners holds none: NO_OWNER for every slot.
+    if ((ownersA?.[i] ?? NO_OWNER) !== (ownersB?.[i] ?? NO_OWNER)) continue;
     out[n++] = i;
   }
   return out.subarray(0, n);

@@ -27,12 +27,13 @@ export const MAX_RICE_PARAMETER = 30;
 
 /** How many bits the first `count` indexes take as Rice codes with parameter `k`. */
 function codedBits(indexes: ArrayLike<number>, count: number, k: number): number {
-  let bits = 0;
+  // Indexes are below 2^22 and k at most 30: the shift never loses a bit.
+  let bits = count * (1 + k);
   let previous = -1;
   for (let i = 0; i < count; i++) {
-    const gap = indexes[i]! - previous - 1;
-    previous = indexes[i]!;
-    bits += 1 + k + Math.floor(gap / 2 ** k);
+    const index = indexes[i]!;
+    bits += (index - previous - 1) >>> k;
+    previous = index;
   }
   return bits;
 }
@@ -66,18 +67,38 @@ export function encodeSlotList(
 ): EncodedSlots {
   const { k, bits } = bestParameter(indexes, count);
   const bytes = new Uint8Array(Math.ceil(bits / 8));
-  let pos = 0; // bit position
+  // Bits go through a 32-bit accumulator, whole bytes out as it fills.
+  let acc = 0; // the pending bits, in its low `held` bits
+  let held = 0;
+  let at = 0;
+  const mask = k === 0 ? 0 : 2 ** k - 1;
   let previous = -1;
   for (let i = 0; i < count; i++) {
-    const gap = indexes[i]! - previous - 1;
-    previous = indexes[i]!;
-    // Unary quotient: q one-bits, then the zero-bit (already zero).
-    for (let q = Math.floor(gap / 2 ** k); q > 0; q--, pos++) bytes[pos >> 3]! |= 0x80 >> (pos & 7);
-    pos++;
-    for (let b = k - 1; b >= 0; b--, pos++) {
-      if (Math.floor(gap / 2 ** b) % 2 === 1) bytes[pos >> 3]! |= 0x80 >> (pos & 7);
+    const index = indexes[i]!;
+    const gap = index - previous - 1;
+    previous = index;
+    // Unary quotient: q one-bits, then the zero-bit.
+    for (let q = gap >>> k; q >= 0; q--) {
+      acc = (acc << 1) | (q > 0 ? 1 : 0);
+      if (++held === 8) {
+        bytes[at++] = acc;
+        acc = held = 0;
+      }
+    }
+    // The low k bits, most significant first, at most 8 at a time.
+    const low = gap & mask;
+    for (let left = k; left > 0;) {
+      const take = Math.min(left, 8 - held);
+      left -= take;
+      acc = (acc << take) | ((low >>> left) & ((1 << take) - 1));
+      held += take;
+      if (held === 8) {
+        bytes[at++] = acc;
+        acc = held = 0;
+      }
     }
   }
+  if (held > 0) bytes[at] = acc << (8 - held);
   return { k, at: encodeBase64(bytes) };
 }
 

@@ -249,3 +249,57 @@ Deno.test("strict: a patch of the open-handle list drops and sets entries it has
     /delta\.open_handles: the first list of a state that had none gives its limit and count/,
   );
 });
+
+Deno.test("property: the list kept up to date from the touched slots equals one read from every slot", async () => {
+  const fc = (await import("fast-check")).default;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          slab: fc.nat(1),
+          op: fc.constantFrom("alloc", "free", "closeOldest", "state", "wait"),
+          pick: fc.nat(),
+          state: fc.integer({ min: 2, max: 5 }),
+          times: fc.integer({ min: 1, max: 80 }),
+        }),
+        { maxLength: 60 },
+      ),
+      fc.integer({ min: 1, max: 4 }),
+      async (ops, limit) => {
+        const registry = new DiagnosticsRegistry({ openHandles: limit });
+        const slabs = ["a", "b"].map((name) =>
+          registry.addSlab(
+            new SlabAllocator({ name, slotSize: 1, capacity: 300, kind: "handle" }),
+          )
+        );
+        const held: number[][] = [[], []];
+        const check = () => {
+          const kept = registry.snapshot({ sampleHeap: false }).open_handles;
+          // A new registry over the same slabs reads every slot.
+          const fresh = new DiagnosticsRegistry({ openHandles: limit });
+          for (const slab of slabs) fresh.addSlab(slab);
+          assert.deepEqual(kept, fresh.snapshot({ sampleHeap: false }).open_handles);
+        };
+        for (const op of ops) {
+          const slab = slabs[op.slab]!;
+          const mine = held[op.slab]!;
+          for (let i = 0; i < op.times; i++) {
+            if (op.op === "alloc") {
+              const h = slab.alloc();
+              if (h !== null) mine.push(h);
+            } else if (op.op === "closeOldest" && mine.length > 0) {
+              slab.free(mine.shift()!); // the oldest first: the list's own entries
+            } else if (op.op === "free" && mine.length > 0) {
+              slab.free(mine.splice((op.pick + i) % mine.length, 1)[0]!);
+            } else if (op.op === "state" && mine.length > 0) {
+              slab.setState(mine[(op.pick + i) % mine.length]!, op.state as HandleState);
+            }
+          }
+          if (op.op === "wait") await clockPast(Date.now());
+          check();
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});

@@ -161,6 +161,26 @@ Deno.test("cycled: allocated and freed, or through a state and back, between two
   assert.equal(encodeDelta(after, snap(registry, 3)), null);
 });
 
+Deno.test("cycled: a slot whose owner came with the slab's first owner did not cycle: it changed", () => {
+  // A plain slab with a cache: a slot freed into the cache and taken back
+  // with an owner, the slab's first: the owner changed, so it is a change.
+  const registry = new DiagnosticsRegistry();
+  const owner = registry.owners.register("o", "server");
+  const slab = registry.addSlab(
+    new SlabAllocator({ name: "s", slotSize: 8, capacity: 70, cache: 8 }),
+  );
+  const handle = slab.alloc()!;
+  const slot = slab.indexOf(handle);
+  const a = snap(registry, 1);
+  slab.free(handle);
+  assert.equal(slab.indexOf(slab.alloc(owner)!), slot, "the same slot, from the cache");
+  const b = snap(registry, 2);
+  const delta = JSON.parse(encodeDelta(a, b)!);
+  assert.equal(delta.slabs[0].cycled, undefined);
+  assert.equal(typeof delta.slabs[0].owners, "string", "bitmap and owners whole, once");
+  assert.deepEqual(applyDelta(roundTrip(a), delta), roundTrip(b));
+});
+
 Deno.test("cycled: a collection in between (a scrape) takes nothing away; too old a base knows nothing", () => {
   const registry = new DiagnosticsRegistry();
   const slab = registry.addSlab(new SlabAllocator({ name: "p", slotSize: 8, capacity: 64 }));
