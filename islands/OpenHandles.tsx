@@ -23,6 +23,11 @@ export interface OpenHandlesProps {
   selection: Signal<SlotSelection | null>;
   /** The connection's state: ages count only while it is live. */
   connection: Signal<ConnectionState>;
+  /**
+   * Whether the process lists open handles: the page leaves the list out,
+   * and until the stream brings it the panel says it is coming.
+   */
+  listed: boolean;
 }
 
 const STATES: OpenHandle["state"][] = ["N", "A", "I", "C"];
@@ -33,7 +38,9 @@ const STATES: OpenHandle["state"][] = ["N", "A", "I", "C"];
  * or the origin of one made). Filters by state and owner; selecting a row
  * marks its cell on the grid, and selecting a cell selects its row.
  */
-export default function OpenHandles({ snapshot, selection, connection }: OpenHandlesProps) {
+export default function OpenHandles(
+  { snapshot, selection, connection, listed }: OpenHandlesProps,
+) {
   const state = snapshot.value;
   const list = state?.open_handles;
   const [filter, setFilter] = useState<HandleFilter>(NO_FILTER);
@@ -55,7 +62,9 @@ export default function OpenHandles({ snapshot, selection, connection }: OpenHan
       <section class="panel handles" aria-labelledby="handles-title">
         <h2 id="handles-title">Open handles</h2>
         <p class="muted">
-          {state === null ? "Waiting for the first snapshot…" : "This process lists no handles."}
+          {state === null || listed
+            ? "Waiting for the first snapshot…"
+            : "This process lists no open handles."}
         </p>
       </section>
     );

@@ -19,6 +19,8 @@ import { define } from "../app/define.ts";
 
 interface Data {
   snapshot: MemorySnapshot | null;
+  /** Whether the process lists open handles (the page leaves the list to the stream). */
+  listsHandles: boolean;
   basePath: string;
   host: string;
   fleet: boolean;
@@ -27,16 +29,21 @@ interface Data {
 export const handler = define.handlers({
   GET(ctx) {
     let snapshot: MemorySnapshot | null = null;
+    let listsHandles = false;
     try {
       // What the first paint needs: every figure of the current state, but
-      // no per-slot data (a million slots would weigh megabytes); the
-      // stream's keyframe brings the slots a moment later.
-      snapshot = withoutSlots(decodeKeyframe(ctx.state.stream.snapshot()));
+      // no per-slot data (a million slots would weigh megabytes) and no
+      // open-handle list (50 rows would double the page); the stream's
+      // keyframe brings both a moment later.
+      const state = decodeKeyframe(ctx.state.stream.snapshot());
+      listsHandles = state.open_handles !== undefined;
+      snapshot = withoutSlots(state);
     } catch {
       // Collecting failed: the page still loads and the stream reports why.
     }
     return page<Data>({
       snapshot,
+      listsHandles,
       basePath: ctx.state.basePath,
       host: ctx.url.host,
       fleet: ctx.state.fleet,
@@ -77,7 +84,12 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
             instance={instance}
             selection={selection}
           />
-          <OpenHandles snapshot={snapshot} selection={selection} connection={connection} />
+          <OpenHandles
+            snapshot={snapshot}
+            selection={selection}
+            connection={connection}
+            listed={data.listsHandles}
+          />
         </div>
         <div class="side">
           {data.fleet && (
@@ -93,8 +105,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   );
 });
 
-/** The snapshot with its slabs' per-slot arrays left out. */
-function withoutSlots(snapshot: MemorySnapshot): MemorySnapshot {
+/** The snapshot with its slabs' per-slot arrays and the open-handle list left out. */
+function withoutSlots({ open_handles: _, ...snapshot }: MemorySnapshot): MemorySnapshot {
   return {
     ...snapshot,
     slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, cached_slots: _c, ...slab }) =>
