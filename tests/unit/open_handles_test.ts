@@ -3,6 +3,7 @@
 // slab, bounded, labelled, and checked by the strict decoder.
 import assert from "node:assert/strict";
 import { applyDelta, decodeKeyframe, encodeDelta, encodeKeyframe } from "../../wire.ts";
+import { holdClock } from "../../core/allocator/coarse_clock.ts";
 import { labelsOf, PATH_LIMIT } from "../../core/diagnostics/handle_labels.ts";
 import { DiagnosticsRegistry, HandleState, type MemorySnapshot, SlabAllocator } from "../../mod.ts";
 
@@ -302,4 +303,25 @@ Deno.test("property: the list kept up to date from the touched slots equals one 
     ),
     { numRuns: 150 },
   );
+});
+
+Deno.test("open handles: a slab made while a server holds the clock dates its handles now, not 49.7 days ahead", async () => {
+  const release = holdClock(); // as instrumentServer() does while a server runs
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the held reading is older than the slab
+    const registry = new DiagnosticsRegistry();
+    const slab = registry.addSlab(
+      new SlabAllocator({ name: "h", slotSize: 1, capacity: 4, kind: "handle" }),
+    );
+    slab.alloc();
+    const { ts, open_handles } = registry.snapshot({ sampleHeap: false });
+    const [entry] = open_handles!.oldest;
+    assert.ok(
+      entry!.since <= ts && entry!.since > ts - 1000,
+      `since ${entry!.since - ts} ms from ts`,
+    );
+    assert.equal(entry!.opened, entry!.since);
+  } finally {
+    release();
+  }
 });
