@@ -112,8 +112,6 @@ interface Client {
   /** When it started skipping ticks, or 0. */
   skippingSince: number;
   closed: boolean;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
   onClose: (() => void) | undefined;
 }
 
@@ -139,8 +137,9 @@ const QUIET_KEYS = new Set(["v", "seq", "base", "ts", "heap", "stream"]);
  * - Backpressure is latest-wins: a client whose queue is full skips ticks,
  *   gets a keyframe when it drains, and is disconnected after
  *   `slowClientTimeout` of skipping.
- * - A client is cleaned up on stream cancel, request abort or a failing
- *   enqueue, whichever comes first; cleanup is idempotent.
+ * - A client is cleaned up when its response ends (`Deno.serve`'s
+ *   `info.completed`), when its stream is cancelled, or when an enqueue
+ *   fails, whichever comes first; cleanup is idempotent.
  * - A snapshot or encode failure sends an `error` event; the stream stays.
  *
  * Mount it with `createDiagnosticsHandler()` rather than directly.
@@ -273,12 +272,16 @@ export class DiagnosticsStream {
   /**
    * Opens a persistent event stream for one client.
    *
+   * The request's abort signal is never read: `Deno.serve` warns about
+   * that (its signal also aborts on a successful response), and it is not
+   * needed. The client is cleaned up when `info.completed` settles, when
+   * the server cancels the body (as `Deno.serve` does when the client goes
+   * away), or at the first enqueue that fails; a client that stops reading
+   * without going away is dropped after `slowClientTimeout`.
+   *
    * @param request The client's request: its `Last-Event-ID` header is read.
    * @param info `Deno.serve`'s handler info, when there is one: its
-   * `completed` promise settles when the response ends for any reason,
-   * including a client that went away. Without it the request's abort
-   * signal is watched instead (`Deno.serve` warns about reading that signal,
-   * which is why `completed` is preferred).
+   * `completed` promise settles when the response ends for any reason.
    * @param onClose Called once when this client's stream ends, however it
    * ends (used to release a stream cap).
    * @returns A `200 text/event-stream` response, or 503 after `close()`.
@@ -300,12 +303,7 @@ export class DiagnosticsStream {
     let client: Client | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = this.#register(
-          controller,
-          position,
-          completed ? undefined : request.signal,
-          onClose,
-        );
+        client = this.#register(controller, position, onClose);
         // However the response ends, the client is cleaned up (idempotently).
         completed?.then(() => this.#remove(client!), () => this.#remove(client!));
       },
@@ -355,7 +353,6 @@ export class DiagnosticsStream {
   #register(
     controller: ReadableStreamDefaultController<Uint8Array>,
     position: EventPosition | undefined,
-    signal: AbortSignal | undefined,
     onClose: (() => void) | undefined,
   ): Client {
     const client: Client = {
@@ -367,23 +364,12 @@ export class DiagnosticsStream {
       dirty: false,
       skippingSince: 0,
       closed: false,
-      signal,
-      onAbort: () => this.#remove(client),
       onClose,
     };
-    if (signal?.aborted) {
-      client.closed = true;
-      controller.close();
-      onClose?.();
-      return client;
-    }
     // Bring the state up to date before this client's first keyframe (the
     // client is not registered yet, so the tick sends it nothing).
     if (this.#timer === undefined) this.#tick();
     this.#clients.add(client);
-    // Deno may or may not call cancel() on a disconnect; the request's
-    // abort signal is the second way out, and a failing enqueue the third.
-    signal?.addEventListener("abort", client.onAbort, { once: true });
     this.#timer ??= setInterval(() => this.#tick(), this.#interval);
     const jitter = Math.floor(Math.random() * 1000);
     this.#send(client, encodeServerSentEvent({ retry: this.#retry + jitter }), false);
@@ -407,7 +393,6 @@ export class DiagnosticsStream {
     if (client.closed) return;
     client.closed = true;
     this.#clients.delete(client);
-    client.signal?.removeEventListener("abort", client.onAbort);
     try {
       client.controller.close();
     } catch {
@@ -573,7 +558,7 @@ export class DiagnosticsStream {
     try {
       client.controller.enqueue(bytes);
     } catch {
-      this.#remove(client); // the stream is gone: the third way out
+      this.#remove(client); // the stream is gone
       return;
     }
     const now = performance.now();
