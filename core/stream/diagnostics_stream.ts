@@ -60,12 +60,10 @@ interface EncodedDelta extends PublishedDelta {
   bytes: Uint8Array;
 }
 
-/** The current state's keyframe, encoded once. */
-interface KeyframeEvent {
-  seq: number;
-  text: string;
-  bytes: Uint8Array;
-}
+/** The current state's keyframe, encoded once; or why it cannot be. */
+type KeyframeEvent =
+  | { seq: number; text: string; bytes: Uint8Array }
+  | { seq: number; failure: string };
 
 /**
  * What an enqueue is, for the quiet timers: a state event (keyframe, delta,
@@ -96,7 +94,8 @@ const HEARTBEAT = encodeServerSentEvent({ comment: "" });
  * - A client is cleaned up when its response ends (`Deno.serve`'s
  *   `info.completed`), when its stream is cancelled, or when an enqueue
  *   fails, whichever comes first; cleanup is idempotent.
- * - A snapshot or encode failure sends an `error` event; the stream stays.
+ * - A snapshot or encode failure sends an `error` event (with no `id`, so a
+ *   client's `Last-Event-ID` stays the state it holds); the stream stays.
  *
  * Mount it with `createDiagnosticsHandler()` rather than directly.
  *
@@ -244,14 +243,16 @@ export class DiagnosticsStream {
    * applied every delta holds. With no client connected, it is collected now.
    *
    * @returns Keyframe JSON text.
-   * @throws {Error} If no snapshot could be collected.
+   * @throws {Error} If no snapshot could be collected or encoded.
    */
   snapshot(): string {
     if (this.#timer === undefined) this.#tick();
     if (this.#current === undefined) {
       throw new Error("Cannot read the diagnostics snapshot: collecting it failed");
     }
-    return this.#keyframeEvent().text;
+    const keyframe = this.#keyframeEvent();
+    if ("failure" in keyframe) throw new Error(keyframe.failure);
+    return keyframe.text;
   }
 
   /**
@@ -357,7 +358,9 @@ export class DiagnosticsStream {
   }
 
   /**
-   * Publishes what `next` changed, as {@linkcode decidePublish} says.
+   * Publishes what `next` changed, as {@linkcode decidePublish} says. The
+   * state advances only once its delta is encoded, so that no id names a
+   * state no client could be sent.
    *
    * @returns This tick's delta event; `undefined` when none (the first
    * state, or nothing to publish); `false` when encoding failed (clients
@@ -388,13 +391,13 @@ export class DiagnosticsStream {
         delta = deltaObject(current, next); // null when only the spaces moved
       }
       if (delta === null) return undefined;
-      const heap = delta.heap as Record<string, unknown> | undefined;
-      this.#commit(next, now, heap !== undefined, heap !== undefined && "spaces" in heap);
       const bytes = encodeServerSentEvent({
         event: "diagnostics-delta",
         data: JSON.stringify(delta),
         id: formatEventId(this.#boot, next.seq),
       });
+      const heap = delta.heap as Record<string, unknown> | undefined;
+      this.#commit(next, now, heap !== undefined, heap !== undefined && "spaces" in heap);
       return { base: current.seq, seq: next.seq, poolChange: decision === "delta", bytes };
     } catch (error) {
       this.#broadcastError("encode a delta", error);
@@ -458,22 +461,32 @@ export class DiagnosticsStream {
   #keyframeEvent(): KeyframeEvent {
     const current = this.#current!;
     if (this.#keyframe?.seq !== current.seq) {
-      const text = encodeKeyframe(current);
-      this.#keyframe = {
-        seq: current.seq,
-        text,
-        bytes: encodeServerSentEvent({
-          event: "diagnostics",
-          data: text,
-          id: formatEventId(this.#boot, current.seq),
-        }),
-      };
+      try {
+        const text = encodeKeyframe(current);
+        this.#keyframe = {
+          seq: current.seq,
+          text,
+          bytes: encodeServerSentEvent({
+            event: "diagnostics",
+            data: text,
+            id: formatEventId(this.#boot, current.seq),
+          }),
+        };
+      } catch (error) {
+        this.#keyframe = { seq: current.seq, failure: failureMessage("encode a keyframe", error) };
+      }
     }
     return this.#keyframe;
   }
 
+  /** The keyframe; an error event instead when it cannot be encoded (a later tick retries). */
   #sendKeyframe(client: Client): void {
     const keyframe = this.#keyframeEvent();
+    if ("failure" in keyframe) {
+      this.#lastError = keyframe.failure;
+      this.#send(client, this.#errorEvent(keyframe.failure), "state");
+      return;
+    }
     client.seq = keyframe.seq;
     client.dirty = false;
     client.lastKeyframeAt = performance.now();
@@ -511,13 +524,13 @@ export class DiagnosticsStream {
     }
   }
 
-  /** An `error` event. EventSource clients tell it from a connection error by its `data`. */
+  /**
+   * An `error` event. EventSource clients tell it from a connection error by
+   * its `data`. It has no `id`: an event without one leaves a client's last
+   * event id as it was, the state it holds, which a reconnect resumes from.
+   */
   #errorEvent(message: string): Uint8Array {
-    return encodeServerSentEvent({
-      event: "error",
-      data: JSON.stringify({ message }),
-      id: this.#current === undefined ? undefined : formatEventId(this.#boot, this.#current.seq),
-    });
+    return encodeServerSentEvent({ event: "error", data: JSON.stringify({ message }) });
   }
 }
 
