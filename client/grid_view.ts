@@ -1,12 +1,27 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // This module is browser compatible.
 /**
- * Zoom and pan arithmetic for a slab grid's canvas.
+ * The slab grid's geometry: its columns, and the zoom and pan arithmetic of
+ * its canvas.
  *
  * @module
  */
 
-import type { GridView } from "./slab_grid.ts";
+/** What part of the slab the canvas shows. */
+export interface GridView {
+  /** CSS pixels per slot. */
+  zoom: number;
+  /** Slot column at the canvas's left edge (may be fractional). */
+  x: number;
+  /** Slot row at the canvas's top edge. */
+  y: number;
+}
+
+/** Columns for a slab: small ones square, large ones about 2.5 times wider than tall. */
+export function columnsFor(total: number): number {
+  if (total <= 64) return Math.ceil(Math.sqrt(total));
+  return Math.ceil(Math.sqrt(total * 2.5));
+}
 
 /** Largest zoom: CSS pixels per slot. */
 export const MAX_ZOOM = 48;

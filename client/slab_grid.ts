@@ -16,26 +16,11 @@
 import { HandleState } from "../core/allocator/handle_state.ts";
 import { CACHED_STATE } from "../core/wire/slot_states.ts";
 import type { SlabSnapshot } from "../core/wire/types.ts";
+import { columnsFor, type GridView } from "./grid_view.ts";
 import { FLASH_MS, FLASH_STEPS, isUsed, type PixelPalette, pixelPalette } from "./palette.ts";
-
-/** What part of the slab the canvas shows. */
-export interface GridView {
-  /** CSS pixels per slot. */
-  zoom: number;
-  /** Slot column at the canvas's left edge (may be fractional). */
-  x: number;
-  /** Slot row at the canvas's top edge. */
-  y: number;
-}
 
 const STEP_MS = FLASH_MS / FLASH_STEPS;
 const NOT_FLASHING = 255;
-
-/** Columns for a slab: small ones square, large ones about 2.5 times wider than tall. */
-export function columnsFor(total: number): number {
-  if (total <= 64) return Math.ceil(Math.sqrt(total));
-  return Math.ceil(Math.sqrt(total * 2.5));
-}
 
 /** The pixel model of one slab. */
 export class SlabGrid {

@@ -3,8 +3,9 @@
 // This module is browser compatible.
 /**
  * The canvas of one slab's grid: feeds states to its {@linkcode SlabGrid},
- * draws through the frame loop, and handles zoom, pan, hover, the keyboard
- * cursor and the slot tooltip.
+ * draws through the frame loop, and wires pointer, wheel and keys to the
+ * zoom, pan, hover, keyboard cursor and slot tooltip. What a key does is
+ * decided in `client/grid_keys.ts`.
  *
  * @module
  */
@@ -24,15 +25,22 @@ import {
   requestDraw,
 } from "../client/frame_loop.ts";
 import {
+  fitView,
+  type GridGeometry,
+  gridKeyAction,
+  ZOOM_STEP,
+  zoomView,
+} from "../client/grid_keys.ts";
+import {
   canvasHeight,
   clampView,
   fitZoom,
+  type GridView,
   LETTER_ZOOM,
   reveal,
-  zoomAt,
 } from "../client/grid_view.ts";
 import { STATE_NAMES } from "../client/palette.ts";
-import { type GridView, SlabGrid } from "../client/slab_grid.ts";
+import { SlabGrid } from "../client/slab_grid.ts";
 import { isSelected, type SlotSelection } from "../client/slot_selection.ts";
 
 interface SlotDetails {
@@ -244,6 +252,12 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
     state.current.dirty = true;
     requestDraw(drawable.current);
   };
+  /** The grid and its canvas as the keyboard and zoom arithmetic see them. */
+  const geometry = (): GridGeometry | undefined => {
+    const { grid, width, height, fit } = state.current;
+    if (grid === undefined) return undefined;
+    return { total: grid.total, columns: grid.columns, rows: grid.rows, width, height, fit };
+  };
   const setView = (view: GridView) => {
     const s = state.current;
     if (s.grid === undefined) return;
@@ -251,23 +265,15 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
     redraw();
   };
   const zoomBy = (factor: number, px?: number, py?: number) => {
-    const s = state.current;
-    setView(zoomAt(s.view, factor, px ?? s.width / 2, py ?? s.height / 2, s.fit));
+    const g = geometry();
+    if (g !== undefined) setView(zoomView(state.current.view, factor, g, px, py));
+  };
+  const fit = () => {
+    const g = geometry();
+    if (g !== undefined) setView(fitView(g));
   };
   const showTip = (index: number, x: number, y: number) => {
     setTip(index < 0 ? null : (t) => (t?.index === index ? { ...t, x, y } : { index, x, y }));
-  };
-  const cellPosition = (index: number) => {
-    const s = state.current;
-    const grid = s.grid!;
-    const column = index % grid.columns;
-    const row = Math.floor(index / grid.columns);
-    return {
-      column,
-      row,
-      x: (column - s.view.x + 1) * s.view.zoom,
-      y: (row - s.view.y + 1) * s.view.zoom,
-    };
   };
 
   /** Selects slot `index` of this grid, or clears the selection when it is selected already. */
@@ -327,46 +333,29 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
   };
   const onKeyDown = (event: KeyboardEvent) => {
     const s = state.current;
-    const grid = s.grid;
-    if (grid === undefined) return;
-    const moves: Record<string, [number, number]> = {
-      ArrowLeft: [-1, 0],
-      ArrowRight: [1, 0],
-      ArrowUp: [0, -1],
-      ArrowDown: [0, 1],
-    };
-    const move = moves[event.key];
-    if (move !== undefined && event.shiftKey) {
-      const step = Math.max(1, Math.round(s.width / s.view.zoom / 8));
-      setView({ ...s.view, x: s.view.x + move[0] * step, y: s.view.y + move[1] * step });
-    } else if (move !== undefined) {
-      const from = s.cursor < 0 ? grid.hitTest(1, 1, s.view) : s.cursor;
-      const stride = event.altKey ? 10 : 1;
-      const next = Math.min(
-        grid.total - 1,
-        Math.max(0, from + move[0] * stride + move[1] * stride * grid.columns),
-      );
-      s.cursor = next;
-      const { column, row } = cellPosition(next);
-      s.view = clampView(
-        reveal(s.view, column, row, s.width, s.height),
-        grid.columns,
-        grid.rows,
-        s.width,
-        s.height,
-      );
-      const p = cellPosition(next);
-      showTip(next, p.x, p.y);
-      redraw();
-    } else if (event.key === "+" || event.key === "=") zoomBy(1.5);
-    else if (event.key === "-" || event.key === "_") zoomBy(1 / 1.5);
-    else if (event.key === "0") setView({ zoom: s.fit, x: 0, y: 0 });
-    else if ((event.key === "Enter" || event.key === " ") && s.cursor >= 0) choose(s.cursor);
-    else if (event.key === "Escape") {
-      s.cursor = -1;
-      setTip(null);
-      redraw();
-    } else return;
+    const g = geometry();
+    if (g === undefined) return;
+    const action = gridKeyAction(event, s.view, s.cursor, g);
+    switch (action.kind) {
+      case "ignore":
+        return;
+      case "view":
+        setView(action.view);
+        break;
+      case "cursor":
+        s.cursor = action.cursor;
+        setView(action.view);
+        showTip(action.cursor, action.anchor.x, action.anchor.y);
+        break;
+      case "hide-cursor":
+        s.cursor = -1;
+        setTip(null);
+        redraw();
+        break;
+      case "select":
+        choose(action.slot);
+        break;
+    }
     event.preventDefault();
   };
 
@@ -380,13 +369,17 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
   return (
     <div class="grid-frame" ref={frame}>
       <div class="grid-tools">
-        <button type="button" onClick={() => zoomBy(1.5)} aria-label={`zoom in on ${name}`}>
+        <button type="button" onClick={() => zoomBy(ZOOM_STEP)} aria-label={`zoom in on ${name}`}>
           +
         </button>
-        <button type="button" onClick={() => zoomBy(1 / 1.5)} aria-label={`zoom out of ${name}`}>
+        <button
+          type="button"
+          onClick={() => zoomBy(1 / ZOOM_STEP)}
+          aria-label={`zoom out of ${name}`}
+        >
           −
         </button>
-        <button type="button" onClick={() => setView({ zoom: state.current.fit, x: 0, y: 0 })}>
+        <button type="button" onClick={fit}>
           fit
         </button>
         <span class="muted hint">

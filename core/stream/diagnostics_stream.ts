@@ -3,6 +3,10 @@
  * {@linkcode DiagnosticsStream}: one ticker, any number of persistent SSE
  * clients, one encode per tick.
  *
+ * What each tick does is decided by pure functions beside this file
+ * (`publish_decision.ts`: what to publish; `client_decision.ts`: what each
+ * client gets); this class holds the state and does the I/O.
+ *
  * @module
  */
 
@@ -13,82 +17,22 @@ import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
 import { BASE_HEADERS } from "../http/responses.ts";
 import { encodeServerSentEvent } from "./sse.ts";
-import { positiveOption } from "../options.ts";
+import {
+  type ClientPosition,
+  decideForClient,
+  decideOnConnect,
+  hasRoom,
+  heartbeatDue,
+  pingDue,
+} from "./client_decision.ts";
+import { decidePublish, heapSampleDue, type PublishedDelta } from "./publish_decision.ts";
+import {
+  type DiagnosticsStreamOptions,
+  type StreamSettings,
+  streamSettings,
+} from "./stream_settings.ts";
 
-const STREAM_ACTION = "create diagnostics stream";
-
-/** Options for {@linkcode DiagnosticsStream}. */
-export interface DiagnosticsStreamOptions {
-  /**
-   * Milliseconds between ticks: one snapshot and one encode for all clients.
-   *
-   * @default {100}
-   */
-  interval?: number;
-  /**
-   * A comment is sent to a client that got nothing for this long, so that
-   * proxies and Deno Deploy keep the connection open.
-   *
-   * @default {15000}
-   */
-  heartbeatInterval?: number;
-  /**
-   * A `ping` event (data: the current seq) goes to a client that got no
-   * event for this long. `EventSource` never surfaces comments, so this is
-   * how a dashboard tells a live quiet stream from a stale one, and spots a
-   * missed event (the seq differs from its own).
-   *
-   * @default {1000}
-   */
-  pingInterval?: number;
-  /**
-   * A client that received pool changes gets a fresh keyframe at least this
-   * often, so that every client converges whatever happened.
-   *
-   * @default {30000}
-   */
-  keyframeInterval?: number;
-  /**
-   * Milliseconds between heap samples. A new sample rides along with any
-   * delta that is sent anyway.
-   *
-   * @default {1000}
-   */
-  heapInterval?: number;
-  /**
-   * When nothing but the heap changed, a delta is sent at most this often:
-   * it keeps an idle stream under 100 bytes per second.
-   *
-   * @default {5000}
-   */
-  heapQuietInterval?: number;
-  /**
-   * Bytes queued for one client above which it skips ticks (latest wins):
-   * it gets a keyframe once it drains. Memory per client stays below this
-   * plus one event, whatever the client does.
-   *
-   * @default {262144}
-   */
-  maxQueuedBytes?: number;
-  /**
-   * A client that has skipped ticks for this long is disconnected. The
-   * default leaves room for the ~1 s a stalled socket takes to fill its
-   * kernel buffers (which the server cannot see), so that a client that
-   * never reads is gone about 6 s after it stopped reading.
-   *
-   * @default {4500}
-   */
-  slowClientTimeout?: number;
-  /**
-   * Base reconnection delay sent as `retry:`; each client gets up to 1 s of
-   * random jitter on top so that a restart does not cause a reconnect storm.
-   *
-   * @default {1000}
-   */
-  retry?: number;
-  /** Boot id used in event ids; a fresh random one by default. */
-  bootId?: string;
-}
+export type { DiagnosticsStreamOptions } from "./stream_settings.ts";
 
 /** The part of `Deno.ServeHandlerInfo` the stream uses. */
 export interface ConnectionInfo {
@@ -98,30 +42,38 @@ export interface ConnectionInfo {
   remoteAddr?: { hostname: string } | Deno.Addr;
 }
 
-interface Client {
+/** One connected client: its position, and the way to reach it. */
+interface Client extends ClientPosition {
   controller: ReadableStreamDefaultController<Uint8Array>;
-  /** The state this client holds; -1 until it got a keyframe. */
   seq: number;
-  /** Last state event or heartbeat: drives the 15 s comment heartbeat. */
-  lastSentAt: number;
-  /** Last event of any kind, pings included: drives the 1 s ping. */
-  lastEventAt: number;
-  lastKeyframeAt: number;
-  /** Received pool changes since its last keyframe. */
   dirty: boolean;
-  /** When it started skipping ticks, or 0. */
-  skippingSince: number;
+  lastKeyframeAt: number;
+  lastSentAt: number;
+  lastEventAt: number;
+  skippingSince: number | undefined;
   closed: boolean;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
   onClose: (() => void) | undefined;
 }
 
+/** This tick's delta event: what it is, and its bytes, shared by every client. */
+interface EncodedDelta extends PublishedDelta {
+  bytes: Uint8Array;
+}
+
+/** The current state's keyframe, encoded once; or why it cannot be. */
+type KeyframeEvent =
+  | { seq: number; text: string; bytes: Uint8Array }
+  | { seq: number; failure: string };
+
+/**
+ * What an enqueue is, for the quiet timers: a state event (keyframe, delta,
+ * error) resets both, a ping only the ping timer, a heartbeat only the
+ * heartbeat timer, the preamble (`retry:`, comments) neither.
+ */
+type SendKind = "state" | "ping" | "heartbeat" | "preamble";
+
 /** A heartbeat: an empty comment, the same bytes for everyone. */
 const HEARTBEAT = encodeServerSentEvent({ comment: "" });
-
-/** Keys of a delta that are not pool changes. */
-const QUIET_KEYS = new Set(["v", "seq", "base", "ts", "heap", "stream"]);
 
 /**
  * Streams snapshots of a {@linkcode DiagnosticsRegistry} to any number of
@@ -139,9 +91,11 @@ const QUIET_KEYS = new Set(["v", "seq", "base", "ts", "heap", "stream"]);
  * - Backpressure is latest-wins: a client whose queue is full skips ticks,
  *   gets a keyframe when it drains, and is disconnected after
  *   `slowClientTimeout` of skipping.
- * - A client is cleaned up on stream cancel, request abort or a failing
- *   enqueue, whichever comes first; cleanup is idempotent.
- * - A snapshot or encode failure sends an `error` event; the stream stays.
+ * - A client is cleaned up when its response ends (`Deno.serve`'s
+ *   `info.completed`), when its stream is cancelled, or when an enqueue
+ *   fails, whichever comes first; cleanup is idempotent.
+ * - A snapshot or encode failure sends an `error` event (with no `id`, so a
+ *   client's `Last-Event-ID` stays the state it holds); the stream stays.
  *
  * Mount it with `createDiagnosticsHandler()` rather than directly.
  *
@@ -165,22 +119,14 @@ const QUIET_KEYS = new Set(["v", "seq", "base", "ts", "heap", "stream"]);
  */
 export class DiagnosticsStream {
   #registry: DiagnosticsRegistry;
-  #interval: number;
-  #heartbeatInterval: number;
-  #pingInterval: number;
-  #keyframeInterval: number;
-  #heapInterval: number;
-  #heapQuietInterval: number;
-  #maxQueuedBytes: number;
-  #slowClientTimeout: number;
-  #retry: number;
+  #settings: StreamSettings;
   #boot: string;
 
   #clients = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #current: MemorySnapshot | undefined;
-  #keyframe: { seq: number; text: string; bytes: Uint8Array } | undefined;
+  #keyframe: KeyframeEvent | undefined;
   #pingBytes: { seq: number; bytes: Uint8Array } | undefined;
   #lastError = "no snapshot collected yet";
   #lastHeapSample = -Infinity;
@@ -206,40 +152,7 @@ export class DiagnosticsStream {
    */
   constructor(registry: DiagnosticsRegistry, options: DiagnosticsStreamOptions = {}) {
     this.#registry = registry;
-    this.#interval = positiveOption(options.interval, 100, "interval", STREAM_ACTION);
-    this.#heartbeatInterval = positiveOption(
-      options.heartbeatInterval,
-      15_000,
-      "heartbeatInterval",
-      STREAM_ACTION,
-    );
-    this.#pingInterval = positiveOption(options.pingInterval, 1_000, "pingInterval", STREAM_ACTION);
-    this.#keyframeInterval = positiveOption(
-      options.keyframeInterval,
-      30_000,
-      "keyframeInterval",
-      STREAM_ACTION,
-    );
-    this.#heapInterval = positiveOption(options.heapInterval, 1_000, "heapInterval", STREAM_ACTION);
-    this.#heapQuietInterval = positiveOption(
-      options.heapQuietInterval,
-      5_000,
-      "heapQuietInterval",
-      STREAM_ACTION,
-    );
-    this.#maxQueuedBytes = positiveOption(
-      options.maxQueuedBytes,
-      256 * 1024,
-      "maxQueuedBytes",
-      STREAM_ACTION,
-    );
-    this.#slowClientTimeout = positiveOption(
-      options.slowClientTimeout,
-      4_500,
-      "slowClientTimeout",
-      STREAM_ACTION,
-    );
-    this.#retry = positiveOption(options.retry, 1_000, "retry", STREAM_ACTION);
+    this.#settings = streamSettings(options);
     this.#boot = options.bootId ?? newBootId();
     if (!/^[0-9a-z]{1,32}$/.test(this.#boot)) {
       throw new RangeError(
@@ -273,12 +186,16 @@ export class DiagnosticsStream {
   /**
    * Opens a persistent event stream for one client.
    *
+   * The request's abort signal is never read: `Deno.serve` warns about
+   * that (its signal also aborts on a successful response), and it is not
+   * needed. The client is cleaned up when `info.completed` settles, when
+   * the server cancels the body (as `Deno.serve` does when the client goes
+   * away), or at the first enqueue that fails; a client that stops reading
+   * without going away is dropped after `slowClientTimeout`.
+   *
    * @param request The client's request: its `Last-Event-ID` header is read.
    * @param info `Deno.serve`'s handler info, when there is one: its
-   * `completed` promise settles when the response ends for any reason,
-   * including a client that went away. Without it the request's abort
-   * signal is watched instead (`Deno.serve` warns about reading that signal,
-   * which is why `completed` is preferred).
+   * `completed` promise settles when the response ends for any reason.
    * @param onClose Called once when this client's stream ends, however it
    * ends (used to release a stream cap).
    * @returns A `200 text/event-stream` response, or 503 after `close()`.
@@ -300,19 +217,14 @@ export class DiagnosticsStream {
     let client: Client | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = this.#register(
-          controller,
-          position,
-          completed ? undefined : request.signal,
-          onClose,
-        );
+        client = this.#register(controller, position, onClose);
         // However the response ends, the client is cleaned up (idempotently).
         completed?.then(() => this.#remove(client!), () => this.#remove(client!));
       },
       cancel: () => {
         if (client !== undefined) this.#remove(client);
       },
-    }, { highWaterMark: this.#maxQueuedBytes, size: (chunk) => chunk.byteLength });
+    }, { highWaterMark: this.#settings.maxQueuedBytes, size: (chunk) => chunk.byteLength });
     return new Response(body, {
       status: 200,
       headers: {
@@ -331,14 +243,16 @@ export class DiagnosticsStream {
    * applied every delta holds. With no client connected, it is collected now.
    *
    * @returns Keyframe JSON text.
-   * @throws {Error} If no snapshot could be collected.
+   * @throws {Error} If no snapshot could be collected or encoded.
    */
   snapshot(): string {
     if (this.#timer === undefined) this.#tick();
     if (this.#current === undefined) {
       throw new Error("Cannot read the diagnostics snapshot: collecting it failed");
     }
-    return this.#keyframeText();
+    const keyframe = this.#keyframeEvent();
+    if ("failure" in keyframe) throw new Error(keyframe.failure);
+    return keyframe.text;
   }
 
   /**
@@ -355,50 +269,42 @@ export class DiagnosticsStream {
   #register(
     controller: ReadableStreamDefaultController<Uint8Array>,
     position: EventPosition | undefined,
-    signal: AbortSignal | undefined,
     onClose: (() => void) | undefined,
   ): Client {
+    const now = performance.now();
     const client: Client = {
       controller,
       seq: -1,
-      lastSentAt: performance.now(),
-      lastEventAt: performance.now(),
-      lastKeyframeAt: performance.now(),
+      lastSentAt: now,
+      lastEventAt: now,
+      lastKeyframeAt: now,
       dirty: false,
-      skippingSince: 0,
+      skippingSince: undefined,
       closed: false,
-      signal,
-      onAbort: () => this.#remove(client),
       onClose,
     };
-    if (signal?.aborted) {
-      client.closed = true;
-      controller.close();
-      onClose?.();
-      return client;
-    }
     // Bring the state up to date before this client's first keyframe (the
     // client is not registered yet, so the tick sends it nothing).
     if (this.#timer === undefined) this.#tick();
     this.#clients.add(client);
-    // Deno may or may not call cancel() on a disconnect; the request's
-    // abort signal is the second way out, and a failing enqueue the third.
-    signal?.addEventListener("abort", client.onAbort, { once: true });
-    this.#timer ??= setInterval(() => this.#tick(), this.#interval);
+    this.#timer ??= setInterval(() => this.#tick(), this.#settings.interval);
     const jitter = Math.floor(Math.random() * 1000);
-    this.#send(client, encodeServerSentEvent({ retry: this.#retry + jitter }), false);
+    this.#send(client, encodeServerSentEvent({ retry: this.#settings.retry + jitter }), "preamble");
     // The comment makes Deno flush the headers at once.
-    this.#send(client, encodeServerSentEvent({ comment: "connected" }), false);
-    const current = this.#current;
-    if (current === undefined) {
-      // The first collection failed: say so; the client gets its keyframe
-      // from the first tick that succeeds.
-      this.#send(client, this.#errorEvent(this.#lastError), true);
-    } else if (position?.boot === this.#boot && position.seq === current.seq) {
-      client.seq = current.seq;
-      this.#send(client, encodeServerSentEvent({ comment: "resumed" }), false);
-    } else {
-      this.#sendKeyframe(client);
+    this.#send(client, encodeServerSentEvent({ comment: "connected" }), "preamble");
+    switch (decideOnConnect(position, this.#boot, this.#current?.seq)) {
+      case "error":
+        // The first collection failed: say so; the client gets its keyframe
+        // from the first tick that succeeds.
+        this.#send(client, this.#errorEvent(this.#lastError), "state");
+        break;
+      case "resume":
+        client.seq = this.#current!.seq;
+        this.#send(client, encodeServerSentEvent({ comment: "resumed" }), "preamble");
+        break;
+      case "keyframe":
+        this.#sendKeyframe(client);
+        break;
     }
     return client;
   }
@@ -407,7 +313,6 @@ export class DiagnosticsStream {
     if (client.closed) return;
     client.closed = true;
     this.#clients.delete(client);
-    client.signal?.removeEventListener("abort", client.onAbort);
     try {
       client.controller.close();
     } catch {
@@ -426,102 +331,121 @@ export class DiagnosticsStream {
   #tick(): void {
     const now = performance.now();
     const started = performance.now();
-    const sampleHeap = now - this.#lastHeapSample >= this.#heapInterval;
+    const next = this.#collect(now);
+    if (next === undefined) return;
+    const collected = performance.now();
+    this.#stats.collect_us = Math.round((collected - started) * 1000);
+    const delta = this.#advance(next, now);
+    if (delta === false) return;
+    const encoded = performance.now();
+    this.#stats.encode_us = Math.round((encoded - collected) * 1000);
+    this.#fanOut(now, delta);
+    this.#stats.send_us = Math.round((performance.now() - encoded) * 1000);
+  }
+
+  /** A new snapshot, or `undefined` when collecting failed (clients are told). */
+  #collect(now: number): MemorySnapshot | undefined {
+    const sampleHeap = heapSampleDue(now, this.#lastHeapSample, this.#settings);
     let next: MemorySnapshot;
     try {
       next = this.#registry.snapshot({ sampleHeap });
     } catch (error) {
       this.#broadcastError("collect a snapshot", error);
-      return;
+      return undefined;
     }
     if (sampleHeap) this.#lastHeapSample = now;
-    const collected = performance.now();
-    this.#stats.collect_us = Math.round((collected - started) * 1000);
+    return next;
+  }
 
-    let deltaBytes: Uint8Array | undefined;
-    let poolChange = false;
-    let base = -1;
+  /**
+   * Publishes what `next` changed, as {@linkcode decidePublish} says. The
+   * state advances only once its delta is encoded, so that no id names a
+   * state no client could be sent.
+   *
+   * @returns This tick's delta event; `undefined` when none (the first
+   * state, or nothing to publish); `false` when encoding failed (clients
+   * are told).
+   */
+  #advance(next: MemorySnapshot, now: number): EncodedDelta | undefined | false {
+    const current = this.#current;
+    if (current === undefined) {
+      this.#commit({ ...next, seq: 1, stream: this.stats }, now, true, true);
+      return undefined;
+    }
+    next.seq = current.seq + 1;
+    next.stream = this.stats;
     try {
-      const current = this.#current;
-      if (current === undefined) {
-        this.#publish({ ...next, seq: 1 }, now, true);
-        this.#lastSpacesPublish = now;
-      } else {
-        next.seq = current.seq + 1;
-        next.stream = this.stats;
-        let delta = deltaObject(current, next);
-        poolChange = delta !== null && Object.keys(delta).some((key) => !QUIET_KEYS.has(key));
-        if (delta !== null && !poolChange) {
-          // Only the heap moved. Send that at most every heapQuietInterval,
-          // and lean: without the stream's own figures, and with the heap
-          // spaces only every keyframeInterval. What is held back now rides
-          // along with the next delta that is sent anyway.
-          if (now - this.#lastHeapPublish < this.#heapQuietInterval) {
-            delta = null;
-          } else {
-            next.stream = current.stream;
-            if (now - this.#lastSpacesPublish < this.#keyframeInterval) {
-              next.heap = { ...next.heap, spaces: current.heap.spaces };
-            }
-            delta = deltaObject(current, next);
-          }
-        }
-        if (delta !== null) {
-          base = current.seq;
-          this.#publish(next, now, "heap" in delta);
-          if ("spaces" in ((delta.heap ?? {}) as object)) this.#lastSpacesPublish = now;
-          deltaBytes = encodeServerSentEvent({
-            event: "diagnostics-delta",
-            data: JSON.stringify(delta),
-            id: formatEventId(this.#boot, next.seq),
-          });
-        }
+      let delta = deltaObject(current, next);
+      const decision = decidePublish(delta, {
+        now,
+        lastHeapPublish: this.#lastHeapPublish,
+        lastSpacesPublish: this.#lastSpacesPublish,
+      }, this.#settings);
+      if (decision === "nothing") return undefined;
+      if (decision !== "delta") {
+        // Only the heap moved: lean, without the stream's own figures, and
+        // with the heap spaces only every keyframeInterval. What is held
+        // back rides along with the next delta that is sent anyway.
+        next.stream = current.stream;
+        if (decision === "heap") next.heap = { ...next.heap, spaces: current.heap.spaces };
+        delta = deltaObject(current, next); // null when only the spaces moved
       }
+      if (delta === null) return undefined;
+      const bytes = encodeServerSentEvent({
+        event: "diagnostics-delta",
+        data: JSON.stringify(delta),
+        id: formatEventId(this.#boot, next.seq),
+      });
+      const heap = delta.heap as Record<string, unknown> | undefined;
+      this.#commit(next, now, heap !== undefined, heap !== undefined && "spaces" in heap);
+      return { base: current.seq, seq: next.seq, poolChange: decision === "delta", bytes };
     } catch (error) {
       this.#broadcastError("encode a delta", error);
-      return;
+      return false;
     }
-    const encoded = performance.now();
-    this.#stats.encode_us = Math.round((encoded - collected) * 1000);
+  }
 
+  /** Makes `next` the current state; notes whether it carried heap news. */
+  #commit(next: MemorySnapshot, now: number, heap: boolean, spaces: boolean): void {
+    this.#current = next;
+    if (heap) this.#lastHeapPublish = now;
+    if (spaces) this.#lastSpacesPublish = now;
+  }
+
+  /** Sends each client what {@linkcode decideForClient} says. */
+  #fanOut(now: number, delta: EncodedDelta | undefined): void {
+    const tick = { now, seq: this.#current!.seq, delta };
+    const settings = this.#settings;
     for (const client of this.#clients) {
       if (client.closed) continue;
-      if ((client.controller.desiredSize ?? 0) <= 0) {
-        // Latest wins: skip this tick; once drained it gets a keyframe.
-        this.#stats.skipped_ticks++;
-        if (client.skippingSince === 0) client.skippingSince = now;
-        else if (now - client.skippingSince >= this.#slowClientTimeout) {
+      switch (decideForClient(client, client.controller.desiredSize, tick, settings)) {
+        case "skip":
+          // Latest wins: skip this tick; once drained it gets a keyframe.
+          this.#stats.skipped_ticks++;
+          client.skippingSince ??= now;
+          break;
+        case "drop":
+          this.#stats.skipped_ticks++;
           this.#stats.slow_dropped++;
           this.#remove(client);
-        }
-        continue;
-      }
-      client.skippingSince = 0;
-      const seq = this.#current!.seq;
-      if (deltaBytes !== undefined && client.seq === base) {
-        if (poolChange && client.dirty && now - client.lastKeyframeAt >= this.#keyframeInterval) {
+          break;
+        case "keyframe":
+          client.skippingSince = undefined;
           this.#sendKeyframe(client);
-        } else {
-          client.dirty ||= poolChange;
-          client.seq = seq;
-          this.#send(client, deltaBytes, true);
-        }
-      } else if (client.seq !== seq) {
-        this.#sendKeyframe(client); // new, or missed ticks while slow
-      } else if (client.dirty && now - client.lastKeyframeAt >= this.#keyframeInterval) {
-        this.#sendKeyframe(client);
-      } else {
-        // Quiet: a comment heartbeat every heartbeatInterval (proxies, Deno
-        // Deploy), and a ping event when no event went out for a second.
-        if (now - client.lastSentAt >= this.#heartbeatInterval) {
-          this.#send(client, HEARTBEAT, false);
-        }
-        if (now - client.lastEventAt >= this.#pingInterval) {
-          this.#send(client, this.#ping(), "ping");
-        }
+          break;
+        case "delta":
+          client.skippingSince = undefined;
+          client.dirty ||= delta!.poolChange;
+          client.seq = delta!.seq;
+          this.#send(client, delta!.bytes, "state");
+          break;
+        case "quiet":
+          client.skippingSince = undefined;
+          if (heartbeatDue(client, now, settings)) this.#send(client, HEARTBEAT, "heartbeat");
+          if (pingDue(client, now, settings)) this.#send(client, this.#ping(), "ping");
+          break;
       }
     }
-    this.#stats.send_us = Math.round((performance.now() - encoded) * 1000);
   }
 
   /** A `ping` event carrying the current seq; the same bytes for everyone in a tick. */
@@ -533,77 +457,84 @@ export class DiagnosticsStream {
     return this.#pingBytes.bytes;
   }
 
-  #publish(next: MemorySnapshot, now: number, heapIncluded: boolean): void {
-    next.stream ??= this.stats;
-    this.#current = next;
-    if (heapIncluded) this.#lastHeapPublish = now;
-  }
-
-  #keyframeText(): string {
+  /** The current state's keyframe, encoded at most once per state. */
+  #keyframeEvent(): KeyframeEvent {
     const current = this.#current!;
     if (this.#keyframe?.seq !== current.seq) {
-      const text = encodeKeyframe(current);
-      this.#keyframe = {
-        seq: current.seq,
-        text,
-        bytes: encodeServerSentEvent({
-          event: "diagnostics",
-          data: text,
-          id: formatEventId(this.#boot, current.seq),
-        }),
-      };
+      try {
+        const text = encodeKeyframe(current);
+        this.#keyframe = {
+          seq: current.seq,
+          text,
+          bytes: encodeServerSentEvent({
+            event: "diagnostics",
+            data: text,
+            id: formatEventId(this.#boot, current.seq),
+          }),
+        };
+      } catch (error) {
+        this.#keyframe = { seq: current.seq, failure: failureMessage("encode a keyframe", error) };
+      }
     }
-    return this.#keyframe.text;
+    return this.#keyframe;
   }
 
+  /** The keyframe; an error event instead when it cannot be encoded (a later tick retries). */
   #sendKeyframe(client: Client): void {
-    this.#keyframeText();
-    client.seq = this.#current!.seq;
+    const keyframe = this.#keyframeEvent();
+    if ("failure" in keyframe) {
+      this.#lastError = keyframe.failure;
+      this.#send(client, this.#errorEvent(keyframe.failure), "state");
+      return;
+    }
+    client.seq = keyframe.seq;
     client.dirty = false;
     client.lastKeyframeAt = performance.now();
-    this.#send(client, this.#keyframe!.bytes, true);
+    this.#send(client, keyframe.bytes, "state");
   }
 
-  /**
-   * Enqueues bytes for one client. `kind` says what they are: a state event
-   * (keyframe, delta, error) resets both quiet timers, a ping only the ping
-   * timer, anything else (`false`: retry, comments) neither.
-   */
-  #send(client: Client, bytes: Uint8Array, kind: boolean | "ping"): void {
+  /** Enqueues bytes for one client, and moves its quiet timers as `kind` says. */
+  #send(client: Client, bytes: Uint8Array, kind: SendKind): void {
     try {
       client.controller.enqueue(bytes);
     } catch {
-      this.#remove(client); // the stream is gone: the third way out
+      this.#remove(client); // the stream is gone
       return;
     }
     const now = performance.now();
     this.#stats.bytes_sent += bytes.byteLength;
-    if (kind === false) {
-      if (bytes === HEARTBEAT) client.lastSentAt = now;
+    if (kind === "preamble") return;
+    if (kind === "heartbeat") {
+      client.lastSentAt = now;
       return;
     }
     this.#stats.events_sent++;
     client.lastEventAt = now;
-    if (kind === true) client.lastSentAt = now;
+    if (kind === "state") client.lastSentAt = now;
   }
 
   #broadcastError(action: string, error: unknown): void {
-    const message = `Cannot ${action}: ${error instanceof Error ? error.message : String(error)}`;
+    const message = failureMessage(action, error);
     this.#lastError = message;
     const bytes = this.#errorEvent(message);
     for (const client of this.#clients) {
-      if (!client.closed && (client.controller.desiredSize ?? 0) > 0) {
-        this.#send(client, bytes, true);
+      if (!client.closed && hasRoom(client.controller.desiredSize)) {
+        this.#send(client, bytes, "state");
       }
     }
   }
 
-  /** An `error` event. EventSource clients tell it from a connection error by its `data`. */
+  /**
+   * An `error` event. EventSource clients tell it from a connection error by
+   * its `data`. It has no `id`: an event without one leaves a client's last
+   * event id as it was, the state it holds, which a reconnect resumes from.
+   */
   #errorEvent(message: string): Uint8Array {
-    return encodeServerSentEvent({
-      event: "error",
-      data: JSON.stringify({ message }),
-      id: this.#current === undefined ? undefined : formatEventId(this.#boot, this.#current.seq),
-    });
+    return encodeServerSentEvent({ event: "error", data: JSON.stringify({ message }) });
   }
+}
+
+/** `Cannot <action>: <what went wrong>`. */
+function failureMessage(action: string, error: unknown): string {
+  return `Cannot ${action}: ${error instanceof Error ? error.message : String(error)}`;
 }
