@@ -43,86 +43,35 @@
  * @module
  */
 
-import { HandleState } from "../allocator/handle_state.ts";
-import { type SlabAllocator, slabViews } from "../allocator/slab.ts";
+import type { SlabAllocator } from "../allocator/slab.ts";
 import {
   CHUNK_SHIFT,
   CHUNK_SLOTS,
   GENERATION_SHIFT,
   LANE_COUNT,
   NO_OWNER,
-  STATE_MASK,
   W_LANES_USED,
 } from "../allocator/slab_layout.ts";
-import type { SlabViews } from "../allocator/slab_views.ts";
-import { CACHED_STATE, SLOT_STATE_COUNT } from "../wire/slot_states.ts";
+import { CACHED_STATE } from "../wire/slot_states.ts";
 import type { TouchRecord } from "../wire/slot_touches.ts";
-import type { SlabSummary, StateCounts } from "../wire/types.ts";
+import { fullScan } from "./slab_full_scan.ts";
+import {
+  codeOf,
+  count,
+  finish,
+  isOpen,
+  type SlabMemory,
+  type SlabPicture,
+  type SlotHistory,
+  USED,
+} from "./slab_memory.ts";
 
-const FREE = HandleState.Free;
-const USED = HandleState.Used;
-/** Bits set per byte value, for counting used slots in a bitmap. */
-const POPCOUNT = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
+export type { SlabPicture, SlotHistory } from "./slab_memory.ts";
+
 /** Touch records kept per slab: deltas reach this many collections back. */
 const KEPT_RECORDS = 16;
 
-/** The per-slot part of a slab snapshot. */
-export interface SlabPicture {
-  /** Plain slabs: the used bitmap. */
-  bitmap?: Uint8Array;
-  /** Handle slabs: one state code per slot, 6 for a cached slot. */
-  states?: Uint8Array;
-  /** Owners, when the slab records them. */
-  owners?: Uint16Array;
-  /** Plain slabs: the cached slots, ascending, when there are any. */
-  cachedSlots?: Uint32Array;
-  /** Counts of the picture's non-free slots. */
-  summary: SlabSummary;
-  /** Slots in use in the picture (cached ones are not): the summary's U‥C. */
-  used: number;
-  /** What the collection that made this picture found touched. */
-  touches: TouchRecord;
-}
-
-/** What the collector read of each slot, for the open-handle list. */
-export interface SlotHistory {
-  /** The slab's views (geometry, epoch of its times). */
-  views: SlabViews;
-  /** Slot words as last read: state and generation. */
-  words: Int32Array;
-  /** Meta high words as last read: ms after the slab's epoch of the last state change. */
-  times: Int32Array;
-  /**
-   * Handle slabs: for each open slot, the time (as `times`) of the state it
-   * was in when a collection first saw it open.
-   */
-  opened: Int32Array;
-  /** The picture those arrays belong to. */
-  picture: SlabPicture;
-}
-
-/** What one collector remembers about one slab. */
-interface Remembered {
-  views: SlabViews;
-  withOwners: boolean;
-  /** Epochs seen, `LANE_COUNT × epochStride`. */
-  epochs: Int32Array;
-  /** 1 for chunks to read again at the next collection (see the module doc). */
-  settle: Uint8Array;
-  /** Slot words as last read. */
-  words: Int32Array;
-  /** Meta high words as last read (slabs with owners; empty otherwise). */
-  times: Int32Array;
-  /** Handle slabs: first-seen-open times (empty otherwise). */
-  opened: Int32Array;
-  picture: SlabPicture;
-  /** Per-state totals and per-owner counts of `picture`, kept in step with it. */
-  totals: Float64Array;
-  perOwner: (Float64Array | undefined)[];
-}
-
-const remembered = new WeakMap<SlabAllocator, Remembered>();
+const remembered = new WeakMap<SlabAllocator, SlabMemory>();
 
 /** Reads the slab's per-slot picture, reusing what has not changed. */
 export function collectPicture(slab: SlabAllocator): SlabPicture {
@@ -152,7 +101,7 @@ export function slotHistory(slab: SlabAllocator): SlotHistory | undefined {
  * Compares the live epochs with the ones seen: 1 per chunk to read (an
  * epoch moved, or it settles), or `undefined` when there is none.
  */
-function movedChunks(memory: Remembered): Uint8Array | undefined {
+function movedChunks(memory: SlabMemory): Uint8Array | undefined {
   const { views: v, epochs, settle } = memory;
   const chunks = v.regions.chunks;
   const stride = v.regions.epochStride;
@@ -181,17 +130,6 @@ function movedChunks(memory: Remembered): Uint8Array | undefined {
   return changed === 0 ? undefined : dirty;
 }
 
-/** The wire code of a slot word: its state, cached included; a plain slab's in-use states are U. */
-function codeOf(word: number, plain: boolean): number {
-  const s = word & STATE_MASK;
-  return plain && s !== FREE && s !== CACHED_STATE ? USED : s;
-}
-
-/** Whether a code is an open (in-use) state: neither free nor cached. */
-function isOpen(code: number): boolean {
-  return code !== FREE && code !== CACHED_STATE;
-}
-
 /** Growable scratch for the touched slots of one collection. */
 let touchedScratch: Uint32Array = new Uint32Array(1024);
 let cachedScratch: Uint32Array = new Uint32Array(64);
@@ -207,7 +145,7 @@ function push(list: Uint32Array, n: number, value: number): Uint32Array {
 }
 
 /** Reads the chunks marked in `dirty`, slot by slot against what was read before. */
-function readChanged(memory: Remembered, dirty: Uint8Array): SlabPicture {
+function readChanged(memory: SlabMemory, dirty: Uint8Array): SlabPicture {
   const { views: v, words, times, opened, withOwners } = memory;
   const plain = v.kind === "plain";
   const slots = v.slots;
@@ -314,7 +252,7 @@ function toggle(list: Uint32Array | undefined, flips: Uint32Array): Uint32Array 
 }
 
 /** A record of the slots this collection touched, linked to the last one, the chain cut short. */
-function newRecord(memory: Remembered, slots: Uint32Array): TouchRecord {
+function newRecord(memory: SlabMemory, slots: Uint32Array): TouchRecord {
   const record: TouchRecord = { slots, previous: memory.picture.touches };
   // Keep KEPT_RECORDS records and at most about two slabs' worth of slots.
   let kept = record;
@@ -328,169 +266,4 @@ function newRecord(memory: Remembered, slots: Uint32Array): TouchRecord {
     kept = kept.previous;
   }
   return record;
-}
-
-/**
- * Reads every slot. With `previous` (a plain slab that started to record
- * owners), slot words are compared with the ones it read, so that the
- * touches of this collection are still known.
- */
-function fullScan(
-  slab: SlabAllocator,
-  withOwners: boolean,
-  previous: Remembered | undefined,
-): Remembered {
-  const v = slabViews(slab);
-  const chunks = v.regions.chunks;
-  const capacity = v.capacity;
-  const plain = v.kind === "plain";
-  const epochs = new Int32Array(LANE_COUNT * v.regions.epochStride);
-  // Epochs first, words after: a change after this read shows up as a
-  // moved epoch at the next collection.
-  const lanes = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
-  for (let i = 0; i < lanes * v.regions.epochStride; i++) epochs[i] = Atomics.load(v.epochs, i);
-  // One plain copy of the slot words (each Int32 is read tear-free); the
-  // picture comes from the copy, so the two agree.
-  const words = new Int32Array(v.slots);
-  const times = new Int32Array(withOwners ? capacity : 0);
-  const opened = previous?.opened ?? new Int32Array(plain ? 0 : capacity);
-  const picture: SlabPicture = {
-    summary: emptySummary(),
-    used: 0,
-    touches: { slots: new Uint32Array(0), previous: undefined },
-  };
-  if (plain) picture.bitmap = new Uint8Array(Math.ceil(capacity / 8));
-  else picture.states = new Uint8Array(capacity);
-  if (withOwners) picture.owners = new Uint16Array(capacity);
-  const memory: Remembered = {
-    views: v,
-    withOwners,
-    epochs,
-    settle: new Uint8Array(chunks),
-    words,
-    times,
-    opened,
-    picture,
-    totals: new Float64Array(SLOT_STATE_COUNT),
-    perOwner: [],
-  };
-  // Tight passes, one per array: a full scan of a million slots is a few
-  // copies, not a million calls.
-  const { bitmap, states, owners } = picture;
-  const totals = memory.totals;
-  if (withOwners) readMeta(v.meta, owners!, times);
-  if (bitmap !== undefined) {
-    const cached: number[] = [];
-    totals[USED] = scanPlain(words, bitmap, cached);
-    if (cached.length > 0) picture.cachedSlots = new Uint32Array(cached);
-    totals[CACHED_STATE] = cached.length;
-    if (owners !== undefined) {
-      for (let byte = 0; byte < bitmap.length; byte++) {
-        for (let bits = bitmap[byte]!; bits !== 0; bits &= bits - 1) {
-          const owner = owners[byte * 8 + 31 - Math.clz32(bits & -bits)]!;
-          if (owner !== NO_OWNER) {
-            (memory.perOwner[owner] ??= new Float64Array(SLOT_STATE_COUNT))[USED]!++;
-          }
-        }
-      }
-    }
-  } else {
-    const s = states!;
-    for (let i = 0; i < capacity; i++) s[i] = words[i]! & STATE_MASK;
-    for (let i = 0; i < capacity; i++) {
-      const code = s[i]!;
-      if (code === FREE) continue;
-      count(memory, code, owners![i]!, 1);
-      if (isOpen(code) && (previous === undefined || previous.words[i] !== words[i])) {
-        opened[i] = times[i]!;
-      }
-    }
-  }
-  if (previous !== undefined) {
-    const before = previous.words;
-    const touched: number[] = [];
-    for (let i = 0; i < capacity; i++) if (before[i] !== words[i]) touched.push(i);
-    picture.touches = { slots: new Uint32Array(touched), previous: previous.picture.touches };
-  }
-  finish(memory, picture);
-  return memory;
-}
-
-/**
- * Writes a plain slab's bitmap (1 for a slot in use; free and cached slots
- * 0, padding 0) from its slot words, lists its cached slots in `cached`,
- * and returns how many slots are in use. Branch-free per slot: `s + 255`
- * has bit 8 set for every state but Free, `(s ^ 6) + 255` for every state
- * but Cached, and `((s ^ 6) − 1) >>> 31` is 1 exactly for Cached.
- */
-function scanPlain(words: Int32Array, bitmap: Uint8Array, cached: number[]): number {
-  const n = words.length;
-  const whole = n >>> 3;
-  let used = 0;
-  for (let byte = 0, i = 0; byte <= whole && i < n; byte++) {
-    const slots = byte < whole ? 8 : n - i;
-    let bits = 0;
-    let caches = 0;
-    for (let bit = 0; bit < slots; bit++, i++) {
-      const state = words[i]! & STATE_MASK;
-      const other = state ^ CACHED_STATE;
-      bits |= (((state + STATE_MASK) & (other + STATE_MASK)) >>> 8) << bit;
-      caches |= ((other - 1) >>> 31) << bit;
-    }
-    bitmap[byte] = bits;
-    used += POPCOUNT[bits]!;
-    for (; caches !== 0; caches &= caches - 1) {
-      cached.push(byte * 8 + 31 - Math.clz32(caches & -caches));
-    }
-  }
-  return used;
-}
-
-/** Copies owners (`[2i] & 0xFFFF`) and times (`[2i + 1]`) out of the meta words. */
-function readMeta(meta: Int32Array, owners: Uint16Array, times: Int32Array): void {
-  for (let i = 0; i < owners.length; i++) {
-    owners[i] = meta[2 * i]!;
-    times[i] = meta[2 * i + 1]!;
-  }
-}
-
-/** Adds (`sign` 1) or removes (`sign` -1) one slot of state `code` held by `owner`. */
-function count(memory: Remembered, code: number, owner: number, sign: number): void {
-  if (code === FREE || code >= SLOT_STATE_COUNT) return;
-  memory.totals[code]! += sign;
-  if (code === CACHED_STATE || owner === NO_OWNER) return;
-  (memory.perOwner[owner] ??= new Float64Array(SLOT_STATE_COUNT))[code]! += sign;
-}
-
-function finish(memory: Remembered, picture: SlabPicture): void {
-  const summary = emptySummary();
-  fill(summary, memory.totals);
-  const cached = memory.totals[CACHED_STATE]!;
-  if (cached > 0) summary.K = cached;
-  memory.perOwner.forEach((counts, owner) => {
-    if (counts === undefined) return;
-    let any = 0;
-    for (let s = 1; s < CACHED_STATE; s++) any += counts[s]!;
-    if (any === 0) {
-      memory.perOwner[owner] = undefined;
-      return;
-    }
-    const entry: StateCounts = { U: 0, N: 0, A: 0, I: 0, C: 0 };
-    fill(entry, counts);
-    summary.by_owner[String(owner)] = entry;
-  });
-  picture.summary = summary;
-  picture.used = summary.U + summary.N + summary.A + summary.I + summary.C;
-}
-
-function emptySummary(): SlabSummary {
-  return { U: 0, N: 0, A: 0, I: 0, C: 0, by_owner: {} };
-}
-
-function fill(target: StateCounts, counts: Float64Array): void {
-  target.U = counts[USED]!;
-  target.N = counts[HandleState.Connecting]!;
-  target.A = counts[HandleState.Active]!;
-  target.I = counts[HandleState.Idle]!;
-  target.C = counts[HandleState.Closing]!;
 }

@@ -14,8 +14,6 @@
  * @module
  */
 
-import { HandleState } from "../allocator/handle_state.ts";
-import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { encodeBase64 } from "./base64.ts";
 import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
 import { slabToWire } from "./keyframe.ts";
@@ -23,8 +21,8 @@ import { slotListToWire } from "./records.ts";
 import { diffOpenHandles } from "./open_handles.ts";
 import { encodeSlotList } from "./rice.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
-import { CACHED_STATE, SLOT_LETTERS } from "./slot_states.ts";
-import { touchedBetween } from "./slot_touches.ts";
+import { cycledSlots } from "./cycled_slots.ts";
+import { SLOT_LETTERS } from "./slot_states.ts";
 import { sameSummary } from "./summary.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "./types.ts";
 import type { JsonObject } from "./validate.ts";
@@ -213,46 +211,6 @@ function sameSlots(a: Uint32Array | undefined, b: Uint32Array | undefined): bool
   if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
   for (let i = 0; i < a!.length; i++) if (a![i] !== b![i]) return false;
   return true;
-}
-
-/**
- * The slots written between `a` and `b` whose letter and owner are the same
- * in both: allocated and freed, or gone through states and back.
- */
-function cycledSlots(a: SlabSnapshot, b: SlabSnapshot): Uint32Array {
-  const touched = touchedBetween(a, b);
-  if (touched === undefined || touched.length === 0) return new Uint32Array(0);
-  const out = new Uint32Array(touched.length);
-  let n = 0;
-  const stateA = stateReader(a);
-  const stateB = stateReader(b);
-  const ownersA = a.owners;
-  const ownersB = b.owners;
-  for (const i of touched) {
-    if (stateA(i) !== stateB(i)) continue;
-    // A slab without owners holds none: NO_OWNER for every slot.
-    if ((ownersA?.[i] ?? NO_OWNER) !== (ownersB?.[i] ?? NO_OWNER)) continue;
-    out[n++] = i;
-  }
-  return out.subarray(0, n);
-}
-
-/**
- * Reads slot states for ascending indexes: the handle state, or for a
- * plain slab U, K (cached) or F. Cached slots are looked up by walking the
- * ascending list beside the ascending indexes.
- */
-function stateReader(slab: SlabSnapshot): (i: number) => number {
-  const states = slab.states;
-  if (states !== undefined) return (i) => states[i]!;
-  const bitmap = slab.bitmap!;
-  const cached = slab.cached_slots ?? new Uint32Array(0);
-  let c = 0;
-  return (i) => {
-    if (((bitmap[i >> 3]! >> (i & 7)) & 1) !== 0) return HandleState.Used;
-    while (c < cached.length && cached[c]! < i) c++;
-    return cached[c] === i ? CACHED_STATE : HandleState.Free;
-  };
 }
 
 /** Characters a patch spends on slots: whole arrays, changes and cached slots. */
