@@ -20,6 +20,7 @@ import {
   DiagnosticsStream,
   type DiagnosticsStreamOptions,
 } from "../stream/diagnostics_stream.ts";
+import { prefixOption } from "../options.ts";
 import { AccessGuard, type AccessOptions } from "./access.ts";
 import { diagnosticsEndpoints } from "./endpoints.ts";
 import { createRouter, type Endpoint } from "./router.ts";
@@ -85,10 +86,9 @@ export interface DiagnosticsService {
   readonly fleet: { readonly kv: FleetKv; readonly self: string | undefined } | undefined;
   readonly endpoints: ReadonlyMap<string, Endpoint>;
   readonly anonymous: ReadonlySet<string>;
+  readonly navigable: ReadonlySet<string>;
   close(): Promise<void>;
 }
-
-const PREFIX_REGEXP = /^(\/[A-Za-z0-9._~-]+)*$/;
 
 /**
  * Creates the guard, the stream, the fleet publisher and the endpoint table
@@ -107,26 +107,25 @@ export function createDiagnosticsService(
   action: string,
   emptyPrefix: boolean,
 ): DiagnosticsService {
-  const prefix = options.prefix ?? "/debug";
-  if (typeof prefix !== "string" || !PREFIX_REGEXP.test(prefix) || (!emptyPrefix && !prefix)) {
-    throw new RangeError(
-      `Cannot ${action}: prefix must look like "/debug" (no trailing slash), received ${
-        JSON.stringify(prefix)
-      }`,
-    );
-  }
+  const prefix = prefixOption(options.prefix, "/debug", action, emptyPrefix);
   const fleetOptions = options.fleet;
   if (fleetOptions !== undefined && typeof fleetOptions?.kv?.get !== "function") {
     throw new TypeError(`Cannot ${action}: fleet.kv must be a Deno.Kv (or a FleetKv)`);
   }
-  const guard = new AccessGuard(options);
+  const guard = new AccessGuard({ ...options, prefix });
   const stream = new DiagnosticsStream(registry, options);
   const publish = fleetOptions?.publish ?? true;
   const publisher = fleetOptions === undefined || publish === false
     ? undefined
     : publishToFleet(stream, fleetOptions.kv, publish === true ? {} : publish);
   const fleet = fleetOptions && { kv: fleetOptions.kv, self: publisher?.id };
-  const { endpoints, anonymous } = diagnosticsEndpoints({ registry, stream, guard, prefix, fleet });
+  const { endpoints, anonymous, navigable } = diagnosticsEndpoints({
+    registry,
+    stream,
+    guard,
+    prefix,
+    fleet,
+  });
   return {
     guard,
     stream,
@@ -135,6 +134,7 @@ export function createDiagnosticsService(
     fleet,
     endpoints,
     anonymous,
+    navigable,
     async close() {
       await Promise.all([stream.close(), publisher?.close()]);
     },

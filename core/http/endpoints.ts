@@ -22,6 +22,7 @@ import type { FleetKv } from "../fleet/kv.ts";
 import { listInstances, requestKeyframe } from "../fleet/reader.ts";
 import type { DiagnosticsStream } from "../stream/diagnostics_stream.ts";
 import type { AccessGuard } from "./access.ts";
+import { peerAddress } from "./client_network.ts";
 import { BASE_HEADERS, jsonResponse } from "./responses.ts";
 import type { Endpoint } from "./router.ts";
 
@@ -57,26 +58,24 @@ export interface EndpointParts {
  * The endpoint table of one registry.
  *
  * @param parts The registry, stream, guard, prefix and fleet.
- * @returns Endpoints by path, and the paths that skip the token check.
+ * @returns Endpoints by path, the paths that skip the token check, and
+ * the paths another site may link to.
  */
 export function diagnosticsEndpoints(
   parts: EndpointParts,
-): { endpoints: Map<string, Endpoint>; anonymous: Set<string> } {
+): { endpoints: Map<string, Endpoint>; anonymous: Set<string>; navigable: Set<string> } {
   const { registry, stream, guard, prefix, fleet } = parts;
   const endpoints = new Map<string, Endpoint>([
     [`${prefix}/diagnostics/memory`, ({ request, info, head }) => {
       if (head) return new Response(null, { headers: EVENT_STREAM_HEADERS });
-      const address = info?.remoteAddr;
-      const admitted = guard.admitStream(
-        address !== undefined && "hostname" in address ? address.hostname : undefined,
-      );
+      const admitted = guard.admitStream(peerAddress(info));
       if (admitted instanceof Response) return admitted;
       return stream.connect(request, info, admitted.release);
     }],
     [`${prefix}/diagnostics/snapshot`, () => snapshotResponse(stream)],
     [`${prefix}/diagnostics/slot`, ({ url }) => slotResponse(registry, url)],
     [`${prefix}/metrics`, metricsEndpoint(registry)],
-    [`${prefix}/login`, ({ request }) => guard.login(request, prefix)],
+    [`${prefix}/login`, ({ request, info }) => guard.login(request, info)],
   ]);
   if (fleet !== undefined) {
     endpoints.set(`${prefix}/fleet/instances`, async () => {
@@ -85,7 +84,8 @@ export function diagnosticsEndpoints(
     });
     endpoints.set(`${prefix}/fleet/keyframe`, ({ url }) => fleetKeyframe(fleet.kv, url));
   }
-  return { endpoints, anonymous: new Set([`${prefix}/login`]) };
+  const login = `${prefix}/login`;
+  return { endpoints, anonymous: new Set([login]), navigable: new Set([login]) };
 }
 
 /**

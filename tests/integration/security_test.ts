@@ -85,7 +85,7 @@ Deno.test("a foreign Host header gets 403 before any routing (DNS rebinding)", a
 
 Deno.test("allowedHosts admits the names a server is reached by, and nothing else", () => {
   const guard = new AccessGuard({ allowedHosts: ["dash.internal:8443"] });
-  const request = (host: string) => new Request("http://x/debug/", { headers: { host } });
+  const request = (host: string) => new Request(`http://${host}/debug/`, { headers: { host } });
   assert.equal(guard.check(request("dash.internal:8443")), undefined);
   assert.equal(guard.check(request("dash.internal:9999"))?.status, 403);
   assert.equal(guard.check(request("other.internal:8443"))?.status, 403);
@@ -217,7 +217,9 @@ Deno.test("with a token: 401 without it, Bearer works, a one-time login link set
   const cookie = login.headers.get("set-cookie")!;
   assert.match(
     cookie,
-    /^slabscope_session=[A-Za-z0-9_-]{43}; Path=\/debug; HttpOnly; SameSite=Strict/,
+    new RegExp(
+      `^slabscope_${s.port}_2fdebug=[A-Za-z0-9_-]{43}; Path=/debug; HttpOnly; SameSite=Strict; Max-Age=43200$`,
+    ),
   );
   const session = cookie.split(";")[0]!;
   const page = await fetch(`${s.base}/`, { headers: { cookie: session } });
@@ -229,7 +231,9 @@ Deno.test("with a token: 401 without it, Bearer works, a one-time login link set
   const again = await fetch(link, { redirect: "manual" });
   assert.equal(again.status, 401, "a login link works once");
   await again.body?.cancel();
-  const forged = await fetch(`${s.base}/`, { headers: { cookie: "slabscope_session=forged" } });
+  const forged = await fetch(`${s.base}/`, {
+    headers: { cookie: `slabscope_${s.port}_2fdebug=forged` },
+  });
   assert.equal(forged.status, 401);
   await forged.body?.cancel();
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { clientNetwork } from "../../core/http/client_network.ts";
 import { RateLimiter } from "../../core/http/rate_limit.ts";
+import { AccessGuard } from "../../dashboard.ts";
 
 Deno.test("clientNetwork(): IPv4 as is, IPv6 by /64 in every spelling, mapped IPv4 as IPv4", () => {
   const cases: [string, string][] = [
@@ -64,4 +65,43 @@ Deno.test("past maxBuckets active networks, newcomers share one bucket; idle buc
   assert.ok(limiter.take("192.0.2.6", 2_000));
   assert.equal(limiter.size, 1);
   assert.deepEqual([0, 1].map(() => limiter.take("192.0.2.6", 2_000)), [true, false]);
+});
+
+Deno.test("one IPv6 /64 is one client for the connect rate and the stream cap", () => {
+  const guard = new AccessGuard({ connectsPerSecond: 1, maxStreamsPerAddress: 2 });
+  // Burst 2: the third address of the same /64 is refused.
+  const first = guard.admitStream("2001:db8:1:2::1");
+  const second = guard.admitStream("2001:db8:1:2::2");
+  assert.ok(!(first instanceof Response) && !(second instanceof Response));
+  const third = guard.admitStream("2001:db8:1:2:ffff::3");
+  assert.ok(third instanceof Response);
+  assert.equal(third.status, 429);
+  // Another /64 is another client.
+  const other = guard.admitStream("2001:db8:1:3::1");
+  assert.ok(!(other instanceof Response));
+  other.release();
+
+  const capped = new AccessGuard({ connectsPerSecond: 100, maxStreamsPerAddress: 2 });
+  const held = ["::a", "::b"].map((suffix) => capped.admitStream(`2001:db8:9:9${suffix}`));
+  const over = capped.admitStream("2001:db8:9:9::c");
+  assert.ok(over instanceof Response);
+  assert.equal(over.status, 503, "2 streams per /64");
+  for (const admitted of held) if (!(admitted instanceof Response)) admitted.release();
+  assert.ok(!(capped.admitStream("2001:db8:9:9::c") instanceof Response), "released");
+});
+
+Deno.test("the guard's connect limit survives a flood of 10,001 other addresses", () => {
+  // One connect per second, bursts of 2: the flood below takes far less
+  // than the second it would take to earn a token back.
+  const guard = new AccessGuard({ connectsPerSecond: 1, maxStreams: 100_000 });
+  const admit = (address: string) => {
+    const admitted = guard.admitStream(address);
+    if (admitted instanceof Response) return admitted.status;
+    admitted.release();
+    return 200;
+  };
+  assert.deepEqual([admit("198.51.100.1"), admit("198.51.100.1")], [200, 200]);
+  assert.equal(admit("198.51.100.1"), 429);
+  for (let i = 0; i <= 10_000; i++) admit(`10.0.${i >> 8}.${i & 255}`);
+  assert.equal(admit("198.51.100.1"), 429, "still throttled after the flood");
 });
