@@ -434,3 +434,14 @@ Deno.test("the slot endpoint takes a plain decimal index only", async () => {
   assert.equal(await slot("63"), 200);
   assert.equal(await slot("64"), 400, "beyond the slab");
 });
+
+Deno.test("serveDashboard on another loopback address answers to that address", async () => {
+  // Cookies are per host name, not per port: 127.0.0.2 is a jar of its own.
+  const served = serveDashboard(registry(), { hostname: "127.0.0.2", port: 0, onListen() {} });
+  try {
+    assert.ok(served.url.startsWith("http://127.0.0.2:"), served.url);
+    assert.equal(await status(served.url), 200);
+  } finally {
+    await served.shutdown();
+  }
+});
