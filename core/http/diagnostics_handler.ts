@@ -22,7 +22,7 @@ import {
 } from "../stream/diagnostics_stream.ts";
 import { prefixOption } from "../options.ts";
 import { AccessGuard, type AccessOptions } from "./access.ts";
-import { diagnosticsEndpoints } from "./endpoints.ts";
+import { diagnosticsEndpoints, type FleetParts } from "./endpoints.ts";
 import { createRouter, type Endpoint } from "./router.ts";
 
 /** Options for {@linkcode createDiagnosticsHandler}. */
@@ -36,7 +36,10 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsStreamOptions, Acc
   /**
    * A fleet: every instance publishing to this KV database (see
    * `publishToFleet()`) is listed at `{prefix}/fleet/instances`, and its
-   * keyframe is one request away at `{prefix}/fleet/keyframe?id=…`.
+   * keyframe is one request away at `{prefix}/fleet/keyframe?id=…`. A
+   * fleet is one trust domain: only instances protected by the same
+   * `token` (or, without one, only unprotected instances) are listed and
+   * served, and this instance publishes itself with its token.
    */
   fleet?: DiagnosticsFleetOptions;
 }
@@ -83,7 +86,7 @@ export interface DiagnosticsService {
   readonly stream: DiagnosticsStream;
   readonly prefix: string;
   readonly publisher: FleetPublisher | undefined;
-  readonly fleet: { readonly kv: FleetKv; readonly self: string | undefined } | undefined;
+  readonly fleet: FleetParts | undefined;
   readonly endpoints: ReadonlyMap<string, Endpoint>;
   readonly anonymous: ReadonlySet<string>;
   readonly navigable: ReadonlySet<string>;
@@ -115,10 +118,15 @@ export function createDiagnosticsService(
   const guard = new AccessGuard({ ...options, prefix });
   const stream = new DiagnosticsStream(registry, options);
   const publish = fleetOptions?.publish ?? true;
+  // One trust domain: this instance publishes and reads with its own token.
   const publisher = fleetOptions === undefined || publish === false
     ? undefined
-    : publishToFleet(stream, fleetOptions.kv, publish === true ? {} : publish);
-  const fleet = fleetOptions && { kv: fleetOptions.kv, self: publisher?.id };
+    : publishToFleet(stream, fleetOptions.kv, {
+      ...(publish === true ? {} : publish),
+      token: options.token,
+    });
+  const fleet = fleetOptions &&
+    { kv: fleetOptions.kv, self: publisher?.id, token: options.token };
   const { endpoints, anonymous, navigable } = diagnosticsEndpoints({
     registry,
     stream,

@@ -19,7 +19,8 @@
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "../export/prometheus.ts";
 import type { FleetKv } from "../fleet/kv.ts";
-import { listInstances, requestKeyframe } from "../fleet/reader.ts";
+import { listInstances, readInstance, requestKeyframe } from "../fleet/reader.ts";
+import { trustFingerprint } from "../fleet/trust.ts";
 import type { DiagnosticsStream } from "../stream/diagnostics_stream.ts";
 import type { AccessGuard } from "./access.ts";
 import { peerAddress } from "./client_network.ts";
@@ -50,8 +51,18 @@ export interface EndpointParts {
   readonly guard: AccessGuard;
   /** The prefix, without a trailing slash: `"/debug"`. */
   readonly prefix: string;
-  /** The fleet's database and this process's id in it, when there is a fleet. */
-  readonly fleet?: { readonly kv: FleetKv; readonly self: string | undefined } | undefined;
+  /** The fleet, when there is one. */
+  readonly fleet?: FleetParts | undefined;
+}
+
+/** The fleet as the endpoints see it. */
+export interface FleetParts {
+  /** The database the fleet shares. */
+  readonly kv: FleetKv;
+  /** This process's id in it, when it publishes itself. */
+  readonly self: string | undefined;
+  /** The token of this instance, and so of its trust domain. */
+  readonly token: string | undefined;
 }
 
 /**
@@ -78,11 +89,19 @@ export function diagnosticsEndpoints(
     [`${prefix}/login`, ({ request, info }) => guard.login(request, info)],
   ]);
   if (fleet !== undefined) {
+    const trust = trustFingerprint(fleet.token);
     endpoints.set(`${prefix}/fleet/instances`, async () => {
-      const instances = await listInstances(fleet.kv);
+      const ours = await trust;
+      // Only this trust domain's instances, and without the fingerprint.
+      const instances = (await listInstances(fleet.kv))
+        .filter((instance) => instance.trust === ours)
+        .map(({ trust: _, ...instance }) => instance);
       return jsonResponse({ self: fleet.self ?? null, now: Date.now(), instances });
     });
-    endpoints.set(`${prefix}/fleet/keyframe`, ({ url }) => fleetKeyframe(fleet.kv, url));
+    endpoints.set(
+      `${prefix}/fleet/keyframe`,
+      async ({ url }) => fleetKeyframe(fleet, await trust, url),
+    );
   }
   const login = `${prefix}/login`;
   return { endpoints, anonymous: new Set([login]), navigable: new Set([login]) };
@@ -134,8 +153,15 @@ function slotResponse(registry: DiagnosticsRegistry, url: URL): Response {
   }
 }
 
-/** `GET …/fleet/keyframe?id=ID`: one instance's keyframe, asked for through KV. */
-async function fleetKeyframe(kv: FleetKv, url: URL): Promise<Response> {
+/**
+ * `GET …/fleet/keyframe?id=ID`: one instance's keyframe, asked for through
+ * KV; 403 for an instance of another trust domain.
+ */
+async function fleetKeyframe(
+  fleet: FleetParts,
+  ours: string | null,
+  url: URL,
+): Promise<Response> {
   const id = url.searchParams.get("id");
   if (id === null || id.length === 0 || id.length > 64) {
     return jsonResponse({
@@ -144,8 +170,18 @@ async function fleetKeyframe(kv: FleetKv, url: URL): Promise<Response> {
       }`,
     }, 400);
   }
-  const keyframe = await requestKeyframe(kv, id, { timeout: FLEET_ANSWER_TIMEOUT_MS })
-    .catch((error: Error) => error);
+  const listed = await readInstance(fleet.kv, id).catch(() => undefined);
+  if (listed !== undefined && listed.trust !== ours) {
+    return jsonResponse({
+      error: `Instance ${
+        JSON.stringify(id)
+      } is not protected by this dashboard's token: a fleet is one trust domain`,
+    }, 403);
+  }
+  const keyframe = await requestKeyframe(fleet.kv, id, {
+    timeout: FLEET_ANSWER_TIMEOUT_MS,
+    token: fleet.token,
+  }).catch((error: Error) => error);
   if (keyframe instanceof Error) return jsonResponse({ error: keyframe.message }, 502);
   if (keyframe === undefined) {
     return jsonResponse({
