@@ -4,16 +4,15 @@
 // killed while it holds slots, shutdown with many streams open.
 import assert from "node:assert/strict";
 import { applyDelta, decodeKeyframe } from "../../wire.ts";
-import {
-  DiagnosticsRegistry,
-  type MemorySnapshot,
-  OwnerRegistry,
-  SlabAllocator,
-} from "../../mod.ts";
+import { DiagnosticsRegistry, type MemorySnapshot, SlabAllocator } from "../../mod.ts";
 import { createDiagnosticsHandler } from "../../dashboard.ts";
 import { serveStream } from "../integration/_stream_server.ts";
 import { eventually, SseClient } from "../integration/_sse_client.ts";
-import { createParser } from "eventsource-parser";
+import {
+  assertDroppedOnTime,
+  readInProcess,
+  renamingOwners,
+} from "../integration/_stalled_clients.ts";
 
 function busyRegistry() {
   const registry = new DiagnosticsRegistry();
@@ -62,52 +61,9 @@ Deno.test("rapid connect/abort cycles leave no client registered and no memory b
 });
 
 Deno.test("50 clients that never read are each dropped at the first tick after skipping for slowClientTimeout; a reading client misses no tick", async () => {
-  // Every tick renames 2,000 owners (250-character names): each delta
-  // carries a 500 kB owner_map, so stalled sockets fill their kernel
-  // buffers (several MB, which the server cannot see) within seconds, and
-  // the stream's own queues next. From then on a client skips ticks.
-  const registry = new DiagnosticsRegistry({ owners: new OwnerRegistry({ capacity: 4000 }) });
-  registry.addSlab(new SlabAllocator({ name: "small", slotSize: 1, capacity: 64 }));
-  let generation = 0;
-  const owners: number[] = [];
-  const snapshot = registry.snapshot.bind(registry);
-  // Every tick starts with one snapshot: the stream's counters then hold
-  // what the ticks before it did.
-  const ticks: { at: number; skipped: number; dropped: number }[] = [];
-  registry.snapshot = (options) => {
-    const stats = s.handler.stream.stats;
-    ticks.push({
-      at: performance.now(),
-      skipped: stats.skipped_ticks,
-      dropped: stats.slow_dropped,
-    });
-    for (const index of owners.splice(0)) registry.owners.unregister(index);
-    const tag = String(generation++).padStart(8, "0");
-    for (let i = 0; i < 2000; i++) {
-      owners.push(registry.owners.register(`${tag}-${i}-`.padEnd(250, "x"), "client"));
-    }
-    return snapshot(options);
-  };
-  const timeout = 4_500; // slowClientTimeout's default
+  const { registry, ticks } = renamingOwners(() => s.handler.stream.stats);
   await using s = serveStream(registry, { interval: 100, keyframeInterval: 3_600_000 });
-  // The reader reads the stream itself, in this process: it always has a
-  // read pending when a tick runs, so it can never fall behind, whatever
-  // the machine's load; what it receives is what the stream sent it.
-  const ids: number[] = [];
-  const parser = createParser({
-    onEvent: (event) => {
-      if (event.id !== undefined) ids.push(Number(event.id.split("-")[1]));
-    },
-  });
-  const reader = s.handler.stream.connect(new Request(s.stream)).body!.getReader();
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  })();
+  const reader = readInProcess(s.handler.stream, s.stream);
   const stalled: Deno.Conn[] = [];
   try {
     for (let i = 0; i < 50; i++) {
@@ -121,48 +77,15 @@ Deno.test("50 clients that never read are each dropped at the first tick after s
       "all 50 stalled clients dropped, and a tick after it",
     );
     assert.equal(s.handler.stream.clientCount, 1, "the reader stays");
-
-    // Tick k's counts are the difference between the snapshots of ticks k
-    // and k + 1. A stalled client never reads, so once it skips it skips
-    // until dropped (the reader never skips): clients are dropped in the
-    // order they started skipping, each at the first tick at least
-    // slowClientTimeout after its first skipped tick.
-    const starts: number[] = [];
-    let skipping = 0;
-    let longest = 0;
-    for (let k = 0; k + 1 < ticks.length; k++) {
-      const skipped = ticks[k + 1]!.skipped - ticks[k]!.skipped;
-      const dropped = ticks[k + 1]!.dropped - ticks[k]!.dropped;
-      const started = skipped - skipping;
-      assert.ok(started >= 0, `tick ${k}: ${skipping} were skipping, ${skipped} skipped`);
-      for (let i = 0; i < started; i++) starts.push(ticks[k]!.at);
-      for (let i = 0; i < dropped; i++) {
-        const since = starts.shift()!;
-        const skippedFor = ticks[k]!.at - since;
-        // 1 ms: this hook reads the clock a few microseconds after the stream does.
-        assert.ok(skippedFor >= timeout - 1, `dropped after skipping ${skippedFor.toFixed(1)} ms`);
-        assert.ok(
-          ticks[k - 1]!.at - since < timeout + 1,
-          `kept a tick longer than needed (skipping ${(ticks[k - 1]!.at - since).toFixed(1)} ms)`,
-        );
-        longest = Math.max(longest, skippedFor);
-      }
-      skipping = skipped - dropped;
-    }
-    assert.equal(starts.length, 0, "every client that skipped was dropped");
-    const first = ticks.findIndex((tick) => tick.skipped > 0) - 1;
+    const { firstSkip, longest } = assertDroppedOnTime(ticks, 4_500); // slowClientTimeout's default
     console.log(
-      `stalled clients first skipped ${((ticks[first]!.at - ticks[0]!.at) / 1000).toFixed(1)} s ` +
+      `stalled clients first skipped ${((firstSkip - ticks[0]!.at) / 1000).toFixed(1)} s ` +
         `after the first connect and were dropped at most ${(longest / 1000).toFixed(2)} s later`,
     );
-
-    // The reader got every tick's event: consecutive seqs, from its keyframe on.
-    assert.ok(ids.length > 10, `${ids.length} events`);
-    ids.forEach((seq, i) => i === 0 || assert.equal(seq, ids[i - 1]! + 1, `event ${i}`));
+    reader.assertEveryTick(10);
   } finally {
     for (const conn of stalled) conn.close();
-    await reader.cancel();
-    await reading;
+    await reader.stop();
   }
 });
 
