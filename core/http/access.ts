@@ -9,8 +9,10 @@
 
 import { positiveIntegerOption, prefixOption } from "../options.ts";
 import type { ConnectionInfo } from "../stream/diagnostics_stream.ts";
-import { clientNetwork, peerAddress } from "./client_network.ts";
+import { clientNetwork } from "./client_network.ts";
+import { fetchMetadataRefusal } from "./fetch_metadata.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { arrivedOverTls, browserOrigin, browserPort } from "./request_scheme.ts";
 import { textResponse } from "./responses.ts";
 import { constantTimeEqual } from "../constant_time_equal.ts";
 import { type CookieScope, randomText, SessionStore } from "./sessions.ts";
@@ -103,15 +105,6 @@ export interface AccessCheckOptions {
 /** Shortest accepted token: 22 characters of base64url hold 132 bits. */
 export const MIN_TOKEN_LENGTH = 22;
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
-/**
- * `Sec-Fetch-Dest` values of a document loaded inside another one. Every
- * response forbids framing (`frame-ancestors 'none'`), so the browser would
- * refuse to show it anyway; refusing the request spares the work.
- */
-const EMBEDDED_DESTINATIONS = new Set(["iframe", "frame", "embed", "object", "fencedframe"]);
-/** `Sec-Fetch-Site` values of a request another origin started. */
-const FOREIGN_SITES = new Set(["cross-site", "same-site"]);
-
 /**
  * Returns a fresh random token: 32 bytes (256 bits) as base64url.
  *
@@ -273,28 +266,8 @@ export class AccessGuard {
     if (origin !== null && origin !== this.#origin(request, host, options.info)) {
       return refuse(403, "Forbidden: cross-origin requests are not allowed");
     }
-    // Fetch Metadata: what browsers say about a request another page
-    // started (a cross-site <script src> or <img src> carries no Origin).
-    // Another port of the same host is "same-site", so both count.
-    const dest = request.headers.get("sec-fetch-dest");
-    if (dest !== null && EMBEDDED_DESTINATIONS.has(dest)) {
-      return refuse(403, "Forbidden: the diagnostics may not be framed or embedded");
-    }
-    const site = request.headers.get("sec-fetch-site");
-    if (site !== null && FOREIGN_SITES.has(site)) {
-      if (request.headers.get("sec-fetch-mode") !== "navigate") {
-        return refuse(403, "Forbidden: cross-site requests are not allowed");
-      }
-      // A link elsewhere may open the page or a login link: such a
-      // navigation cannot read the response, and the SameSite=Strict
-      // cookie stays home on a cross-site one.
-      if (options.navigable !== true) {
-        return refuse(
-          403,
-          "Forbidden: other sites may link to the dashboard page and the login only",
-        );
-      }
-    }
+    const foreign = fetchMetadataRefusal(request.headers, options.navigable === true);
+    if (foreign !== undefined) return refuse(403, foreign);
     if (options.anonymous !== true && this.#token !== undefined) {
       const scope = this.#scope(request, host, options.info);
       if (!this.#bearer(request) && !this.#cookieValid(request, scope)) {
@@ -410,33 +383,15 @@ export class AccessGuard {
     return LOOPBACK_NAMES.has(name) || this.#allowedHosts.has(host) || this.#allowedHosts.has(name);
   }
 
-  /** Whether the request reached us (or the trusted proxy in front) over TLS. */
-  #secure(request: Request, info: ConnectionInfo | undefined): boolean {
-    const peer = peerAddress(info);
-    const forwarded = request.headers.get("x-forwarded-proto");
-    if (forwarded !== null && peer !== undefined && this.#trustedProxies.has(peer)) {
-      const nearest = forwarded.split(",").at(-1)!.trim().toLowerCase();
-      if (nearest === "https" || nearest === "http") return nearest === "https";
-    }
-    return request.url.startsWith("https:");
-  }
-
   /** The origin the browser sees: scheme and `Host`, default port left out. */
   #origin(request: Request, host: string, info: ConnectionInfo | undefined): string {
-    const scheme = this.#secure(request, info) ? "https" : "http";
-    try {
-      return new URL(`${scheme}://${host}`).origin;
-    } catch {
-      return `${scheme}://${host}`;
-    }
+    return browserOrigin(arrivedOverTls(request, info, this.#trustedProxies), host);
   }
 
   /** What the session cookie's name and attributes depend on. */
   #scope(request: Request, host: string, info: ConnectionInfo | undefined): CookieScope {
-    const secure = this.#secure(request, info);
-    const port = /:(\d+)$/.exec(host.startsWith("[") ? host.slice(host.indexOf("]")) : host);
-    const defaultPort = secure ? 443 : 80;
-    return { secure, port: port === null ? defaultPort : Number(port[1]), prefix: this.#prefix };
+    const secure = arrivedOverTls(request, info, this.#trustedProxies);
+    return { secure, port: browserPort(secure, host), prefix: this.#prefix };
   }
 
   #bearer(request: Request): boolean {
