@@ -47,6 +47,7 @@
  */
 
 export {
+  type AccessCheckOptions,
   AccessGuard,
   type AccessOptions,
   type AccessVerdict,

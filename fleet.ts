@@ -6,6 +6,10 @@
  * process opens the same KV file (`--unstable-kv`); on Deno Deploy,
  * `Deno.openKv()` is shared by every isolate and region.
  *
+ * A fleet is one trust domain: an instance protected by a token says so in
+ * its summary ({@linkcode trustFingerprint}) and answers only keyframe
+ * requests made with the same token ({@linkcode keyframeProof}).
+ *
  * @example One instance, listed
  * ```ts
  * /// <reference lib="deno.unstable" />
@@ -41,7 +45,9 @@ export {
 export {
   listInstances,
   type ListInstancesOptions,
+  readInstance,
   requestKeyframe,
   type RequestKeyframeOptions,
 } from "./core/fleet/reader.ts";
 export type { InstanceSummary, WorstPool } from "./core/fleet/summary.ts";
+export { keyframeProof, trustFingerprint } from "./core/fleet/trust.ts";

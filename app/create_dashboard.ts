@@ -13,6 +13,7 @@ import {
   type DiagnosticsHandler,
   type DiagnosticsHandlerOptions,
 } from "../core/http/diagnostics_handler.ts";
+import { peerAddress } from "../core/http/client_network.ts";
 import { createRouter, type Endpoint } from "../core/http/router.ts";
 import { createHostApp } from "../host/app.ts";
 import { assets } from "./assets.gen.ts";
@@ -125,14 +126,21 @@ export function buildDashboard(
   for (const [path, endpoint] of outside?.endpoints(service.endpoints) ?? []) {
     endpoints.set(path, endpoint);
   }
+  // The page: `{prefix}/`, and `{prefix}` (route matching ignores a trailing slash).
+  const pagePaths = new Set([service.prefix, `${service.prefix}/`]);
   const router = createRouter({
     guard: service.guard,
     endpoints,
     anonymous: service.anonymous,
+    navigable: new Set([...service.navigable, ...pagePaths]),
     otherwise: outside?.otherwise,
     fallback: {
       prefix: service.prefix,
-      endpoint: async ({ request, info }) => {
+      endpoint: async ({ request, url, info }) => {
+        if (pagePaths.has(url.pathname)) {
+          const refusal = service.guard.admitPage(peerAddress(info));
+          if (refusal !== undefined) return refusal;
+        }
         const response = await page(request, info as Deno.ServeHandlerInfo | undefined);
         if ((response.headers.get("content-type") ?? "").startsWith("text/html")) {
           response.headers.set("cache-control", "no-store");

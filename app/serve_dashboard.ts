@@ -97,13 +97,18 @@ export function serveDashboard(
         `Refusing to serve the dashboard on ${hostname} without a token: anyone who can reach that address would see this process's memory. Pass { token: generateToken() } and share a login link, or listen on 127.0.0.1 and reach it through an SSH tunnel.`,
       );
     }
-    const wildcard = wildcardAddress(hostname);
-    if (wildcard && allowedHosts.length === 0) {
+    if (wildcardAddress(hostname) && allowedHosts.length === 0) {
       throw new TypeError(
         `Refusing to serve the dashboard on ${hostname} without allowedHosts: list the host names clients use to reach it (they are checked against the Host header, against DNS rebinding).`,
       );
     }
-    if (!wildcard) allowedHosts.push(hostname.includes(":") ? `[${hostname}]` : hostname);
+  }
+  // The address it listens on is a name clients use (127.0.0.2 as much as
+  // 10.0.0.7); a wildcard address is no name at all.
+  if (!wildcardAddress(hostname)) {
+    allowedHosts.push(
+      hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname,
+    );
   }
   const prefix = options.prefix ?? "/debug";
   const userFallback = options.fallback;

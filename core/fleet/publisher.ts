@@ -11,8 +11,10 @@ import { positiveOption } from "../options.ts";
 import { decodeKeyframe, encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot } from "../wire/types.ts";
 import { writeKeyframe } from "./keyframes.ts";
+import { constantTimeEqual } from "../constant_time_equal.ts";
 import { checkId, type FleetKv, instanceKey, randomId, requestKey } from "./kv.ts";
 import { type InstanceSummary, summarizeSnapshot, SUMMARY_VERSION } from "./summary.ts";
+import { keyframeProof, trustFingerprint } from "./trust.ts";
 import { KeyWatcher } from "./watch.ts";
 
 /**
@@ -77,6 +79,15 @@ export interface PublishToFleetOptions {
    * @default {console.error}
    */
   onError?: (error: Error) => void;
+  /**
+   * The token that protects this instance's endpoints, when there is one
+   * (`createDiagnosticsHandler()` and `createDashboard()` pass theirs).
+   * The summary then carries its fingerprint (see `trustFingerprint()`),
+   * and keyframe requests are answered only when they carry a proof made
+   * with the same token (see `requestKeyframe()`): a reader without it
+   * learns nothing of this instance beyond its summary.
+   */
+  token?: string;
 }
 
 /** A running publisher, from {@linkcode publishToFleet}. */
@@ -105,7 +116,7 @@ export interface FleetPublisher extends AsyncDisposable {
  * @param kv The database the fleet shares.
  * @param options Id, names, intervals and error reporting.
  * @returns The running publisher: its id, and `close()`.
- * @throws {TypeError} If the id, name or host is not a string of the allowed length.
+ * @throws {TypeError} If the id, name, host or token is not a string of the allowed length.
  * @throws {RangeError} If an interval is not a positive number.
  *
  * @example Publishing an instance and listing the fleet
@@ -174,11 +185,15 @@ class Publisher implements FleetPublisher {
   #expireIn: number;
   #keyframeExpireIn: number;
   #onError: (error: Error) => void;
+  #token: string | undefined;
+  #trust: Promise<string | null>;
   #started = Math.round(performance.timeOrigin);
   #watcher: KeyWatcher;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> | undefined;
   #answered = "";
+  /** Requests being checked (their proofs are verified asynchronously). */
+  #checking = new Set<Promise<void>>();
   #wanted: string | undefined;
   #answering: Promise<void> | undefined;
   #seq = 0;
@@ -203,10 +218,20 @@ class Publisher implements FleetPublisher {
       ? 0
       : positiveOption(options.pollInterval, 1_000, "pollInterval", ACTION);
     this.#onError = options.onError ?? ((error) => console.error(error));
+    if (options.token !== undefined && (typeof options.token !== "string" || !options.token)) {
+      throw new TypeError(`Cannot ${ACTION}: token must be a non-empty string`);
+    }
+    this.#token = options.token;
+    this.#trust = trustFingerprint(this.#token);
     this.ready = this.#publish();
     this.#watcher = new KeyWatcher(kv, requestKey(this.#id), {
       pollInterval,
-      onEntry: (entry) => this.#request(entry.value),
+      onEntry: (entry) => {
+        const checked = this.#request(entry.value)
+          .catch((error) => this.#report("check a keyframe request", error));
+        this.#checking.add(checked);
+        checked.finally(() => this.#checking.delete(checked));
+      },
       onError: (error) => this.#report("watch for keyframe requests", error),
     });
   }
@@ -220,6 +245,7 @@ class Publisher implements FleetPublisher {
       if (this.#timer !== undefined) clearTimeout(this.#timer);
       this.#timer = undefined;
       await this.#watcher.close();
+      await Promise.all(this.#checking);
       await this.#writing;
       await this.#answering;
       try {
@@ -239,7 +265,7 @@ class Publisher implements FleetPublisher {
   #publish(): Promise<void> {
     this.#writing = (async () => {
       try {
-        const summary = this.#summary();
+        const summary = this.#summary(await this.#trust);
         await this.#kv.set(instanceKey(this.#id), summary, { expireIn: this.#expireIn });
       } catch (error) {
         this.#report("write the instance summary", error);
@@ -253,7 +279,7 @@ class Publisher implements FleetPublisher {
     return this.#writing;
   }
 
-  #summary(): InstanceSummary {
+  #summary(trust: string | null): InstanceSummary {
     const state = this.#source.snapshot();
     const snapshot = typeof state === "string" ? decodeKeyframe(state) : state;
     const updated = Date.now();
@@ -266,22 +292,32 @@ class Publisher implements FleetPublisher {
       uptime: Math.max(0, updated - this.#started),
       expireIn: Math.ceil(this.#expireIn),
       ...summarizeSnapshot(snapshot),
+      trust,
       v: SUMMARY_VERSION,
     };
     if (typeof Deno.pid === "number") summary.pid = Deno.pid;
     return summary;
   }
 
-  /** A reader's request: `{ nonce, time, expireIn }`. Each nonce is answered once. */
-  #request(value: unknown): void {
+  /**
+   * A reader's request: `{ nonce, time, expireIn, proof? }`. Each nonce is
+   * considered once; with a token, only a request whose proof was made
+   * with it is answered.
+   */
+  async #request(value: unknown): Promise<void> {
     if (typeof value !== "object" || value === null || this.#closing !== undefined) return;
-    const { nonce, time, expireIn } = value as Record<string, unknown>;
+    const { nonce, time, expireIn, proof } = value as Record<string, unknown>;
     if (typeof nonce !== "string" || nonce === this.#answered) return;
     this.#answered = nonce;
     // A request left over from before this process started (expired but
     // not deleted yet) is not answered; 5 s allow for clock skew.
     const lifetime = typeof expireIn === "number" ? expireIn : this.#keyframeExpireIn;
     if (typeof time === "number" && Date.now() - time > lifetime + 5_000) return;
+    if (this.#token !== undefined) {
+      const expected = await keyframeProof(this.#token, this.#id, nonce);
+      if (typeof proof !== "string" || !constantTimeEqual(proof, expected)) return;
+      if (this.#closing !== undefined || this.#answered !== nonce) return; // superseded meanwhile
+    }
     this.#wanted = nonce;
     this.#startAnswering();
   }

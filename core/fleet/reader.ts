@@ -20,6 +20,7 @@ import {
   requestKey,
 } from "./kv.ts";
 import { type InstanceSummary, parseSummary } from "./summary.ts";
+import { keyframeProof, trustFingerprint } from "./trust.ts";
 import { KeyWatcher } from "./watch.ts";
 
 /** Options for {@linkcode listInstances}. */
@@ -107,6 +108,39 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Reads one live instance's summary.
+ *
+ * @param kv The database the fleet shares.
+ * @param id The instance id.
+ * @returns The summary, or `undefined` when the instance is not listed or
+ * its summary has expired.
+ *
+ * @example Usage
+ * ```ts
+ * /// <reference lib="deno.unstable" />
+ * import { DiagnosticsRegistry } from "@slabscope/slabscope";
+ * import { publishToFleet, readInstance } from "@slabscope/slabscope/fleet";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const publisher = publishToFleet(new DiagnosticsRegistry(), kv, { name: "a" });
+ * await publisher.ready;
+ * assert.equal((await readInstance(kv, publisher.id))?.name, "a");
+ * await publisher.close();
+ * assert.equal(await readInstance(kv, publisher.id), undefined);
+ * kv.close();
+ * ```
+ */
+export async function readInstance(
+  kv: FleetKv,
+  id: string,
+): Promise<InstanceSummary | undefined> {
+  const listed = parseSummary((await kv.get(instanceKey(id))).value);
+  if (listed === undefined || listed.id !== id) return undefined;
+  return listed.updated + listed.expireIn < Date.now() ? undefined : listed;
+}
+
 /** Options for {@linkcode requestKeyframe}. */
 export interface RequestKeyframeOptions {
   /**
@@ -125,6 +159,12 @@ export interface RequestKeyframeOptions {
   pollInterval?: number;
   /** Stops waiting: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The token of the fleet's trust domain, when its instances have one:
+   * the request carries a proof made with it (see `keyframeProof()`). The
+   * instance must be in this token's domain (see `InstanceSummary.trust`).
+   */
+  token?: string;
 }
 
 /**
@@ -143,7 +183,9 @@ export interface RequestKeyframeOptions {
  * `undefined` if the instance is not listed (at once) or did not answer in
  * time.
  * @throws {TypeError} If `id` is not an instance id.
- * @throws {Error} If the instance answered with a keyframe that does not decode.
+ * @throws {Error} If the instance is protected by another token than
+ * `token` (or by one while `token` is not given, or the other way round),
+ * or answered with a keyframe that does not decode.
  *
  * @example Fetching the state of one instance
  * ```ts
@@ -181,11 +223,23 @@ export async function requestKeyframe(
     : positiveOption(options.pollInterval, 250, "pollInterval", action);
   const signal = options.signal;
   signal?.throwIfAborted();
-  const listed = parseSummary((await kv.get(instanceKey(id))).value);
-  if (listed === undefined || listed.updated + listed.expireIn < Date.now()) return undefined;
+  const listed = await readInstance(kv, id);
+  if (listed === undefined) return undefined;
+  if (listed.trust !== await trustFingerprint(options.token)) {
+    throw new Error(
+      `Cannot ${action} from fleet instance "${id}": ${
+        listed.trust === null
+          ? "it has no token, and a token was given"
+          : options.token === undefined
+          ? "it is protected by a token, and none was given"
+          : "it is protected by another token"
+      } (a fleet is one trust domain)`,
+    );
+  }
 
   const nonce = randomId(16);
-  const request = { nonce, time: Date.now(), expireIn: timeout };
+  const request: Record<string, unknown> = { nonce, time: Date.now(), expireIn: timeout };
+  if (options.token !== undefined) request.proof = await keyframeProof(options.token, id, nonce);
   const { versionstamp: asked } = await kv.set(requestKey(id), request, { expireIn: timeout });
 
   let latest: FleetKvEntryMaybe | undefined;

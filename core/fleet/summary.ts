@@ -9,8 +9,13 @@
 
 import type { MemorySnapshot } from "../wire/types.ts";
 
-/** Version of the summary format, carried as `v`. */
-export const SUMMARY_VERSION = 1;
+/**
+ * Version of the summary format, carried as `v`. Version 2 added `trust`;
+ * readers skip every other version, so an instance of an older slabscope
+ * (which neither says how it is protected nor checks who asks) is never
+ * listed by a newer one, nor the other way round.
+ */
+export const SUMMARY_VERSION = 2;
 
 /** The fullest pool of an instance. */
 export interface WorstPool {
@@ -55,7 +60,13 @@ export interface InstanceSummary {
   heapUsed: number;
   /** Resident set size of the process. */
   rss: number;
-  /** Summary format version: 1. */
+  /**
+   * The fingerprint of the token that protects the instance (see
+   * `trustFingerprint()`), `null` when it has none. Readers serve only the
+   * instances of their own trust domain.
+   */
+  trust: string | null;
+  /** Summary format version: 2. */
   v: number;
 }
 
@@ -115,6 +126,9 @@ export function parseSummary(value: unknown): InstanceSummary | undefined {
   }
   if (!isCount(o.heapUsed) || !isCount(o.rss)) return undefined;
   if (o.pid !== undefined && !isCount(o.pid)) return undefined;
+  if (o.trust !== null && !(typeof o.trust === "string" && /^[A-Za-z0-9_-]{43}$/.test(o.trust))) {
+    return undefined;
+  }
   let worst: WorstPool | null = null;
   if (o.worst !== null) {
     const w = o.worst as Record<string, unknown> | undefined;
@@ -135,6 +149,7 @@ export function parseSummary(value: unknown): InstanceSummary | undefined {
     overflow: o.overflow as number,
     heapUsed: o.heapUsed,
     rss: o.rss,
+    trust: o.trust as string | null,
     v: SUMMARY_VERSION,
   };
   if (o.pid !== undefined) summary.pid = o.pid;

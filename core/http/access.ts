@@ -7,8 +7,15 @@
  * @module
  */
 
-import { positiveIntegerOption } from "../options.ts";
+import { positiveIntegerOption, prefixOption } from "../options.ts";
+import type { ConnectionInfo } from "../stream/diagnostics_stream.ts";
+import { clientNetwork } from "./client_network.ts";
+import { fetchMetadataRefusal } from "./fetch_metadata.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { arrivedOverTls, browserOrigin, browserPort } from "./request_scheme.ts";
 import { textResponse } from "./responses.ts";
+import { constantTimeEqual } from "../constant_time_equal.ts";
+import { type CookieScope, randomText, SessionStore } from "./sessions.ts";
 
 const GUARD_ACTION = "protect the diagnostics";
 
@@ -35,29 +42,69 @@ export interface AccessOptions {
    */
   maxStreams?: number;
   /**
-   * Concurrent event streams per remote address; more get 503.
+   * Concurrent event streams per client network (an IPv4 address, an IPv6
+   * /64); more get 503.
    *
    * @default {8}
    */
   maxStreamsPerAddress?: number;
   /**
-   * New event-stream connections per remote address per second (a token
+   * New event-stream connections per client network per second (a token
    * bucket with a burst of twice this); more get 429.
    *
    * @default {10}
    */
   connectsPerSecond?: number;
+  /**
+   * Dashboard pages rendered per client network per second (a token bucket
+   * with a burst of twice this); more get 429. A page costs milliseconds of
+   * CPU at a few hundred thousand slots; this keeps reloads from starving
+   * the process.
+   *
+   * @default {5}
+   */
+  pageRendersPerSecond?: number;
+  /**
+   * Addresses of the reverse proxies in front of this server, as
+   * `Deno.serve` reports the peer (`"127.0.0.1"`, `"::1"`, `"10.0.0.2"`).
+   * A request whose peer is one of them may say with `X-Forwarded-Proto:
+   * https` that it reached the proxy over TLS: its session cookie is then
+   * `Secure` (a `__Host-` cookie), the login links it is given are `https:`
+   * and its `Origin` must be `https:`. The last value counts (the one the
+   * nearest proxy set). From any other peer the header is ignored.
+   *
+   * @default {[]}
+   */
+  trustedProxies?: string[];
+  /**
+   * The prefix the guarded paths live under, without a trailing slash: the
+   * session cookie is named after it and, over plain HTTP, limited to it.
+   *
+   * @default {"/debug"}
+   */
+  prefix?: string;
+}
+
+/** What {@linkcode AccessGuard.prototype.check} needs to know about a request besides itself. */
+export interface AccessCheckOptions {
+  /**
+   * Skip the token check (for the login path, which checks its one-time
+   * code itself); host, origin and fetch metadata are still checked.
+   */
+  anonymous?: boolean;
+  /**
+   * Whether another site may navigate here: true only for the dashboard
+   * page and the login, which a link elsewhere may open. Everything else
+   * answers same-origin requests and direct visits only.
+   */
+  navigable?: boolean;
+  /** `Deno.serve`'s handler info: the peer address, for `trustedProxies`. */
+  info?: ConnectionInfo;
 }
 
 /** Shortest accepted token: 22 characters of base64url hold 132 bits. */
 export const MIN_TOKEN_LENGTH = 22;
-/** How long a session cookie lasts. */
-const SESSION_MS = 12 * 60 * 60 * 1000;
-/** How long a login link works (once). */
-const LOGIN_CODE_MS = 5 * 60 * 1000;
-const COOKIE = "slabscope_session";
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /**
  * Returns a fresh random token: 32 bytes (256 bits) as base64url.
  *
@@ -72,7 +119,7 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * ```
  */
 export function generateToken(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return randomText(32);
 }
 
 /**
@@ -96,33 +143,17 @@ export function isLoopback(hostname: string): boolean {
   return name === "localhost" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
-function base64url(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-/**
- * Compares two strings in time that depends only on their lengths, so that
- * a token cannot be guessed one character at a time from response times.
- */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let difference = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) difference |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return difference === 0;
-}
-
 /** The verdict on one request: `undefined` to go on, or the response to send. */
 export type AccessVerdict = Response | undefined;
 
 /**
  * Access control for the diagnostics endpoints and the dashboard. Checks run
- * before any routing: the `Host` header (DNS rebinding), the `Origin` header
- * (cross-site requests) and the token or session (when configured);
- * {@linkcode AccessGuard.prototype.admitStream} then applies the stream
- * caps and the connect rate.
+ * before any routing: the `Host` header and the request's URL (DNS
+ * rebinding), the `Origin` header, scheme included, and Fetch Metadata
+ * (requests other sites start), and the token or session (when
+ * configured); {@linkcode AccessGuard.prototype.admitStream} and
+ * {@linkcode AccessGuard.prototype.admitPage} then apply the stream caps
+ * and the rate limits.
  *
  * @example A token-protected handler
  * ```ts
@@ -141,13 +172,14 @@ export type AccessVerdict = Response | undefined;
  */
 export class AccessGuard {
   #allowedHosts: Set<string>;
+  #trustedProxies: Set<string>;
   #token: string | undefined;
+  #prefix: string;
   #maxStreams: number;
   #maxPerAddress: number;
-  #rate: number;
-  #sessions = new Map<string, number>();
-  #codes = new Map<string, number>();
-  #buckets = new Map<string, { tokens: number; at: number }>();
+  #sessions = new SessionStore();
+  #connects: RateLimiter;
+  #pages: RateLimiter;
   #streams = new Map<string, number>();
   #streamCount = 0;
 
@@ -155,28 +187,27 @@ export class AccessGuard {
    * Creates a guard. Without options: loopback host names, same-origin,
    * no token, the default caps.
    *
-   * @param options Allowed hosts, token, caps.
-   * @throws {RangeError} If the token is shorter than 22 characters or a cap
-   * is not a positive integer.
-   * @throws {TypeError} If `allowedHosts` is not an array of strings.
+   * @param options Allowed hosts, token, caps, trusted proxies.
+   * @throws {RangeError} If the token is shorter than 22 characters, a cap
+   * is not a positive integer or the prefix is malformed.
+   * @throws {TypeError} If `allowedHosts` or `trustedProxies` is not an array of strings.
    */
   constructor(options: AccessOptions = {}) {
     const { token } = options;
     if (token !== undefined && (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH)) {
       throw new RangeError(
-        `Cannot protect the diagnostics: the token must be at least ${MIN_TOKEN_LENGTH} characters (128 random bits), received ${
+        `Cannot ${GUARD_ACTION}: the token must be at least ${MIN_TOKEN_LENGTH} characters (128 random bits), received ${
           typeof token === "string" ? `${token.length} characters` : typeof token
         }`,
       );
     }
-    const hosts = options.allowedHosts ?? [];
-    if (!Array.isArray(hosts) || hosts.some((host) => typeof host !== "string")) {
-      throw new TypeError(
-        "Cannot protect the diagnostics: allowedHosts must be an array of host names",
-      );
-    }
-    this.#allowedHosts = new Set(hosts.map((host) => host.toLowerCase()));
+    this.#allowedHosts = new Set(stringList(options.allowedHosts, "allowedHosts", "host names"));
+    this.#trustedProxies = new Set(
+      stringList(options.trustedProxies, "trustedProxies", "addresses")
+        .map((address) => address.replace(/^\[|\]$/g, "")),
+    );
     this.#token = token;
+    this.#prefix = prefixOption(options.prefix, "/debug", GUARD_ACTION, true);
     this.#maxStreams = positiveIntegerOption(options.maxStreams, 32, "maxStreams", GUARD_ACTION);
     this.#maxPerAddress = positiveIntegerOption(
       options.maxStreamsPerAddress,
@@ -184,12 +215,20 @@ export class AccessGuard {
       "maxStreamsPerAddress",
       GUARD_ACTION,
     );
-    this.#rate = positiveIntegerOption(
+    const connects = positiveIntegerOption(
       options.connectsPerSecond,
       10,
       "connectsPerSecond",
       GUARD_ACTION,
     );
+    this.#connects = new RateLimiter({ rate: connects, burst: 2 * connects });
+    const pages = positiveIntegerOption(
+      options.pageRendersPerSecond,
+      5,
+      "pageRendersPerSecond",
+      GUARD_ACTION,
+    );
+    this.#pages = new RateLimiter({ rate: pages, burst: 2 * pages });
   }
 
   /** Whether a token is required. */
@@ -199,38 +238,45 @@ export class AccessGuard {
 
   /**
    * Checks a request. Returns `undefined` when it may proceed, or the
-   * response to send instead: 403 for a foreign `Host` or `Origin`, 401
-   * without a valid token or session.
+   * response to send instead: 400 for a URL that does not parse, 403 for a
+   * foreign `Host` or `Origin`, for a request another site started (other
+   * than a navigation to a `navigable` path) and for any framed or
+   * embedded load, 401 without a valid token or session.
    *
    * @param request The request.
-   * @param anonymous Skip the token check (for the login path, which checks
-   * its one-time code itself); host and origin are still checked.
+   * @param options Whether it skips the token, may be navigated to from
+   * elsewhere, and the handler info.
    * @returns `undefined`, or a refusal.
    */
-  check(request: Request, anonymous = false): AccessVerdict {
-    const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
-    if (!this.#hostAllowed(host)) {
+  check(request: Request, options: AccessCheckOptions = {}): AccessVerdict {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return refuse(400, "Bad request: the URL or Host is malformed");
+    }
+    // Deno builds the URL from the Host header, or from an absolute request
+    // target (which then wins over Host): both must be ours.
+    const header = request.headers.get("host")?.toLowerCase();
+    const host = header ?? url.host.toLowerCase();
+    if (!this.#hostAllowed(host) || !this.#hostAllowed(url.host.toLowerCase())) {
       return refuse(403, "Forbidden: this diagnostics server only answers to its own host names");
     }
     const origin = request.headers.get("origin");
-    if (origin !== null && !this.#sameOrigin(origin, host)) {
+    if (origin !== null && origin !== this.#origin(request, host, options.info)) {
       return refuse(403, "Forbidden: cross-origin requests are not allowed");
     }
-    // Browsers send no Origin on a cross-site <script>/<img> load; Fetch
-    // Metadata still tells us. A navigation (a link someone clicked) may pass:
-    // it cannot read the response, and a SameSite=Strict cookie stays home.
-    if (
-      request.headers.get("sec-fetch-site") === "cross-site" &&
-      request.headers.get("sec-fetch-mode") !== "navigate"
-    ) {
-      return refuse(403, "Forbidden: cross-site requests are not allowed");
-    }
-    if (!anonymous && this.#token !== undefined && !this.#authorized(request)) {
-      return refuse(
-        401,
-        "Unauthorized: send `Authorization: Bearer <token>`, or open a login link (GET …/login with the token gives one)",
-        { "www-authenticate": 'Bearer realm="slabscope"' },
-      );
+    const foreign = fetchMetadataRefusal(request.headers, options.navigable === true);
+    if (foreign !== undefined) return refuse(403, foreign);
+    if (options.anonymous !== true && this.#token !== undefined) {
+      const scope = this.#scope(request, host, options.info);
+      if (!this.#bearer(request) && !this.#cookieValid(request, scope)) {
+        return refuse(
+          401,
+          "Unauthorized: send `Authorization: Bearer <token>`, or open a login link (GET …/login with the token gives one)",
+          { "www-authenticate": 'Bearer realm="slabscope"' },
+        );
+      }
     }
     return undefined;
   }
@@ -241,28 +287,24 @@ export class AccessGuard {
    * with a valid `Authorization` header it answers a fresh login link.
    *
    * @param request The request.
-   * @param prefix The dashboard's prefix, e.g. `/debug`.
+   * @param info `Deno.serve`'s handler info (for `trustedProxies`).
    * @returns The response.
    */
-  login(request: Request, prefix: string): Response {
+  login(request: Request, info?: ConnectionInfo): Response {
+    const prefix = this.#prefix;
     const url = new URL(request.url);
+    const host = (request.headers.get("host") ?? url.host).toLowerCase();
     const code = url.searchParams.get("code");
     if (code !== null) {
-      const expires = this.#codes.get(code);
-      this.#codes.delete(code); // one time, whatever happens
-      if (expires === undefined || expires < Date.now()) {
+      if (!this.#sessions.spendCode(code)) {
         return refuse(401, "Unauthorized: this login link was used already or has expired");
       }
-      const session = base64url(crypto.getRandomValues(new Uint8Array(32)));
-      this.#sessions.set(session, Date.now() + SESSION_MS);
       return new Response(null, {
         status: 303,
         headers: {
           location: `${prefix}/`,
           "cache-control": "no-store",
-          "set-cookie": `${COOKIE}=${session}; Path=${prefix}; HttpOnly; SameSite=Strict; Max-Age=${
-            SESSION_MS / 1000
-          }${url.protocol === "https:" ? "; Secure" : ""}`,
+          "set-cookie": this.#sessions.start(this.#scope(request, host, info)),
         },
       });
     }
@@ -270,7 +312,7 @@ export class AccessGuard {
     if (!this.#bearer(request)) {
       return refuse(401, "Unauthorized: send `Authorization: Bearer <token>`");
     }
-    return textResponse(`${this.loginLink(`${url.origin}${prefix}`)}\n`);
+    return textResponse(`${this.loginLink(`${this.#origin(request, host, info)}${prefix}`)}\n`);
   }
 
   /**
@@ -282,10 +324,7 @@ export class AccessGuard {
    * @returns The link.
    */
   loginLink(base: string): string {
-    const code = base64url(crypto.getRandomValues(new Uint8Array(24)));
-    this.#codes.set(code, Date.now() + LOGIN_CODE_MS);
-    for (const [old, expires] of this.#codes) if (expires < Date.now()) this.#codes.delete(old);
-    return `${base}/login?code=${code}`;
+    return `${base}/login?code=${this.#sessions.mintCode()}`;
   }
 
   /**
@@ -296,29 +335,45 @@ export class AccessGuard {
    * @param remoteAddress The client's address (one bucket for all when unknown).
    * @returns `{ release }`, or the refusal.
    */
-  admitStream(remoteAddress = "unknown"): { release: () => void } | Response {
-    if (!this.#takeConnect(remoteAddress)) {
+  admitStream(remoteAddress?: string): { release: () => void } | Response {
+    if (!this.#connects.take(remoteAddress)) {
       return refuse(429, "Too many requests: reconnect more slowly", { "retry-after": "2" });
     }
-    const mine = this.#streams.get(remoteAddress) ?? 0;
+    const network = remoteAddress === undefined ? "unknown" : clientNetwork(remoteAddress);
+    const mine = this.#streams.get(network) ?? 0;
     if (this.#streamCount >= this.#maxStreams || mine >= this.#maxPerAddress) {
       return refuse(503, "Service unavailable: too many diagnostics streams are open", {
         "retry-after": String(5 + Math.floor(Math.random() * 5)),
       });
     }
     this.#streamCount++;
-    this.#streams.set(remoteAddress, mine + 1);
+    this.#streams.set(network, mine + 1);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.#streamCount--;
-        const left = (this.#streams.get(remoteAddress) ?? 1) - 1;
-        if (left <= 0) this.#streams.delete(remoteAddress);
-        else this.#streams.set(remoteAddress, left);
+        const left = (this.#streams.get(network) ?? 1) - 1;
+        if (left <= 0) this.#streams.delete(network);
+        else this.#streams.set(network, left);
       },
     };
+  }
+
+  /**
+   * Admits one more page render from `remoteAddress`, or returns the 429
+   * (with `Retry-After`) to send instead: see
+   * {@linkcode AccessOptions.pageRendersPerSecond}.
+   *
+   * @param remoteAddress The client's address (one bucket for all when unknown).
+   * @returns `undefined`, or the refusal.
+   */
+  admitPage(remoteAddress?: string): AccessVerdict {
+    if (this.#pages.take(remoteAddress)) return undefined;
+    return refuse(429, "Too many requests: the dashboard page is reloaded too often", {
+      "retry-after": "1",
+    });
   }
 
   #hostAllowed(host: string): boolean {
@@ -328,12 +383,15 @@ export class AccessGuard {
     return LOOPBACK_NAMES.has(name) || this.#allowedHosts.has(host) || this.#allowedHosts.has(name);
   }
 
-  #sameOrigin(origin: string, host: string): boolean {
-    try {
-      return new URL(origin).host.toLowerCase() === host;
-    } catch {
-      return false;
-    }
+  /** The origin the browser sees: scheme and `Host`, default port left out. */
+  #origin(request: Request, host: string, info: ConnectionInfo | undefined): string {
+    return browserOrigin(arrivedOverTls(request, info, this.#trustedProxies), host);
+  }
+
+  /** What the session cookie's name and attributes depend on. */
+  #scope(request: Request, host: string, info: ConnectionInfo | undefined): CookieScope {
+    const secure = arrivedOverTls(request, info, this.#trustedProxies);
+    return { secure, port: browserPort(secure, host), prefix: this.#prefix };
   }
 
   #bearer(request: Request): boolean {
@@ -342,35 +400,17 @@ export class AccessGuard {
     return match !== null && constantTimeEqual(match[1]!, this.#token!);
   }
 
-  #authorized(request: Request): boolean {
-    if (this.#bearer(request)) return true;
-    const cookies = request.headers.get("cookie") ?? "";
-    for (const part of cookies.split(";")) {
-      const [name, value] = part.trim().split("=", 2);
-      if (name !== COOKIE || value === undefined) continue;
-      for (const [session, expires] of this.#sessions) {
-        if (expires < Date.now()) this.#sessions.delete(session);
-        else if (constantTimeEqual(session, value)) return true;
-      }
-    }
-    return false;
+  #cookieValid(request: Request, scope: CookieScope): boolean {
+    return this.#sessions.valid(request.headers.get("cookie"), scope);
   }
+}
 
-  /** A token bucket per address: `rate` per second, bursts of twice that. */
-  #takeConnect(address: string): boolean {
-    const now = performance.now();
-    const bucket = this.#buckets.get(address) ?? { tokens: 2 * this.#rate, at: now };
-    bucket.tokens = Math.min(
-      2 * this.#rate,
-      bucket.tokens + ((now - bucket.at) / 1000) * this.#rate,
-    );
-    bucket.at = now;
-    this.#buckets.set(address, bucket);
-    if (this.#buckets.size > 10_000) this.#buckets.clear(); // bounded memory under a flood
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+function stringList(value: unknown, name: string, what: string): string[] {
+  const list = value ?? [];
+  if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) {
+    throw new TypeError(`Cannot ${GUARD_ACTION}: ${name} must be an array of ${what}`);
   }
+  return list.map((item: string) => item.toLowerCase());
 }
 
 function refuse(status: number, message: string, headers: Record<string, string> = {}): Response {

@@ -20,8 +20,9 @@ import {
   DiagnosticsStream,
   type DiagnosticsStreamOptions,
 } from "../stream/diagnostics_stream.ts";
+import { prefixOption } from "../options.ts";
 import { AccessGuard, type AccessOptions } from "./access.ts";
-import { diagnosticsEndpoints } from "./endpoints.ts";
+import { diagnosticsEndpoints, type FleetParts } from "./endpoints.ts";
 import { createRouter, type Endpoint, type Router } from "./router.ts";
 
 /** Options for {@linkcode createDiagnosticsHandler}. */
@@ -35,7 +36,10 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsStreamOptions, Acc
   /**
    * A fleet: every instance publishing to this KV database (see
    * `publishToFleet()`) is listed at `{prefix}/fleet/instances`, and its
-   * keyframe is one request away at `{prefix}/fleet/keyframe?id=…`.
+   * keyframe is one request away at `{prefix}/fleet/keyframe?id=…`. A
+   * fleet is one trust domain: only instances protected by the same
+   * `token` (or, without one, only unprotected instances) are listed and
+   * served, and this instance publishes itself with its token.
    */
   fleet?: DiagnosticsFleetOptions;
 }
@@ -82,13 +86,12 @@ export interface DiagnosticsService {
   readonly stream: DiagnosticsStream;
   readonly prefix: string;
   readonly publisher: FleetPublisher | undefined;
-  readonly fleet: { readonly kv: FleetKv; readonly self: string | undefined } | undefined;
+  readonly fleet: FleetParts | undefined;
   readonly endpoints: ReadonlyMap<string, Endpoint>;
   readonly anonymous: ReadonlySet<string>;
+  readonly navigable: ReadonlySet<string>;
   close(): Promise<void>;
 }
-
-const PREFIX_REGEXP = /^(\/[A-Za-z0-9._~-]+)*$/;
 
 /**
  * Creates the guard, the stream, the fleet publisher and the endpoint table
@@ -107,26 +110,30 @@ export function createDiagnosticsService(
   action: string,
   emptyPrefix: boolean,
 ): DiagnosticsService {
-  const prefix = options.prefix ?? "/debug";
-  if (typeof prefix !== "string" || !PREFIX_REGEXP.test(prefix) || (!emptyPrefix && !prefix)) {
-    throw new RangeError(
-      `Cannot ${action}: prefix must look like "/debug" (no trailing slash), received ${
-        JSON.stringify(prefix)
-      }`,
-    );
-  }
+  const prefix = prefixOption(options.prefix, "/debug", action, emptyPrefix);
   const fleetOptions = options.fleet;
   if (fleetOptions !== undefined && typeof fleetOptions?.kv?.get !== "function") {
     throw new TypeError(`Cannot ${action}: fleet.kv must be a Deno.Kv (or a FleetKv)`);
   }
-  const guard = new AccessGuard(options);
+  const guard = new AccessGuard({ ...options, prefix });
   const stream = new DiagnosticsStream(registry, options);
   const publish = fleetOptions?.publish ?? true;
+  // One trust domain: this instance publishes and reads with its own token.
   const publisher = fleetOptions === undefined || publish === false
     ? undefined
-    : publishToFleet(stream, fleetOptions.kv, publish === true ? {} : publish);
-  const fleet = fleetOptions && { kv: fleetOptions.kv, self: publisher?.id };
-  const { endpoints, anonymous } = diagnosticsEndpoints({ registry, stream, guard, prefix, fleet });
+    : publishToFleet(stream, fleetOptions.kv, {
+      ...(publish === true ? {} : publish),
+      token: options.token,
+    });
+  const fleet = fleetOptions &&
+    { kv: fleetOptions.kv, self: publisher?.id, token: options.token };
+  const { endpoints, anonymous, navigable } = diagnosticsEndpoints({
+    registry,
+    stream,
+    guard,
+    prefix,
+    fleet,
+  });
   return {
     guard,
     stream,
@@ -135,6 +142,7 @@ export function createDiagnosticsService(
     fleet,
     endpoints,
     anonymous,
+    navigable,
     async close() {
       await Promise.all([stream.close(), publisher?.close()]);
     },

@@ -19,9 +19,11 @@
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "../export/prometheus.ts";
 import type { FleetKv } from "../fleet/kv.ts";
-import { listInstances, requestKeyframe } from "../fleet/reader.ts";
+import { listInstances, readInstance, requestKeyframe } from "../fleet/reader.ts";
+import { trustFingerprint } from "../fleet/trust.ts";
 import type { DiagnosticsStream } from "../stream/diagnostics_stream.ts";
 import type { AccessGuard } from "./access.ts";
+import { peerAddress } from "./client_network.ts";
 import { BASE_HEADERS, jsonResponse } from "./responses.ts";
 import type { Endpoint } from "./router.ts";
 
@@ -49,43 +51,60 @@ export interface EndpointParts {
   readonly guard: AccessGuard;
   /** The prefix, without a trailing slash: `"/debug"`. */
   readonly prefix: string;
-  /** The fleet's database and this process's id in it, when there is a fleet. */
-  readonly fleet?: { readonly kv: FleetKv; readonly self: string | undefined } | undefined;
+  /** The fleet, when there is one. */
+  readonly fleet?: FleetParts | undefined;
+}
+
+/** The fleet as the endpoints see it. */
+export interface FleetParts {
+  /** The database the fleet shares. */
+  readonly kv: FleetKv;
+  /** This process's id in it, when it publishes itself. */
+  readonly self: string | undefined;
+  /** The token of this instance, and so of its trust domain. */
+  readonly token: string | undefined;
 }
 
 /**
  * The endpoint table of one registry.
  *
  * @param parts The registry, stream, guard, prefix and fleet.
- * @returns Endpoints by path, and the paths that skip the token check.
+ * @returns Endpoints by path, the paths that skip the token check, and
+ * the paths another site may link to.
  */
 export function diagnosticsEndpoints(
   parts: EndpointParts,
-): { endpoints: Map<string, Endpoint>; anonymous: Set<string> } {
+): { endpoints: Map<string, Endpoint>; anonymous: Set<string>; navigable: Set<string> } {
   const { registry, stream, guard, prefix, fleet } = parts;
   const endpoints = new Map<string, Endpoint>([
     [`${prefix}/diagnostics/memory`, ({ request, info, head }) => {
       if (head) return new Response(null, { headers: EVENT_STREAM_HEADERS });
-      const address = info?.remoteAddr;
-      const admitted = guard.admitStream(
-        address !== undefined && "hostname" in address ? address.hostname : undefined,
-      );
+      const admitted = guard.admitStream(peerAddress(info));
       if (admitted instanceof Response) return admitted;
       return stream.connect(request, info, admitted.release);
     }],
     [`${prefix}/diagnostics/snapshot`, () => snapshotResponse(stream)],
     [`${prefix}/diagnostics/slot`, ({ url }) => slotResponse(registry, url)],
     [`${prefix}/metrics`, metricsEndpoint(registry)],
-    [`${prefix}/login`, ({ request }) => guard.login(request, prefix)],
+    [`${prefix}/login`, ({ request, info }) => guard.login(request, info)],
   ]);
   if (fleet !== undefined) {
+    const trust = trustFingerprint(fleet.token);
     endpoints.set(`${prefix}/fleet/instances`, async () => {
-      const instances = await listInstances(fleet.kv);
+      const ours = await trust;
+      // Only this trust domain's instances, and without the fingerprint.
+      const instances = (await listInstances(fleet.kv))
+        .filter((instance) => instance.trust === ours)
+        .map(({ trust: _, ...instance }) => instance);
       return jsonResponse({ self: fleet.self ?? null, now: Date.now(), instances });
     });
-    endpoints.set(`${prefix}/fleet/keyframe`, ({ url }) => fleetKeyframe(fleet.kv, url));
+    endpoints.set(
+      `${prefix}/fleet/keyframe`,
+      async ({ url }) => fleetKeyframe(fleet, await trust, url),
+    );
   }
-  return { endpoints, anonymous: new Set([`${prefix}/login`]) };
+  const login = `${prefix}/login`;
+  return { endpoints, anonymous: new Set([login]), navigable: new Set([login]) };
 }
 
 /**
@@ -134,8 +153,15 @@ function slotResponse(registry: DiagnosticsRegistry, url: URL): Response {
   }
 }
 
-/** `GET …/fleet/keyframe?id=ID`: one instance's keyframe, asked for through KV. */
-async function fleetKeyframe(kv: FleetKv, url: URL): Promise<Response> {
+/**
+ * `GET …/fleet/keyframe?id=ID`: one instance's keyframe, asked for through
+ * KV; 403 for an instance of another trust domain.
+ */
+async function fleetKeyframe(
+  fleet: FleetParts,
+  ours: string | null,
+  url: URL,
+): Promise<Response> {
   const id = url.searchParams.get("id");
   if (id === null || id.length === 0 || id.length > 64) {
     return jsonResponse({
@@ -144,8 +170,18 @@ async function fleetKeyframe(kv: FleetKv, url: URL): Promise<Response> {
       }`,
     }, 400);
   }
-  const keyframe = await requestKeyframe(kv, id, { timeout: FLEET_ANSWER_TIMEOUT_MS })
-    .catch((error: Error) => error);
+  const listed = await readInstance(fleet.kv, id).catch(() => undefined);
+  if (listed !== undefined && listed.trust !== ours) {
+    return jsonResponse({
+      error: `Instance ${
+        JSON.stringify(id)
+      } is not protected by this dashboard's token: a fleet is one trust domain`,
+    }, 403);
+  }
+  const keyframe = await requestKeyframe(fleet.kv, id, {
+    timeout: FLEET_ANSWER_TIMEOUT_MS,
+    token: fleet.token,
+  }).catch((error: Error) => error);
   if (keyframe instanceof Error) return jsonResponse({ error: keyframe.message }, 502);
   if (keyframe === undefined) {
     return jsonResponse({

@@ -6,8 +6,10 @@
  *
  * 1. a request whose URL cannot be parsed (a malformed `Host`, say) gets
  *    400, before anything else looks at it;
- * 2. the {@linkcode AccessGuard} (host names, origin, token), before any
- *    routing, so that a rebinding or cross-site caller learns nothing;
+ * 2. the {@linkcode AccessGuard} (host names, origin, fetch metadata,
+ *    token), before any routing, so that a rebinding or cross-site caller
+ *    learns nothing; only the `navigable` paths may be opened from a link
+ *    on another site;
  * 3. everything is read-only: any method but `GET` and `HEAD` gets 405,
  *    whatever the path (Fresh answers 404 on a GET-only route; a 405 that
  *    does not depend on the path tells a prober less);
@@ -53,6 +55,8 @@ export interface RouterOptions {
   readonly endpoints: ReadonlyMap<string, Endpoint>;
   /** Paths the guard lets through without a token (the login, which checks its own code). */
   readonly anonymous?: ReadonlySet<string>;
+  /** Paths another site may navigate to (the page and the login); nothing else by default. */
+  readonly navigable?: ReadonlySet<string>;
   /**
    * Answers the paths under `prefix` (the prefix itself included) that no
    * endpoint answers: the dashboard page and its assets.
@@ -76,6 +80,7 @@ const ALLOW = "GET, HEAD";
 export function createRouter(options: RouterOptions): Router {
   const { guard, endpoints, fallback } = options;
   const anonymous = options.anonymous ?? new Set<string>();
+  const navigable = options.navigable ?? new Set<string>();
   const inFallback = (path: string) =>
     fallback !== undefined &&
     (path === fallback.prefix || path.startsWith(`${fallback.prefix}/`));
@@ -88,7 +93,11 @@ export function createRouter(options: RouterOptions): Router {
       return finish(request, textResponse("Bad request: the URL or Host is malformed\n", 400));
     }
     const path = url.pathname;
-    const refusal = guard.check(request, anonymous.has(path));
+    const refusal = guard.check(request, {
+      anonymous: anonymous.has(path),
+      navigable: navigable.has(path),
+      info,
+    });
     if (refusal !== undefined) return finish(request, refusal);
     const head = request.method === "HEAD";
     if (request.method !== "GET" && !head) {

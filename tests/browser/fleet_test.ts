@@ -3,11 +3,21 @@
 // The fleet in the dashboard: three instance processes and this one share a
 // KV file; the page lists them, switches to one, notices when it is killed,
 // and goes back to this process.
+//
+// Every wait is for a condition. The timeouts only bound a failure: they
+// are far above what the conditions take on a loaded machine. Summaries
+// expire after 3 s, 15 publishing intervals, so that a process the machine
+// starves for a moment does not drop out of the list and back in.
 import assert from "node:assert/strict";
 import { DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
 import { createDashboard } from "../../dashboard.ts";
 import { type Instance, start, stop } from "../fixtures/fleet_processes.ts";
 import { launchChromium, noBrowser } from "./_chromium.ts";
+
+/** How long an instance's summary lasts after its last write. */
+const EXPIRE_MS = 3_000;
+/** The most any wait below may take before the test fails. */
+const GUARD_MS = 60_000;
 
 Deno.test({
   name: "the dashboard lists a fleet of processes, switches to one, and drops a killed one",
@@ -24,31 +34,32 @@ Deno.test({
     for (let i = 0; i < 7; i++) local.alloc();
     const dashboard = createDashboard(registry, {
       interval: 50,
-      fleet: { kv, publish: { name: "dashboard", interval: 500, pollInterval: 100 } },
+      fleet: {
+        kv,
+        publish: { name: "dashboard", interval: 500, expireIn: EXPIRE_MS, pollInterval: 100 },
+      },
     });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, dashboard);
     const browser = await launchChromium();
     try {
       instances.push(
-        start(path, dir, "alpha", 100),
-        start(path, dir, "beta", 200),
-        start(path, dir, "gamma", 300),
+        start(path, dir, "alpha", 100, EXPIRE_MS),
+        start(path, dir, "beta", 200, EXPIRE_MS),
+        start(path, dir, "gamma", 300, EXPIRE_MS),
       );
       const [, beta] = await Promise.all(instances.map((i) => i.ready));
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));
       await page.goto(`http://127.0.0.1:${server.addr.port}/debug/`);
-      await page.waitForSelector('[data-connection="live"]');
+      await page.waitForSelector('[data-connection="live"]', { timeout: GUARD_MS });
 
       // Four live instances: the three processes and this one, marked as such.
       const rows = page.locator(".fleet-table tbody tr");
       await page.waitForFunction(
         () => document.querySelectorAll(".fleet-table tbody tr").length === 4,
         null,
-        {
-          timeout: 10_000,
-        },
+        { timeout: GUARD_MS },
       );
       assert.deepEqual(await rows.locator("button").allTextContents(), [
         "alpha",
@@ -65,7 +76,7 @@ Deno.test({
 
       // Switch to beta: its slab replaces ours, from its keyframe through KV.
       await rows.nth(1).locator("button").click();
-      await page.waitForSelector('section[aria-labelledby="slab-conns"]', { timeout: 10_000 });
+      await page.waitForSelector('section[aria-labelledby="slab-conns"]', { timeout: GUARD_MS });
       assert.match(
         await page.locator('section[aria-labelledby="slab-conns"] .gauge-text').textContent() ?? "",
         /^200 \/ 4,096/,
@@ -78,21 +89,25 @@ Deno.test({
       assert.ok(beta);
       instances[1]!.child.kill("SIGKILL");
       await instances[1]!.child.status;
-      await page.waitForSelector(".fleet [role=alert]", { timeout: 10_000 });
-      await page.waitForFunction(() =>
-        document.querySelectorAll(".fleet-table tbody tr").length === 3
+      await page.waitForSelector(".fleet [role=alert]", { timeout: GUARD_MS });
+      await page.waitForFunction(
+        () => document.querySelectorAll(".fleet-table tbody tr").length === 3,
+        null,
+        { timeout: GUARD_MS },
       );
       assert.deepEqual(await rows.locator("button").allTextContents(), [
         "alpha",
         "dashboard",
         "gamma",
       ]);
-      await page.waitForSelector('[data-connection="reconnecting"]', { timeout: 10_000 });
+      await page.waitForSelector('[data-connection="reconnecting"]', { timeout: GUARD_MS });
 
       // Back to this process: the live stream again.
       await page.locator(".fleet [role=alert] button").click();
-      await page.waitForSelector('section[aria-labelledby="slab-local_only"]');
-      await page.waitForSelector('[data-connection="live"]');
+      await page.waitForSelector('section[aria-labelledby="slab-local_only"]', {
+        timeout: GUARD_MS,
+      });
+      await page.waitForSelector('[data-connection="live"]', { timeout: GUARD_MS });
       assert.match(
         await page.locator('section[aria-labelledby="slab-local_only"] .gauge-text')
           .textContent() ?? "",

@@ -357,11 +357,27 @@ function scriptedServer(answers: (() => string)[]) {
   };
 }
 
-async function until(what: string, predicate: () => boolean, timeout = 10_000): Promise<void> {
+async function until(what: string, predicate: () => boolean, timeout = 30_000): Promise<void> {
   const deadline = performance.now() + timeout;
   while (!predicate()) {
     if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits for `promise`, or fails naming `what` after `timeout` ms instead of hanging. */
+async function within<T>(what: string, promise: Promise<T>, timeout = 30_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${timeout} ms`)),
+      timeout,
+    );
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -428,14 +444,16 @@ Deno.test("top's connection backs off while the server is down and picks up a re
   });
   const stop = new AbortController();
   const running = connection.run(stop.signal);
+  let server1Down = false;
   let handler2: ReturnType<typeof createDiagnosticsHandler> | undefined;
   let server2: Deno.HttpServer | undefined;
   try {
     await until("the first keyframe", () => keeper.bootId === "firstboot");
     assert.deepEqual(keeper.snapshot!.slabs.map((slab) => slab.name), ["alpha", "beta", "gamma"]);
 
-    await handler1.close();
-    await server1.shutdown();
+    await within("closing the first handler", handler1.close());
+    await within("shutting the first server down", server1.shutdown());
+    server1Down = true;
     await until("reconnecting", () => connection.status.state === "reconnecting");
     await until("a second failed attempt", () => connection.status.attempt >= 2);
     const status = connection.status;
@@ -444,8 +462,11 @@ Deno.test("top's connection backs off while the server is down and picks up a re
     const registry2 = new DiagnosticsRegistry();
     registry2.addSlab(new SlabAllocator({ name: "restarted", slotSize: 32, capacity: 64 })).alloc();
     handler2 = createDiagnosticsHandler(registry2, { bootId: "secondboot" });
+    // The same port: a restart. (Another test may have taken it meanwhile;
+    // then this throws AddrInUse, which says so.)
     server2 = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, handler2);
-    await until("the new boot's keyframe", () => keeper.bootId === "secondboot", 40_000);
+    // The next attempt comes within the longest backoff the attempts so far allow.
+    await until("the new boot's keyframe", () => keeper.bootId === "secondboot", 60_000);
     assert.deepEqual(keeper.snapshot!.slabs.map((slab) => [slab.name, slab.used]), [[
       "restarted",
       1,
@@ -454,10 +475,12 @@ Deno.test("top's connection backs off while the server is down and picks up a re
     assert.equal(connection.status.attempt, 0);
   } finally {
     stop.abort();
-    await running;
-    await handler1.close();
-    await server1.shutdown().catch(() => {});
-    await handler2?.close();
-    await server2?.shutdown();
+    await within("top's connection to stop", running);
+    if (!server1Down) {
+      await within("closing the first handler", handler1.close());
+      await within("shutting the first server down", server1.shutdown());
+    }
+    await within("closing the second handler", handler2?.close() ?? Promise.resolve());
+    await within("shutting the second server down", server2?.shutdown() ?? Promise.resolve());
   }
 });

@@ -23,7 +23,7 @@ import {
 } from "../../core/fleet/kv.ts";
 import { type FleetSource, publishToFleet } from "../../core/fleet/publisher.ts";
 import { listInstances, requestKeyframe } from "../../core/fleet/reader.ts";
-import type { InstanceSummary } from "../../core/fleet/summary.ts";
+import { type InstanceSummary, SUMMARY_VERSION } from "../../core/fleet/summary.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,7 +68,8 @@ function summaryOf(overrides: Partial<InstanceSummary>): InstanceSummary {
     overflow: 0,
     heapUsed: 1,
     rss: 1,
-    v: 1,
+    trust: null,
+    v: SUMMARY_VERSION,
     ...overrides,
   };
 }
@@ -108,7 +109,8 @@ Deno.test("publishToFleet() writes a compact summary at once, then every interva
         overflow: 1,
         heapUsed: summary.heapUsed,
         rss: summary.rss,
-        v: 1,
+        trust: null,
+        v: 2,
       });
       assert.ok(Math.abs(summary.updated - Date.now()) < 1000);
       assert.ok(summary.heapUsed > 0 && summary.rss >= summary.heapUsed);
@@ -325,7 +327,11 @@ Deno.test("listInstances() leaves out expired summaries that KV has not deleted 
     await kv.set(instanceKey("dead"), summaryOf({ id: "dead", updated: now - 5000 }));
     await kv.set(instanceKey("junk"), { hello: "world" });
     await kv.set(instanceKey("moved"), summaryOf({ id: "elsewhere" }));
-    await kv.set(instanceKey("future"), summaryOf({ id: "future", v: 2 }));
+    await kv.set(instanceKey("future"), summaryOf({ id: "future", v: SUMMARY_VERSION + 1 }));
+    // Version 1 had no `trust`: such an instance would not say it is protected.
+    const { trust: _, ...v1 } = summaryOf({ id: "v1", v: 1 });
+    await kv.set(instanceKey("v1"), v1);
+    await kv.set(instanceKey("untrusty"), { ...summaryOf({ id: "untrusty" }), trust: "x" });
 
     const live = await listInstances(kv, { now });
     assert.deepEqual(live.map((i) => i.id), ["live-a1", "live-a2", "live-b"]);
