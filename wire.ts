@@ -33,8 +33,13 @@ export type {
   HeapSnapshot,
   HeapSpaceSnapshot,
   MemorySnapshot,
+  RequestClassSnapshot,
+  RequestSnapshot,
+  RequestsSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,
+  StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";

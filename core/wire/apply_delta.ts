@@ -17,6 +17,7 @@ import {
   streamFromWire,
   unique,
 } from "./records.ts";
+import { applyRequests } from "./request_delta.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -125,6 +126,9 @@ export function applyDelta(state: MemorySnapshot, delta: string | unknown): Memo
   }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
+  if (d.requests !== undefined) {
+    next.requests = applyRequests(state.requests, d.requests, "delta.requests", next.ts);
+  }
   return next;
 }
 

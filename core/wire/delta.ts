@@ -17,6 +17,7 @@ import { encodeBase64 } from "./base64.ts";
 import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields.ts";
 import { slabToWire } from "./keyframe.ts";
 import { encodeSlotList } from "./rice.ts";
+import { diffRequests } from "./request_delta.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import { sameSummary } from "./summary.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "./types.ts";
@@ -84,6 +85,11 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
   const heap = prev.heap === next.heap ? undefined : diffHeap(prev.heap, next.heap);
   if (heap !== undefined) {
     delta.heap = heap;
+    changed = true;
+  }
+  const requests = diffRequests(prev.requests, next.requests);
+  if (requests !== undefined) {
+    delta.requests = requests;
     changed = true;
   }
   if (!changed) return null;

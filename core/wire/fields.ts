@@ -64,6 +64,22 @@ export const STREAM_FIELDS = [
   "send_us",
 ] as const;
 
+/** Number fields of a request record, in wire order (besides `second`). */
+export const REQUEST_SCALARS = [
+  "started",
+  "completed",
+  "aborted",
+  "in_flight",
+  "request_bytes",
+  "response_bytes",
+  "p50_us",
+  "p95_us",
+  "p99_us",
+] as const;
+
+/** Fields of one status class of a request record. */
+export const REQUEST_CLASS_FIELDS = ["count", "sum_us", "buckets"] as const;
+
 /** The state letters a summary counts. */
 export const COUNT_FIELDS = ["U", "N", "A", "I", "C"] as const;
 
@@ -85,6 +101,11 @@ export const MEMBERS: {
   readonly heap: ReadonlySet<string>;
   readonly space: ReadonlySet<string>;
   readonly stream: ReadonlySet<string>;
+  readonly requests: ReadonlySet<string>;
+  readonly requestsDelta: ReadonlySet<string>;
+  readonly request: ReadonlySet<string>;
+  readonly requestPatch: ReadonlySet<string>;
+  readonly requestClass: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -96,6 +117,7 @@ export const MEMBERS: {
     "owner_kinds",
     "heap",
     "stream",
+    "requests",
   ]),
   delta: set([
     "v",
@@ -112,6 +134,7 @@ export const MEMBERS: {
     "owner_kinds",
     "heap",
     "stream",
+    "requests",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, ["bitmap", "states", "owners", "summary"]),
   // Shape fields are let through to be refused with their own message.
@@ -131,4 +154,9 @@ export const MEMBERS: {
   heap: set(HEAP_FIELDS, ["spaces"]),
   space: set(["name"], SPACE_FIELDS),
   stream: set(STREAM_FIELDS),
+  requests: set(["server", "client"]),
+  requestsDelta: set(["server", "client", "removed_server", "removed_client"]),
+  request: set(["name"], REQUEST_SCALARS, ["classes", "second", "history"]),
+  requestPatch: set(["name"], REQUEST_SCALARS, ["classes", "second", "history_tail"]),
+  requestClass: set(REQUEST_CLASS_FIELDS),
 };

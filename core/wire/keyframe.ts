@@ -18,6 +18,7 @@ import {
   streamFromWire,
   unique,
 } from "./records.ts";
+import { requestsFromWire } from "./request_records.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type { MemorySnapshot, SlabSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -63,6 +64,7 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
     heap: snapshot.heap,
   };
   if (snapshot.stream !== undefined) wire.stream = snapshot.stream;
+  if (snapshot.requests !== undefined) wire.requests = snapshot.requests;
   return JSON.stringify(wire);
 }
 
@@ -119,6 +121,9 @@ export function keyframeFromJson(value: unknown): MemorySnapshot {
     heap: heapFromWire(o.heap, "keyframe.heap"),
   };
   if (o.stream !== undefined) snapshot.stream = streamFromWire(o.stream, "keyframe.stream");
+  if (o.requests !== undefined) {
+    snapshot.requests = requestsFromWire(o.requests, "keyframe.requests", ts);
+  }
   return snapshot;
 }
 
