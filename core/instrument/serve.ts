@@ -15,6 +15,7 @@ import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
+import { taskNow } from "./task_clock.ts";
 import { trackBody } from "./track_body.ts";
 
 /** What an instrumented handler gets besides the request and the handler info. */
@@ -129,7 +130,8 @@ function defaultIsStream(response: Response): boolean {
  *
  * - its duration runs from the call of the handler to the settling of
  *   `ServeHandlerInfo.completed`: the last byte sent, a streamed body
- *   included;
+ *   included (read on a clock read once per event-loop turn: see
+ *   `core/instrument/task_clock.ts`);
  * - it is `completed` with the status of the response, or 500 when the
  *   handler threw (Deno's default error response);
  * - it is `aborted` when the client went away while a followed stream was
@@ -243,7 +245,7 @@ export function instrumentServer(
     aborted = false;
     requestBytes = 0;
     responseBytes = 0;
-    /** `performance.now()` when the handler was called (0 without metrics: no clock read). */
+    /** `taskNow()` when the handler was called (0 without metrics: no clock read). */
     readonly startedAt: number;
     #arena: Arena | null | undefined;
     #released = false;
@@ -257,7 +259,7 @@ export function instrumentServer(
       readonly metrics: RequestMetrics | undefined,
     ) {
       this.handle = handles.alloc(owner, active ? HandleState.Active : HandleState.Connecting);
-      this.startedAt = metrics === undefined ? 0 : performance.now();
+      this.startedAt = metrics === undefined ? 0 : taskNow();
       metrics?.start();
     }
 
@@ -281,7 +283,7 @@ export function instrumentServer(
         metrics.complete(
           // No status: the handler threw, and Deno answered 500.
           this.status === 0 ? 500 : this.status,
-          (performance.now() - this.startedAt) * 1000,
+          (taskNow() - this.startedAt) * 1000,
           this.requestBytes,
           this.responseBytes,
           coarseNow(),
@@ -311,7 +313,13 @@ export function instrumentServer(
       // isStream() first: reading `response.body` turns a static body into a
       // stream, which costs Deno's fast path for plain responses.
       if (isStream(response) && response.body !== null) {
-        return trackBody(response, this.handles, this.handle, idleAfter, this.#streamEnded);
+        return trackBody(
+          response,
+          this.handles,
+          this.handle,
+          idleAfter,
+          (bytes, clean) => this.#streamEnded(bytes, clean),
+        );
       }
       if (this.metrics !== undefined) this.responseBytes = declaredLength(response.headers) ?? 0;
       if (this.handle !== null) this.handles.setState(this.handle, HandleState.Closing);
@@ -319,10 +327,10 @@ export function instrumentServer(
     }
 
     /** A followed body ended: `clean` when it was read to its end. */
-    #streamEnded = (bytes: number, clean: boolean): void => {
+    #streamEnded(bytes: number, clean: boolean): void {
       this.responseBytes = bytes;
       if (!clean) this.aborted = true;
-    };
+    }
   }
 
   return Object.defineProperties(instrumented, {
