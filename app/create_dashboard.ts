@@ -108,6 +108,9 @@ export function buildDashboard(
   outside?: OutsidePaths,
 ): Dashboard {
   const service = createDiagnosticsService(registry, options, "create dashboard", false);
+  // The stream's own figures (clients, bytes sent, skips, drops) in every
+  // registry snapshot: /metrics and OpenTelemetry report them.
+  const detachStream = registry.addStreamSource(service.stream);
   const state: State = {
     stream: service.stream,
     basePath: service.prefix,
@@ -145,6 +148,9 @@ export function buildDashboard(
     guard: service.guard,
     prefix: service.prefix,
     publisher: service.publisher,
-    close: () => service.close(),
+    close: () => {
+      detachStream();
+      return service.close();
+    },
   });
 }
