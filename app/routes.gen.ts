@@ -10,8 +10,9 @@ import * as $$2 from "../islands/FleetPanel.tsx";
 import * as $$3 from "../islands/HeapPanel.tsx";
 import * as $$4 from "../islands/LiveConnection.tsx";
 import * as $$5 from "../islands/OwnerBreakdown.tsx";
-import * as $$6 from "../islands/SlabGrids.tsx";
-import * as $$7 from "../islands/StreamFooter.tsx";
+import * as $$6 from "../islands/RequestsPanel.tsx";
+import * as $$7 from "../islands/SlabGrids.tsx";
+import * as $$8 from "../islands/StreamFooter.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -27,7 +28,8 @@ export const snapshot: AppSnapshot = {
     "./islands/HeapPanel.tsx": $$3,
     "./islands/LiveConnection.tsx": $$4,
     "./islands/OwnerBreakdown.tsx": $$5,
-    "./islands/SlabGrids.tsx": $$6,
-    "./islands/StreamFooter.tsx": $$7,
+    "./islands/RequestsPanel.tsx": $$6,
+    "./islands/SlabGrids.tsx": $$7,
+    "./islands/StreamFooter.tsx": $$8,
   },
 };

@@ -11,6 +11,7 @@ import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
+import RequestsPanel from "../islands/RequestsPanel.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
 import { define } from "../app/define.ts";
@@ -71,6 +72,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           {data.fleet && (
             <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
           )}
+          <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
           <HeapPanel snapshot={snapshot} instance={instance} />
