@@ -3,8 +3,8 @@
 /**
  * The `requests` member of a delta: what changed in the request records,
  * and applying it. A record patch carries the changed counters, the status
- * classes that changed (each whole), and for the history only the seconds
- * that came after the previous `second`. Field by field in
+ * classes that changed (with only the buckets that grew), and for the
+ * history only the seconds that came after the previous `second`. Field by field in
  * `docs/wire-format.md`.
  *
  * @module
@@ -87,8 +87,22 @@ function diffRecord(a: RequestSnapshot, b: RequestSnapshot): JsonObject | undefi
       continue;
     }
     if (x === y || (x !== undefined && sameClass(x, y))) continue;
-    if (x !== undefined && y.count < x.count) return fullPatch(b);
-    classes[key] = y;
+    if (x === undefined) {
+      classes[key] = y;
+    } else {
+      // A class only grows: its count, and the buckets that grew, are the patch.
+      if (y.count <= x.count) return fullPatch(b);
+      const grown: Record<string, number> = {};
+      for (const [bucket, n] of Object.entries(y.buckets)) {
+        const before = x.buckets[bucket] ?? 0;
+        if (n < before) return fullPatch(b);
+        if (n > before) grown[bucket] = n;
+      }
+      if (Object.keys(x.buckets).some((bucket) => y.buckets[bucket] === undefined)) {
+        return fullPatch(b);
+      }
+      classes[key] = { count: y.count, sum_us: y.sum_us, buckets: grown };
+    }
     classesChanged = true;
   }
   if (classesChanged) {
@@ -217,15 +231,10 @@ function patchRecord(
     if (o[field] !== undefined) record[field] = count(o[field], `${path}.${field}`);
   }
   if (o.classes !== undefined) {
-    const changed = classesFromWire(o.classes, `${path}.classes`);
-    record.classes = { ...old.classes, ...changed };
-    for (const key of STATUS_CLASSES) {
-      const before = old.classes[key];
-      const after = changed[key];
-      if (before !== undefined && after !== undefined && after.count < before.count) {
-        fail(`${path}.classes.${key}.count`, `${after.count} is less than ${before.count}`);
-      }
-    }
+    record.classes = {
+      ...old.classes,
+      ...classesFromWire(o.classes, `${path}.classes`, old.classes),
+    };
   }
   if (o.second !== undefined) {
     const second = count(o.second, `${path}.second`);

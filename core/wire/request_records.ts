@@ -80,35 +80,45 @@ export function requestName(value: unknown, path: string): string {
   return name;
 }
 
-/** Decodes `classes` (or the classes of a patch): any of `1xx` … `5xx`, each checked. */
+/**
+ * Decodes `classes`: any of `1xx` … `5xx`, each checked. With `base` (a
+ * patch), a class's `buckets` lists only the buckets that grew, and merges
+ * into the class `base` has.
+ */
 export function classesFromWire(
   value: unknown,
   path: string,
+  base?: Partial<Record<StatusClass, RequestClassSnapshot>>,
 ): Partial<Record<StatusClass, RequestClassSnapshot>> {
   const o = object(value, path);
   const classes: Partial<Record<StatusClass, RequestClassSnapshot>> = {};
-  // In wire order whatever order the text had, so that equal records compare equal.
   for (const key of Object.keys(o)) {
     if (!CLASS_SET.has(key)) fail(member(path, key), "not a status class (1xx to 5xx)");
   }
+  // In wire order whatever order the text had, so that equal records compare equal.
   for (const key of STATUS_CLASSES) {
-    if (o[key] !== undefined) classes[key] = classFromWire(o[key], `${path}.${key}`);
+    if (o[key] !== undefined) classes[key] = classFromWire(o[key], `${path}.${key}`, base?.[key]);
   }
   return classes;
 }
 
-function classFromWire(value: unknown, path: string): RequestClassSnapshot {
+function classFromWire(
+  value: unknown,
+  path: string,
+  base: RequestClassSnapshot | undefined,
+): RequestClassSnapshot {
   const o = object(value, path);
   onlyFields(o, MEMBERS.requestClass, path, "a status class");
   const [countField, sumField] = REQUEST_CLASS_FIELDS;
   const total = count(o[countField], `${path}.${countField}`);
   const sum = count(o[sumField], `${path}.${sumField}`);
+  if (total === 0) fail(`${path}.count`, "a status class is listed only once a request had it");
+  if (base !== undefined && total <= base.count) {
+    fail(`${path}.count`, `${total}: a patched class has more requests than its ${base.count}`);
+  }
   const bucketsPath = `${path}.buckets`;
   const raw = object(o.buckets, bucketsPath);
-  const buckets: Record<string, number> = {};
-  let held = 0;
-  let min = 0;
-  let max = 0;
+  const buckets: Record<string, number> = base === undefined ? {} : { ...base.buckets };
   for (const [key, n] of Object.entries(raw)) {
     if (!BUCKET_KEY.test(key) || Number(key) >= DURATION_BUCKETS) {
       fail(member(bucketsPath, key), `not a bucket index (0 to ${DURATION_BUCKETS - 1})`);
@@ -116,14 +126,24 @@ function classFromWire(value: unknown, path: string): RequestClassSnapshot {
     const at = `${bucketsPath}.${key}`;
     const value = count(n, at);
     if (value === 0) fail(at, "a bucket is listed only when it holds a request");
+    if (base !== undefined && value <= (base.buckets[key] ?? 0)) {
+      fail(at, `${value}: a patch lists only the buckets that grew (it had ${base.buckets[key]})`);
+    }
     buckets[key] = value;
+  }
+  const ordered: Record<string, number> = {};
+  let held = 0;
+  let min = 0;
+  let max = 0;
+  // Bucket keys in ascending order (integer keys enumerate so), whatever the merge.
+  for (const [key, value] of Object.entries(buckets)) {
+    ordered[key] = value;
     held += value;
     const [low, high] = bucketRange(Number(key));
     min += value * low;
     max += value * high;
   }
   if (held !== total) fail(bucketsPath, `the buckets hold ${held} requests, count is ${total}`);
-  if (total === 0) fail(`${path}.count`, "a status class is listed only once a request had it");
   if (sum < min || sum > max) {
     fail(
       `${path}.sum_us`,
@@ -132,7 +152,7 @@ function classFromWire(value: unknown, path: string): RequestClassSnapshot {
       } µs)`,
     );
   }
-  return { count: total, sum_us: sum, buckets };
+  return { count: total, sum_us: sum, buckets: ordered };
 }
 
 /** Decodes a history: exactly 60 per-second counts. */

@@ -312,6 +312,27 @@ Deno.test("a request patch: the history moves only forward, its tail canonical a
       /2xx\.count: a status class is listed only once/,
     ],
     [{ full: false }, /\.full: expected true or no field/],
+    // A class patch lists only the buckets that grew, and the class grows.
+    [
+      {
+        started: 2,
+        completed: 2,
+        classes: { "2xx": { count: 2, sum_us: 80, buckets: { [bucketOf(40)]: 1 } } },
+      },
+      /buckets\.\d+: 1: a patch lists only the buckets that grew \(it had 1\)/,
+    ],
+    [
+      { classes: { "2xx": { count: 1, sum_us: 40, buckets: {} } } },
+      /classes\.2xx\.count: 1: a patched class has more requests than its 1/,
+    ],
+    [
+      {
+        started: 2,
+        completed: 2,
+        classes: { "2xx": { count: 2, sum_us: 80, buckets: { [bucketOf(40)]: 3 } } },
+      },
+      /classes\.2xx\.buckets: the buckets hold 3 requests, count is 2/,
+    ],
   ];
   for (const [patch, message] of refused) {
     assert.throws(() => applyDelta(state, delta(patch)), message, JSON.stringify(patch));
