@@ -5,6 +5,11 @@
 // the metrics cost on their own. The servers run in turn, several rounds, and
 // medians are compared, as is the median of the per-round ratios.
 //
+// Besides requests per second, it reads the server's CPU time (user + system,
+// all threads, from /proc) over each measured run: CPU time per request moves
+// far less than throughput when other work shares the machine, and its ratio
+// is what the throughput ratio is when the server is CPU-bound.
+//
 //   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
 const rounds = Number(Deno.args[0] ?? 5);
 const seconds = Number(Deno.args[1] ?? 5);
@@ -16,7 +21,22 @@ const pinned = await new Deno.Command("taskset", { args: ["-c", "0", "true"] }).
 const onCpu = (cpu: number, command: string, args: string[]): [string, string[]] =>
   pinned ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
 
-async function wrk(port: number): Promise<number> {
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process so far, or NaN where /proc is missing. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at its ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+async function wrk(port: number): Promise<{ rate: number; requests: number }> {
   const [command, args] = onCpu(1, "wrk", [
     "-t1",
     "-c64",
@@ -25,23 +45,28 @@ async function wrk(port: number): Promise<number> {
   ]);
   const { stdout } = await new Deno.Command(command, { args, stdout: "piped" }).output();
   const text = new TextDecoder().decode(stdout);
-  const match = /Requests\/sec:\s+([\d.]+)/.exec(text);
-  if (match === null) throw new Error(`wrk printed no rate:\n${text}`);
-  return Number(match[1]);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const requests = /(\d+) requests in/.exec(text);
+  if (rate === null || requests === null) throw new Error(`wrk printed no rate:\n${text}`);
+  return { rate: Number(rate[1]), requests: Number(requests[1]) };
 }
 
-async function measure(mode: string, port: number): Promise<number> {
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./servers/hello.ts", import.meta.url).pathname,
-      String(port),
-      mode,
-    ],
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+interface Run {
+  rate: number;
+  /** Server CPU microseconds per request. */
+  cpuUs: number;
+}
+
+async function measure(mode: string, port: number): Promise<Run> {
+  const [command, args] = onCpu(0, Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("./servers/hello.ts", import.meta.url).pathname,
+    String(port),
+    mode,
+  ]);
+  // taskset execs the command: the child's pid is the server's.
+  const server = new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
   for (let i = 0; i < 100; i++) {
     try {
       (await fetch(`http://127.0.0.1:${port}/`)).body?.cancel();
@@ -51,10 +76,12 @@ async function measure(mode: string, port: number): Promise<number> {
     }
   }
   await wrk(port); // warm-up: JIT, connection setup
-  const rate = await wrk(port);
+  const before = cpuSeconds(server.pid);
+  const { rate, requests } = await wrk(port);
+  const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / requests;
   server.kill("SIGTERM");
   await server.status;
-  return rate;
+  return { rate, cpuUs };
 }
 
 try {
@@ -65,38 +92,45 @@ try {
 }
 
 const MODES = ["plain", "instrumented", "no-metrics"] as const;
-const rates: Record<(typeof MODES)[number], number[]> = {
-  plain: [],
-  instrumented: [],
-  "no-metrics": [],
-};
+type Mode = (typeof MODES)[number];
+const runs: Record<Mode, Run[]> = { plain: [], instrumented: [], "no-metrics": [] };
 for (let round = 0; round < rounds; round++) {
   // The order rotates every round, so that no server always runs first.
   for (let i = 0; i < MODES.length; i++) {
     const mode = MODES[(round + i) % MODES.length]!;
-    rates[mode].push(await measure(mode, 9700 + round * MODES.length + i));
+    runs[mode].push(await measure(mode, 9700 + round * MODES.length + i));
   }
 }
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const ratios = (mode: (typeof MODES)[number]) =>
-  rates[mode].map((rate, round) => rate / rates.plain[round]!);
-const row = (label: string, mode: (typeof MODES)[number]) =>
+const rates = (mode: Mode) => runs[mode].map((run) => run.rate);
+const cpu = (mode: Mode) => runs[mode].map((run) => run.cpuUs);
+const ratio = (mode: Mode) =>
+  median(runs[mode].map((run, round) => run.rate / runs.plain[round]!.rate));
+const row = (label: string, mode: Mode) =>
   console.log(
-    `| ${label} | ${median(rates[mode]).toFixed(0)} | ${
-      mode === "plain" ? "1" : median(ratios(mode)).toFixed(3)
-    } | ${rates[mode].map((r) => r.toFixed(0)).join(", ")} |`,
+    `| ${label} | ${median(rates(mode)).toFixed(0)} | ${
+      mode === "plain" ? "1" : ratio(mode).toFixed(3)
+    } | ${median(cpu(mode)).toFixed(2)} µs | ${rates(mode).map((r) => r.toFixed(0)).join(", ")} |`,
   );
 console.log(`(server on CPU 0, wrk on CPU 1: ${pinned ? "yes" : "no, taskset missing"})\n`);
 console.log(
-  `| server | requests/s (median of ${rounds}) | per-round ratio to plain (median) | runs |`,
+  `| server | requests/s (median of ${rounds}) | per-round ratio to plain (median) | server CPU per request (median) | runs |`,
 );
-console.log(`| --- | ---: | ---: | --- |`);
+console.log(`| --- | ---: | ---: | ---: | --- |`);
 row("plain Deno.serve", "plain");
 row("instrumented, with request metrics", "instrumented");
 row("instrumented, without request metrics", "no-metrics");
+const plainCpu = median(cpu("plain"));
 console.log(
   `| ratio of medians, with metrics | **${
-    (median(rates.instrumented) / median(rates.plain)).toFixed(3)
-  }×** | | target ≥ 0.95× |`,
+    (median(rates("instrumented")) / median(rates("plain"))).toFixed(3)
+  }×** | | plain ÷ instrumented CPU: ${
+    (plainCpu / median(cpu("instrumented"))).toFixed(3)
+  }× | target ≥ 0.95× |`,
+);
+console.log(
+  `| request metrics alone | | | +${
+    (median(cpu("instrumented")) - median(cpu("no-metrics"))).toFixed(2)
+  } µs CPU per request | |`,
 );

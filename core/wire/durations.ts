@@ -101,6 +101,16 @@ export function bucketOf(us: number): number {
  *
  * @param i A bucket index.
  * @returns `[min, max]`.
+ *
+ * @example Usage
+ * ```ts
+ * import { bucketRange } from "./durations.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(bucketRange(0), [0, 10]);
+ * assert.deepEqual(bucketRange(1), [11, 12]); // (10, 12.5] in whole microseconds
+ * assert.deepEqual(bucketRange(71), [100_000_001, Infinity]);
+ * ```
  */
 export function bucketRange(i: number): readonly [min: number, max: number] {
   const min = i === 0 ? 0 : Math.floor(DURATION_BOUNDS_US[i - 1]!) + 1;
