@@ -9,6 +9,7 @@ import {
   STATUS_CLASSES,
 } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatMicros, formatRate } from "../client/format.ts";
+import { MAX_SHOWN_REQUESTS, orderedRequests } from "../client/request_order.ts";
 import { type Series, Sparkline } from "../components/sparkline.tsx";
 
 /** Props of {@linkcode RequestsPanel}. */
@@ -19,8 +20,7 @@ export interface RequestsPanelProps {
 
 const WINDOW = HISTORY_SECONDS * 1000;
 
-/** Servers first, then fetch targets. */
-const KINDS = ["server", "client"] as const;
+type Kind = "server" | "client";
 
 /**
  * Per instrumented server and per fetch target: completed requests per
@@ -28,28 +28,32 @@ const KINDS = ["server", "client"] as const;
  * 60 s), duration percentiles, status classes, in flight, aborted and bytes.
  */
 export default function RequestsPanel({ snapshot }: RequestsPanelProps) {
-  const requests = snapshot.value?.requests;
-  const empty = requests === undefined ||
-    (requests.server.length === 0 && requests.client.length === 0);
+  const all = orderedRequests(snapshot.value?.requests);
+  const shown = all.slice(0, MAX_SHOWN_REQUESTS);
+  const hidden = all.length - shown.length;
   return (
     <section class="panel requests" aria-labelledby="requests-title">
       <h2 id="requests-title">Requests</h2>
-      {empty && (
+      {all.length === 0 && (
         <p class="muted">
           No instrumented servers or fetches: wrap a handler in <code>instrumentServer()</code>.
         </p>
       )}
-      {!empty && KINDS.map((kind) =>
-        requests[kind].map((record) => (
-          // A server receives requests and sends responses; a fetch the other way round.
-          <RequestOwner
-            key={`${kind}/${record.name}`}
-            record={record}
-            kind={kind}
-            received={kind === "server" ? record.request_bytes : record.response_bytes}
-            sent={kind === "server" ? record.response_bytes : record.request_bytes}
-          />
-        ))
+      {shown.map(([kind, record]) => (
+        // A server receives requests and sends responses; a fetch the other way round.
+        <RequestOwner
+          key={`${kind}/${record.name}`}
+          record={record}
+          kind={kind}
+          received={kind === "server" ? record.request_bytes : record.response_bytes}
+          sent={kind === "server" ? record.response_bytes : record.request_bytes}
+        />
+      ))}
+      {hidden > 0 && (
+        <p class="muted small" data-field="hidden_owners">
+          {formatCount(hidden)} more, less busy: see <code>/metrics</code> or{" "}
+          <code>deno task top</code>
+        </p>
       )}
     </section>
   );
@@ -57,7 +61,7 @@ export default function RequestsPanel({ snapshot }: RequestsPanelProps) {
 
 interface RequestOwnerProps {
   record: RequestSnapshot;
-  kind: "server" | "client";
+  kind: Kind;
   received: number;
   sent: number;
 }
@@ -127,12 +131,16 @@ function RequestOwner({ record, kind, received, sent }: RequestOwnerProps) {
   );
 }
 
-/** The history as a step series: each second's count from its start to its end. */
+/**
+ * The history as a step series: each second's count from its start to the
+ * next change (a steady rate is one point, not sixty).
+ */
 function historySeries(record: RequestSnapshot): Series {
   const first = record.second - HISTORY_SECONDS + 1;
   const times: number[] = [];
   const values: number[] = [];
   record.history.forEach((n, i) => {
+    if (i > 0 && n === values.at(-1)) return;
     times.push((first + i) * 1000);
     values.push(n);
   });

@@ -5,6 +5,7 @@ import { page } from "../app/fresh.ts";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
+import { shownRequests } from "../client/request_order.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
@@ -83,10 +84,14 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   );
 });
 
-/** The snapshot with its slabs' per-slot arrays left out. */
+/**
+ * The snapshot with its slabs' per-slot arrays left out, and only the
+ * request records the Requests panel shows (the keyframe brings the rest).
+ */
 function withoutSlots(snapshot: MemorySnapshot): MemorySnapshot {
   return {
     ...snapshot,
     slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, ...slab }) => slab),
+    requests: snapshot.requests && shownRequests(snapshot.requests),
   };
 }

@@ -242,3 +242,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "requests panel: servers, then the busiest fetch targets, 12 at most, the rest counted",
+  ignore: noBrowser,
+  async fn() {
+    const registry = new DiagnosticsRegistry();
+    const now = Date.now();
+    registry.requests.acquire("server", "zeta").start();
+    for (let i = 0; i < 15; i++) {
+      const target = registry.requests.acquire("client", `https://t${i}.example`);
+      // Target i completed i requests a few seconds ago: t14 is the busiest.
+      for (let n = 0; n < i; n++) {
+        target.start();
+        target.complete(200, 1000, 0, 0, now - 3000);
+      }
+    }
+    const s = serveDashboard(registry);
+    const { browser, page, problems } = await openPage(s.url);
+    try {
+      const owners = () =>
+        page.locator(".request-owner").evaluateAll((articles) =>
+          articles.map((a) =>
+            `${(a as HTMLElement).dataset.kind} ${(a as HTMLElement).dataset.owner}`
+          )
+        );
+      await until(async () => (await owners()).length === 12, "12 blocks");
+      assert.deepEqual(await owners(), [
+        "server zeta",
+        ...[14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4].map((i) => `client https://t${i}.example`),
+      ]);
+      assert.match(
+        await page.locator('[data-field="hidden_owners"]').innerText(),
+        /^4 more, less busy/,
+      );
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await s.stop();
+    }
+  },
+});
