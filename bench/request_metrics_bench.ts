@@ -1,11 +1,14 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // What request metrics cost per request, in ns: the recorder alone, and an
 // instrumented handler with and without them (a GET answered with a plain
-// string body, its `completed` settling at once), next to a plain handler.
-// The handler rows are batches of 1,000 requests: divide by 1,000.
+// string body, its `completed` settling at once), next to a plain handler,
+// and with registerOpenTelemetry() called but no meter provider (the
+// duration histogram's record() is then an empty method). The handler rows
+// are batches of 1,000 requests: divide by 1,000.
 //
 //   deno bench -A bench/request_metrics_bench.ts
 import { DiagnosticsRegistry, instrumentServer, RequestMetrics } from "../mod.ts";
+import { registerOpenTelemetry } from "../otel.ts";
 
 const BATCH = 1_000;
 
@@ -50,8 +53,11 @@ function handlerBatch(handler: (request: Request, info: Deno.ServeHandlerInfo) =
   };
 }
 
-function instrumented(metrics: boolean) {
-  const app = instrumentServer(new DiagnosticsRegistry(), hello, { name: "bench", metrics });
+function instrumented(metrics: boolean, otel = false) {
+  const registry = new DiagnosticsRegistry();
+  // Without a meter provider (no OTEL_DENO), as most servers run.
+  if (otel) registerOpenTelemetry(registry);
+  const app = instrumentServer(registry, hello, { name: "bench", metrics });
   app.onListen({ transport: "tcp", hostname: "127.0.0.1", port: 9 });
   return app;
 }
@@ -69,4 +75,9 @@ Deno.bench(
   "instrumented, metrics on (1,000 requests)",
   { group: "handler" },
   handlerBatch(instrumented(true)),
+);
+Deno.bench(
+  "instrumented, metrics on, OpenTelemetry registered (1,000 requests)",
+  { group: "handler" },
+  handlerBatch(instrumented(true, true)),
 );

@@ -13,7 +13,6 @@ import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { declaredLength, knownBodySize } from "./body_size.ts";
 import { ensureSlab } from "./pools.ts";
-import { taskNow } from "./task_clock.ts";
 import { trackStream } from "./track_body.ts";
 
 /** Options for {@linkcode instrumentFetch}. */
@@ -158,7 +157,7 @@ export function instrumentFetch(
     const owner = acquireOwner(origin);
     const handle = handles.alloc(owner);
     const metrics = recording ? recordOf(origin) : undefined;
-    const startedAt = metrics === undefined ? 0 : taskNow();
+    const startedAt = metrics === undefined ? 0 : performance.now();
     metrics?.start();
     let released = false;
     /** Frees the slot and the owner, and counts the request, once. */
@@ -173,7 +172,7 @@ export function instrumentFetch(
       else {
         metrics.complete(
           status,
-          (taskNow() - startedAt) * 1000,
+          (performance.now() - startedAt) * 1000,
           requestBytes,
           responseBytes,
           coarseNow(),

@@ -15,7 +15,6 @@ import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
-import { taskNow } from "./task_clock.ts";
 import { trackBody } from "./track_body.ts";
 
 /** What an instrumented handler gets besides the request and the handler info. */
@@ -130,8 +129,7 @@ function defaultIsStream(response: Response): boolean {
  *
  * - its duration runs from the call of the handler to the settling of
  *   `ServeHandlerInfo.completed`: the last byte sent, a streamed body
- *   included (read on a clock read once per event-loop turn: see
- *   `core/instrument/task_clock.ts`);
+ *   included;
  * - it is `completed` with the status of the response, or 500 when the
  *   handler threw (Deno's default error response);
  * - it is `aborted` when the client went away while a followed stream was
@@ -245,7 +243,7 @@ export function instrumentServer(
     aborted = false;
     requestBytes = 0;
     responseBytes = 0;
-    /** `taskNow()` when the handler was called (0 without metrics: no clock read). */
+    /** `performance.now()` when the handler was called (0 without metrics: no clock read). */
     readonly startedAt: number;
     #arena: Arena | null | undefined;
     #released = false;
@@ -259,7 +257,7 @@ export function instrumentServer(
       readonly metrics: RequestMetrics | undefined,
     ) {
       this.handle = handles.alloc(owner, active ? HandleState.Active : HandleState.Connecting);
-      this.startedAt = metrics === undefined ? 0 : taskNow();
+      this.startedAt = metrics === undefined ? 0 : performance.now();
       metrics?.start();
     }
 
@@ -283,7 +281,7 @@ export function instrumentServer(
         metrics.complete(
           // No status: the handler threw, and Deno answered 500.
           this.status === 0 ? 500 : this.status,
-          (taskNow() - this.startedAt) * 1000,
+          (performance.now() - this.startedAt) * 1000,
           this.requestBytes,
           this.responseBytes,
           coarseNow(),
