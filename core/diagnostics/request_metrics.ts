@@ -61,7 +61,7 @@ export function statusClassIndex(status: number): number {
  *
  * @example Counting requests
  * ```ts
- * import { RequestMetrics } from "./request_metrics.ts";
+ * import { RequestMetrics } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const metrics = new RequestMetrics("server", "api");

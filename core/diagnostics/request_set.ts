@@ -43,7 +43,7 @@ interface Entry {
  *
  * @example Usage
  * ```ts
- * import { RequestMetricsSet } from "./request_set.ts";
+ * import { RequestMetricsSet } from "@slabscope/slabscope";
  * import assert from "node:assert/strict";
  *
  * const set = new RequestMetricsSet();
