@@ -53,7 +53,19 @@ export {
   type DiagnosticsRegistryOptions,
   type SlotDetails,
   type SnapshotOptions,
+  type StreamSource,
 } from "./core/diagnostics/registry.ts";
+export {
+  type CompletionListener,
+  type RequestKind,
+  RequestMetrics,
+  type RequestMetricsHooks,
+} from "./core/diagnostics/request_metrics.ts";
+export {
+  type RequestListener,
+  RequestMetricsSet,
+  type RequestMetricsSetOptions,
+} from "./core/diagnostics/request_set.ts";
 export {
   type FetchInstrumentationOptions,
   type InstrumentedFetch,
@@ -74,8 +86,13 @@ export type {
   MemorySnapshot,
   OpenHandle,
   OpenHandlesSnapshot,
+  RequestClassSnapshot,
+  RequestSnapshot,
+  RequestsSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,
+  StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";

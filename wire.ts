@@ -40,8 +40,22 @@ export type {
   MemorySnapshot,
   OpenHandle,
   OpenHandlesSnapshot,
+  RequestClassSnapshot,
+  RequestSnapshot,
+  RequestsSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,
+  StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";
+export {
+  bucketOf,
+  bucketRange,
+  DURATION_BOUNDS_US,
+  DURATION_BUCKETS,
+  OTEL_DURATION_BOUNDS_S,
+  quantileUs,
+} from "./core/wire/durations.ts";
+export { type RequestRates, requestRates } from "./core/wire/request_rates.ts";

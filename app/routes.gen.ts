@@ -11,8 +11,9 @@ import * as $$3 from "../islands/HeapPanel.tsx";
 import * as $$4 from "../islands/LiveConnection.tsx";
 import * as $$5 from "../islands/OpenHandles.tsx";
 import * as $$6 from "../islands/OwnerBreakdown.tsx";
-import * as $$7 from "../islands/SlabGrids.tsx";
-import * as $$8 from "../islands/StreamFooter.tsx";
+import * as $$7 from "../islands/RequestsPanel.tsx";
+import * as $$8 from "../islands/SlabGrids.tsx";
+import * as $$9 from "../islands/StreamFooter.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -29,7 +30,8 @@ export const snapshot: AppSnapshot = {
     "./islands/LiveConnection.tsx": $$4,
     "./islands/OpenHandles.tsx": $$5,
     "./islands/OwnerBreakdown.tsx": $$6,
-    "./islands/SlabGrids.tsx": $$7,
-    "./islands/StreamFooter.tsx": $$8,
+    "./islands/RequestsPanel.tsx": $$7,
+    "./islands/SlabGrids.tsx": $$8,
+    "./islands/StreamFooter.tsx": $$9,
   },
 };

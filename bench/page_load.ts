@@ -3,7 +3,8 @@
 // as the server sends it to a browser that accepts gzip) and the time from
 // navigation to the first canvas drawn with slots (the performance mark
 // "slabscope:first-slots"), in headless Chromium, for a demo-like slab of
-// 262,144 slots and one of 1,048,576, each half full with owners.
+// 262,144 slots and one of 1,048,576, each half full with owners, and the
+// demo's four request records with a minute of history each.
 //
 //   deno run -A bench/page_load.ts [loads per size, default 5]
 import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
@@ -11,6 +12,13 @@ import { createDashboard } from "../dashboard.ts";
 import { launchChromium } from "../tests/browser/_chromium.ts";
 
 const loads = Number(Deno.args[0] ?? 5);
+
+const REQUEST_OWNERS = [
+  ["server", "api"],
+  ["server", "streams"],
+  ["client", "api"],
+  ["client", "streams"],
+] as const;
 
 function workload(slots: number): DiagnosticsRegistry {
   const registry = new DiagnosticsRegistry();
@@ -23,6 +31,24 @@ function workload(slots: number): DiagnosticsRegistry {
     new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
   );
   for (let i = 0; i < 100; i++) handles.alloc(owners[i % 2]);
+  // Request records like the demo's: two servers and two fetch targets, each
+  // with a full minute of history and every status class but 1xx.
+  const now = Date.now();
+  for (const [kind, name] of REQUEST_OWNERS) {
+    const metrics = registry.requests.acquire(kind, name);
+    for (let second = 60; second > 0; second--) {
+      for (let i = 0; i < 40; i++) {
+        metrics.start();
+        metrics.complete(
+          [200, 201, 304, 404, 503][i % 5]!,
+          50 + 97 * i,
+          100,
+          2000,
+          now - second * 1000,
+        );
+      }
+    }
+  }
   return registry;
 }
 

@@ -1,7 +1,18 @@
 // Copyright 2026 the slabscope authors. MIT license.
-// Requests per second of a hello-world Deno.serve, instrumented vs not,
-// driven by wrk (Debian's package) from outside the server process. The two
-// servers run alternately, several rounds, and medians are compared.
+// Requests per second of a hello-world Deno.serve, instrumented (with request
+// metrics) vs not, driven by wrk (Debian's package) from outside the server
+// process. A third server, instrumented without request metrics, tells what
+// the metrics cost on their own. The servers run in turn, several rounds, and
+// medians are compared, as is the median of the per-round ratios.
+//
+// Besides requests per second, it reads the server's CPU time (user + system,
+// all threads, from /proc) over each measured run: its ratio is what the
+// throughput ratio is when the server is CPU-bound.
+//
+// Then the two servers run at once, both on CPU 0, each driven by its own
+// wrk on CPU 1, over the same seconds: the scheduler gives each half of the
+// core, so the ratio of their rates is the inverse ratio of their cost per
+// request, and whatever else runs on the machine slows both alike.
 //
 //   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
 const rounds = Number(Deno.args[0] ?? 5);
@@ -14,7 +25,22 @@ const pinned = await new Deno.Command("taskset", { args: ["-c", "0", "true"] }).
 const onCpu = (cpu: number, command: string, args: string[]): [string, string[]] =>
   pinned ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
 
-async function wrk(port: number): Promise<number> {
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process so far, or NaN where /proc is missing. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at its ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+async function wrk(port: number): Promise<{ rate: number; requests: number }> {
   const [command, args] = onCpu(1, "wrk", [
     "-t1",
     "-c64",
@@ -23,23 +49,29 @@ async function wrk(port: number): Promise<number> {
   ]);
   const { stdout } = await new Deno.Command(command, { args, stdout: "piped" }).output();
   const text = new TextDecoder().decode(stdout);
-  const match = /Requests\/sec:\s+([\d.]+)/.exec(text);
-  if (match === null) throw new Error(`wrk printed no rate:\n${text}`);
-  return Number(match[1]);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const requests = /(\d+) requests in/.exec(text);
+  if (rate === null || requests === null) throw new Error(`wrk printed no rate:\n${text}`);
+  return { rate: Number(rate[1]), requests: Number(requests[1]) };
 }
 
-async function measure(mode: string, port: number): Promise<number> {
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./servers/hello.ts", import.meta.url).pathname,
-      String(port),
-      mode,
-    ],
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+interface Run {
+  rate: number;
+  /** Server CPU microseconds per request. */
+  cpuUs: number;
+}
+
+/** Starts the hello server in `mode` on CPU 0, and waits until it answers. */
+async function startServer(mode: string, port: number): Promise<Deno.ChildProcess> {
+  const [command, args] = onCpu(0, Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("./servers/hello.ts", import.meta.url).pathname,
+    String(port),
+    mode,
+  ]);
+  // taskset execs the command: the child's pid is the server's.
+  const server = new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
   for (let i = 0; i < 100; i++) {
     try {
       (await fetch(`http://127.0.0.1:${port}/`)).body?.cancel();
@@ -48,11 +80,18 @@ async function measure(mode: string, port: number): Promise<number> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  return server;
+}
+
+async function measure(mode: string, port: number): Promise<Run> {
+  const server = await startServer(mode, port);
   await wrk(port); // warm-up: JIT, connection setup
-  const rate = await wrk(port);
+  const before = cpuSeconds(server.pid);
+  const { rate, requests } = await wrk(port);
+  const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / requests;
   server.kill("SIGTERM");
   await server.status;
-  return rate;
+  return { rate, cpuUs };
 }
 
 try {
@@ -62,27 +101,67 @@ try {
   Deno.exit(1);
 }
 
-const plain: number[] = [];
-const instrumented: number[] = [];
+/** Plain and instrumented at once, over the same seconds: instrumented ÷ plain. */
+async function pair(port: number, instrumentedFirst: boolean): Promise<number> {
+  const modes = instrumentedFirst ? ["instrumented", "plain"] : ["plain", "instrumented"];
+  const servers = await Promise.all(modes.map((mode, i) => startServer(mode, port + i)));
+  await Promise.all(modes.map((_, i) => wrk(port + i))); // warm-up
+  const [a, b] = await Promise.all(modes.map((_, i) => wrk(port + i)));
+  for (const server of servers) server.kill("SIGTERM");
+  await Promise.all(servers.map((server) => server.status));
+  return instrumentedFirst ? a!.rate / b!.rate : b!.rate / a!.rate;
+}
+
+const MODES = ["plain", "instrumented", "no-metrics"] as const;
+type Mode = (typeof MODES)[number];
+const runs: Record<Mode, Run[]> = { plain: [], instrumented: [], "no-metrics": [] };
 for (let round = 0; round < rounds; round++) {
-  plain.push(await measure("plain", 9700 + round * 2));
-  instrumented.push(await measure("instrumented", 9701 + round * 2));
+  // The order rotates every round, so that no server always runs first.
+  for (let i = 0; i < MODES.length; i++) {
+    const mode = MODES[(round + i) % MODES.length]!;
+    runs[mode].push(await measure(mode, 9700 + round * MODES.length + i));
+  }
 }
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const rates = (mode: Mode) => runs[mode].map((run) => run.rate);
+const cpu = (mode: Mode) => runs[mode].map((run) => run.cpuUs);
+const ratio = (mode: Mode) =>
+  median(runs[mode].map((run, round) => run.rate / runs.plain[round]!.rate));
+const row = (label: string, mode: Mode) =>
+  console.log(
+    `| ${label} | ${median(rates(mode)).toFixed(0)} | ${
+      mode === "plain" ? "1" : ratio(mode).toFixed(3)
+    } | ${median(cpu(mode)).toFixed(2)} µs | ${rates(mode).map((r) => r.toFixed(0)).join(", ")} |`,
+  );
 console.log(`(server on CPU 0, wrk on CPU 1: ${pinned ? "yes" : "no, taskset missing"})\n`);
-console.log(`| server | requests/s (median of ${rounds}) | runs |`);
-console.log(`| --- | ---: | --- |`);
 console.log(
-  `| plain Deno.serve | ${median(plain).toFixed(0)} | ${
-    plain.map((r) => r.toFixed(0)).join(", ")
-  } |`,
+  `| server | requests/s (median of ${rounds}) | per-round ratio to plain (median) | server CPU per request (median) | runs |`,
+);
+console.log(`| --- | ---: | ---: | ---: | --- |`);
+row("plain Deno.serve", "plain");
+row("instrumented, with request metrics", "instrumented");
+row("instrumented, without request metrics", "no-metrics");
+const plainCpu = median(cpu("plain"));
+console.log(
+  `| ratio of medians, with metrics | **${
+    (median(rates("instrumented")) / median(rates("plain"))).toFixed(3)
+  }×** | | plain ÷ instrumented CPU: ${
+    (plainCpu / median(cpu("instrumented"))).toFixed(3)
+  }× | target ≥ 0.95× |`,
 );
 console.log(
-  `| instrumented | ${median(instrumented).toFixed(0)} | ${
-    instrumented.map((r) => r.toFixed(0)).join(", ")
-  } |`,
+  `| request metrics alone | | | +${
+    (median(cpu("instrumented")) - median(cpu("no-metrics"))).toFixed(2)
+  } µs CPU per request | |`,
 );
+
+const pairs: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  pairs.push(await pair(9800 + round * 2, round % 2 === 1));
+}
 console.log(
-  `| ratio | **${(median(instrumented) / median(plain)).toFixed(3)}×** | target ≥ 0.95× |`,
+  `| at once, on one core: instrumented ÷ plain (median of ${rounds}) | **${
+    median(pairs).toFixed(3)
+  }×** | | runs: ${pairs.map((r) => r.toFixed(3)).join(", ")} | target ≥ 0.95× |`,
 );

@@ -5,8 +5,10 @@
 //   deno run -A --v8-flags=--expose-gc bench/stream.ts [seconds per measurement, default 10]
 //
 // The idle measurement always runs 30 s, to include heartbeats (every 15 s)
-// and heap updates (at most every 5 s).
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+// and heap updates (at most every 5 s); the registry has request records
+// whose last requests were two minutes ago, as an idle server has. The
+// minute after traffic stops runs 62 s: the records' windows empty.
+import { DiagnosticsRegistry, instrumentFetch, instrumentServer, SlabAllocator } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
 
@@ -37,6 +39,16 @@ function setup(churnPerTick: number, churn: "flips" | "cycles" = "flips") {
     new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
   );
   for (let i = 0; i < 40; i++) handles.alloc(owner);
+  // Request records, as a server with traffic two minutes ago has them: idle,
+  // their history all zeros.
+  const long = Date.now() - 120_000;
+  for (const [kind, name] of [["server", "api"], ["client", "upstream"]] as const) {
+    const metrics = registry.requests.acquire(kind, name);
+    for (let i = 0; i < 100; i++) {
+      metrics.start();
+      metrics.complete(i % 20 === 0 ? 503 : 200, 200 + 10 * i, 64, 512, long);
+    }
+  }
   // Churn exactly once per tick, inside the tick's own snapshot call:
   // alternately free `churnPerTick` random slots and take them back (the
   // free list is LIFO), so every tick flips `churnPerTick` random slots.
@@ -183,8 +195,58 @@ async function tickCost(clients: number): Promise<TickCost> {
   });
 }
 
+/**
+ * Real requests at `perSecond` through an instrumented Deno.serve and an
+ * instrumented fetch on `registry` (so that a server record and a client
+ * record change every tick), until the returned function is called.
+ */
+function traffic(registry: DiagnosticsRegistry, perSecond: number): () => Promise<void> {
+  const app = instrumentServer(registry, () => new Response("hello"), { name: "api" });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
+  const tracked = instrumentFetch(registry, { name: () => "upstream" });
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  let running = true;
+  const loop = (async () => {
+    const started = performance.now();
+    for (let sent = 0; running; sent++) {
+      await (await tracked(url)).text();
+      const wait = started + (sent * 1000) / perSecond - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    tracked.close();
+    await server.shutdown();
+    app.close();
+  };
+}
+
+/** Bytes per second per client while `perSecond` requests are served, pools idle. */
+async function underTraffic(perSecond: number): Promise<number> {
+  const registry = setup(0);
+  const stop = traffic(registry, perSecond);
+  try {
+    return await bytesPerSecond(registry, seconds);
+  } finally {
+    await stop();
+  }
+}
+
+/** Bytes per second per client in the 62 s after 5 s of traffic stopped. */
+async function afterTraffic(): Promise<number> {
+  const registry = setup(0);
+  const stop = traffic(registry, 200);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await stop();
+  return await bytesPerSecond(registry, 62);
+}
+
 const keyframeBytes = encodeKeyframe(setup(0).snapshot()).length + 60;
 const idle = await bytesPerSecond(setup(0), 30);
+const served = await underTraffic(200);
+const settling = await afterTraffic();
 const churn = await bytesPerSecond(setup(SLOTS / 100), seconds);
 const cycling = await bytesPerSecond(setup(SLOTS / 100, "cycles"), seconds);
 const one = await tickCost(1);
@@ -194,6 +256,14 @@ console.log(`| measurement | figure | target |`);
 console.log(`| --- | ---: | ---: |`);
 console.log(
   `| bytes/s per client, idle after the keyframe (30 s) | ${idle.toFixed(1)} B/s | ≤ 100 B/s |`,
+);
+console.log(
+  `| bytes/s per client, 200 requests/s served and fetched, pools idle | ${
+    (served / 1000).toFixed(2)
+  } kB/s | |`,
+);
+console.log(
+  `| bytes/s per client, the 62 s after the requests stopped | ${settling.toFixed(1)} B/s | |`,
 );
 console.log(`| keyframe size (262,144-slot slab + handles) | ${keyframeBytes} B | |`);
 console.log(`| bytes/s per client at 1 % churn per tick | ${(churn / 1000).toFixed(1)} kB/s | |`);

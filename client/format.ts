@@ -40,3 +40,21 @@ export function formatDuration(ms: number): string {
   if (minutes < 60) return `${minutes} min ${Math.floor(seconds % 60)} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
+
+/** A duration in µs as `"42 µs"`, `"1.25 ms"`, `"380 ms"`, `"2.50 s"`. */
+export function formatMicros(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) {
+    const ms = us / 1000;
+    return `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
+  }
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
+/** Requests per second as `"0"`, `"0.27"`, `"12.3"`, `"1,234"`. */
+export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return "0";
+  if (perSecond < 10) return perSecond.toFixed(2);
+  if (perSecond < 100) return perSecond.toFixed(1);
+  return formatCount(Math.round(perSecond));
+}

@@ -39,7 +39,17 @@ const CYCLE: { phase: "steady" | "burst" | "idle"; seconds: number }[] = [
 
 /** Starts the load against `targets`. */
 export function startLoad(registry: DiagnosticsRegistry, targets: LoadTargets): LoadGenerator {
-  const tracked = instrumentFetch(registry, { idleAfter: 1000, ownerLinger: 10_000 });
+  // Owners by role, not by origin: the servers listen on ports the system
+  // picks, and a label must not change from one run to the next.
+  const roles = new Map([
+    [new URL(targets.api).origin, "api"],
+    [new URL(targets.streams).origin, "streams"],
+  ]);
+  const tracked = instrumentFetch(registry, {
+    idleAfter: 1000,
+    ownerLinger: 10_000,
+    name: (url) => roles.get(url.origin) ?? url.origin,
+  });
   let stopped = false;
   const inFlight = new Set<Promise<unknown>>();
   // One controller per request, aborted one by one on stop. (Not

@@ -11,26 +11,41 @@ export interface OwnerBreakdownProps {
   snapshot: Signal<MemorySnapshot | null>;
 }
 
-const SEGMENTS: { key: keyof StateCounts; label: string; state: number }[] = [
+type Segment = { key: keyof StateCounts; label: string; state: number };
+
+/** A handle slab's states, besides free. */
+const HANDLE_SEGMENTS: readonly Segment[] = [
   { key: "N", label: "Connecting", state: 2 },
   { key: "A", label: "Active", state: 3 },
   { key: "I", label: "Idle", state: 4 },
   { key: "C", label: "Closing", state: 5 },
 ];
+/** A plain slab's one state besides free. */
+const PLAIN_SEGMENTS: readonly Segment[] = [{ key: "U", label: "Used", state: 1 }];
 
 function total(counts: StateCounts): number {
-  return counts.N + counts.A + counts.I + counts.C;
+  return counts.U + counts.N + counts.A + counts.I + counts.C;
 }
 
-/** Per handle slab, a stacked bar per owner: Connecting / Active / Idle / Closing. */
+/**
+ * Per slab that records owners, a stacked bar per owner: Connecting /
+ * Active / Idle / Closing for a handle slab, Used for a plain slab whose
+ * slots are given owners (Workers sharing a slab, say).
+ */
 export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
   const state = snapshot.value;
-  const slabs = (state?.slabs ?? []).filter((slab) => slab.kind === "handle");
+  // A plain slab records owners once a slot was given one (its per-slot
+  // owners arrive with the keyframe; the first paint has only the summary).
+  const slabs = (state?.slabs ?? []).filter((slab) =>
+    slab.kind === "handle" || slab.owners !== undefined ||
+    Object.keys(slab.summary.by_owner).length > 0
+  );
   return (
     <section class="panel owners" aria-labelledby="owners-title">
       <h2 id="owners-title">Owners</h2>
-      {slabs.length === 0 && <p class="muted">No handle slabs registered.</p>}
+      {slabs.length === 0 && <p class="muted">No slab records owners.</p>}
       {slabs.map((slab) => {
+        const segments = slab.kind === "handle" ? HANDLE_SEGMENTS : PLAIN_SEGMENTS;
         const rows = Object.entries(slab.summary.by_owner).map(([owner, counts]) => ({
           owner: Number(owner),
           name: state!.owner_map[Number(owner)] ?? `owner #${owner}`,
@@ -40,25 +55,22 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
         const owned = rows.reduce((sum, row) => sum + total(row.counts), 0);
         const unowned = total(slab.summary) - owned;
         if (unowned > 0) {
+          const rest = (key: keyof StateCounts) =>
+            slab.summary[key] - rows.reduce((n, r) => n + r.counts[key], 0);
           rows.push({
             owner: -1,
             name: "no owner",
             kind: "",
-            counts: {
-              U: 0,
-              N: slab.summary.N - rows.reduce((n, r) => n + r.counts.N, 0),
-              A: slab.summary.A - rows.reduce((n, r) => n + r.counts.A, 0),
-              I: slab.summary.I - rows.reduce((n, r) => n + r.counts.I, 0),
-              C: slab.summary.C - rows.reduce((n, r) => n + r.counts.C, 0),
-            },
+            counts: { U: rest("U"), N: rest("N"), A: rest("A"), I: rest("I"), C: rest("C") },
           });
         }
         rows.sort((a, b) => total(b.counts) - total(a.counts));
         const widest = Math.max(1, ...rows.map((row) => total(row.counts)));
+        const held = slab.kind === "handle" ? "open" : "used";
         return (
-          <div class="owner-slab" key={slab.name}>
+          <div class="owner-slab" key={slab.name} data-slab={slab.name}>
             <h3>
-              {slab.name} <span class="muted">{formatCount(total(slab.summary))} open</span>
+              {slab.name} <span class="muted">{formatCount(total(slab.summary))} {held}</span>
             </h3>
             {rows.length === 0 && <p class="muted">No open handles.</p>}
             <table class="owner-table">
@@ -66,18 +78,18 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
                 <tr>
                   <th scope="col">owner</th>
                   <th scope="col" class="bar-col">by state</th>
-                  {SEGMENTS.map((s) => <th scope="col" key={s.key} title={s.label}>{s.key}</th>)}
+                  {segments.map((s) => <th scope="col" key={s.key} title={s.label}>{s.key}</th>)}
                 </tr>
               </thead>
               <tbody>
                 {rows.map((row) => (
-                  <tr key={row.owner}>
+                  <tr key={row.owner} data-owner={row.name}>
                     <th scope="row">
                       {row.name} {row.kind && <span class="muted">{row.kind}</span>}
                     </th>
                     <td class="bar-col">
                       <div class="stacked" aria-hidden="true">
-                        {SEGMENTS.map((s) =>
+                        {segments.map((s) =>
                           row.counts[s.key] > 0 && (
                             <span
                               key={s.key}
@@ -92,8 +104,10 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
                         )}
                       </div>
                     </td>
-                    {SEGMENTS.map((s) => (
-                      <td key={s.key} class="num">{formatCount(row.counts[s.key])}</td>
+                    {segments.map((s) => (
+                      <td key={s.key} class="num" data-state={s.key}>
+                        {formatCount(row.counts[s.key])}
+                      </td>
                     ))}
                   </tr>
                 ))}

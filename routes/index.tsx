@@ -6,6 +6,7 @@ import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
 import type { SlotSelection } from "../client/slot_selection.ts";
+import { shownRequests } from "../client/request_order.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
@@ -13,6 +14,7 @@ import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
 import OpenHandles from "../islands/OpenHandles.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
+import RequestsPanel from "../islands/RequestsPanel.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
 import { define } from "../app/define.ts";
@@ -95,6 +97,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           {data.fleet && (
             <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
           )}
+          <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
           <HeapPanel snapshot={snapshot} instance={instance} />
@@ -105,12 +108,17 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   );
 });
 
-/** The snapshot with its slabs' per-slot arrays and the open-handle list left out. */
+/**
+ * The snapshot with its slabs' per-slot arrays and the open-handle list left
+ * out, and only the request records the Requests panel shows (the keyframe
+ * brings the rest).
+ */
 function withoutSlots({ open_handles: _, ...snapshot }: MemorySnapshot): MemorySnapshot {
   return {
     ...snapshot,
     slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, cached_slots: _c, ...slab }) =>
       slab
     ),
+    requests: snapshot.requests && shownRequests(snapshot.requests),
   };
 }

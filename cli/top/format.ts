@@ -72,6 +72,36 @@ export function formatAge(ms: number): string {
 }
 
 /**
+ * A duration in microseconds in at most 6 characters: `"49µs"`, `"1.3ms"`,
+ * `"380ms"`, `"2.5s"`, `"95s"`.
+ *
+ * @param us Microseconds.
+ * @returns The duration with its unit.
+ */
+export function formatMicros(us: number): string {
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1_000_000) {
+    const ms = us / 1000;
+    return ms < 10 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`;
+  }
+  const s = us / 1_000_000;
+  return s < 10 ? `${s.toFixed(1)}s` : `${Math.round(s)}s`;
+}
+
+/**
+ * Requests per second in few characters: `"0"`, `"0.62"`, `"12.3"`, `"1234"`.
+ *
+ * @param perSecond A rate.
+ * @returns The rate, without a unit.
+ */
+export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return "0";
+  if (perSecond < 10) return perSecond.toFixed(2);
+  if (perSecond < 100) return perSecond.toFixed(1);
+  return String(Math.round(perSecond));
+}
+
+/**
  * C0 and C1 controls, DEL, and the bidirectional overrides and isolates: a
  * name sent by a server must not move the cursor, clear the screen or
  * reorder the line it is printed on.

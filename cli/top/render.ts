@@ -1,7 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * What `slabscope top` draws: the header, the slab table, the arena table and
- * the key help, as lines that fit the terminal (names truncated, never a
+ * What `slabscope top` draws: the header, the slab table, the arena table, the
+ * requests table (one row per instrumented server and fetch target) and the
+ * key help, as lines that fit the terminal (names truncated, never a
  * wrapped line; a pool's row colored by its capacity level), then turned into
  * one ANSI frame that redraws in place. The plain table of `--once` comes from
  * the same pieces.
@@ -23,6 +24,7 @@ import {
   sanitize,
   truncate,
 } from "./format.ts";
+import { REQUEST_COLUMNS, requestRows } from "./requests.ts";
 import {
   type ArenaRow,
   arenaRows,
@@ -80,8 +82,8 @@ export interface Column<T> {
   title: string;
   /** The narrowest the column gets. */
   min: number;
-  /** The sort key it shows: the sorted column is never dropped. */
-  key: SortKey;
+  /** The sort key it shows, if it is sortable: the sorted column is never dropped. */
+  key?: SortKey;
   /** On a narrow screen, columns go in this order (1 first); 0: never. */
   drop: number;
   /** The cell's text for a row. */
@@ -136,7 +138,7 @@ export function layoutTable<T extends { name: string }>(
   const nameWidth = () => width - shown.reduce((sum, i) => sum + widths[i]! + 1, 0);
   const droppable = columns
     .map((column, i) => ({ column, i }))
-    .filter(({ column }) => column.drop > 0 && column.key !== sortKey)
+    .filter(({ column }) => column.drop > 0 && (column.key === undefined || column.key !== sortKey))
     .sort((a, b) => a.column.drop - b.column.drop);
   for (const { i } of droppable) {
     if (nameWidth() >= MIN_NAME_WIDTH) break;
@@ -290,8 +292,12 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
       [3, labelled("Last update", `${age}(seq ${snapshot.seq})`)],
     );
     const arenas = snapshot.arenas.length;
+    const requests = requestRows(snapshot).length;
     // Up to 6 lines of tables come before the header's less useful lines.
-    tableWant = Math.min(6, snapshot.slabs.length + (arenas > 0 ? arenas + 2 : 0));
+    tableWant = Math.min(
+      6,
+      snapshot.slabs.length + (arenas > 0 ? arenas + 2 : 0) + (requests > 0 ? requests + 2 : 0),
+    );
   }
   // Above the help line: the header, a blank line, the slab table's title, the tables.
   const headerLines = Math.max(1, Math.min(header.length, rows - 3 - Math.max(1, tableWant)));
@@ -309,13 +315,31 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
     const arenas = layoutTable(ARENA_COLUMNS, arenaRowList, columns, key);
     const slabLines = slabs.lines.map((text, i) => rowLine(text, slabRowList[i]!));
     const arenaLines = arenas.lines.map((text, i) => rowLine(text, arenaRowList[i]!));
+    const requestRowList = requestRows(snapshot);
+    const requests = layoutTable(REQUEST_COLUMNS, requestRowList, columns);
     const available = rows - lines.length - 3; // blank, slab title, help
-    const fit = fitTables(available, slabs.lines.length, arenas.lines.length);
+    // The requests table, below the pools, gets a third of the lines (its
+    // blank line and title included), or all the pools leave; none on a
+    // screen with fewer than 9 lines for tables.
+    const pools = slabs.lines.length + (arenas.lines.length > 0 ? arenas.lines.length + 2 : 0);
+    const requestShare = requests.lines.length === 0 || available < 9 ? 0 : Math.min(
+      requests.lines.length,
+      Math.max(Math.floor(available / 3) - 2, available - 2 - pools),
+    );
+    const fit = fitTables(
+      available - (requestShare > 0 ? requestShare + 2 : 0),
+      slabs.lines.length,
+      arenas.lines.length,
+    );
     body.push({ text: "" }, { text: slabs.head, style: "inverse" });
     body.push(...clip(slabLines, fit.slabs, "slabs"));
     if (fit.arenas > 0) {
       body.push({ text: "" }, { text: arenas.head, style: "inverse" });
       body.push(...clip(arenaLines, fit.arenas, "arenas"));
+    }
+    if (requestShare > 0) {
+      body.push({ text: "" }, { text: requests.head, style: "inverse" });
+      body.push(...clip(requests.lines.map((text) => ({ text })), requestShare, "request owners"));
     }
   }
   lines.push(...body.slice(0, Math.max(0, rows - 1 - lines.length)));
@@ -404,6 +428,11 @@ export function renderPlain(
   if (snapshot.arenas.length > 0) {
     const arenas = layoutTable(ARENA_COLUMNS, arenaRows(snapshot, sort), Infinity);
     lines.push("", arenas.head, ...arenas.lines);
+  }
+  const requestRowList = requestRows(snapshot);
+  if (requestRowList.length > 0) {
+    const requests = layoutTable(REQUEST_COLUMNS, requestRowList, Infinity);
+    lines.push("", requests.head, ...requests.lines);
   }
   return lines.map((line) => sanitize(line).trimEnd()).join("\n") + "\n";
 }

@@ -10,12 +10,19 @@ import type { Arena } from "../allocator/arena.ts";
 import type { ArenaPool } from "../allocator/arena_pool.ts";
 import { describe } from "../allocator/describe.ts";
 import type { SlabAllocator, SlotInfo } from "../allocator/slab.ts";
-import { type HeapSnapshot, type MemorySnapshot, WIRE_VERSION } from "../wire/types.ts";
+import {
+  type HeapSnapshot,
+  type MemorySnapshot,
+  type StreamSnapshot,
+  WIRE_VERSION,
+} from "../wire/types.ts";
+import { STREAM_FIELDS } from "../wire/fields.ts";
 import { collectArena, collectArenaPool, collectSlab, heapSnapshot } from "./collect.ts";
 import { heapStats } from "./heap.ts";
 import { DEFAULT_OPEN_HANDLES, OpenHandleList } from "./open_handle_list.ts";
 import { type Owner, OwnerRegistry } from "./owners.ts";
 import { MAX_OPEN_HANDLES } from "../wire/open_handles.ts";
+import { RequestMetricsSet, type RequestMetricsSetOptions } from "./request_set.ts";
 
 /** Options for {@linkcode DiagnosticsRegistry}. */
 export interface DiagnosticsRegistryOptions {
@@ -29,6 +36,14 @@ export interface DiagnosticsRegistryOptions {
    * @default {50}
    */
   openHandles?: number;
+  /** Limits of the request metrics (see {@linkcode DiagnosticsRegistry.prototype.requests}). */
+  requests?: RequestMetricsSetOptions;
+}
+
+/** Something whose own figures a snapshot reports: a diagnostics stream. */
+export interface StreamSource {
+  /** The stream's figures now. */
+  readonly stats: StreamSnapshot;
 }
 
 /** Options for {@linkcode DiagnosticsRegistry.prototype.snapshot}. */
@@ -89,6 +104,8 @@ type Pool =
  */
 export class DiagnosticsRegistry {
   #owners: OwnerRegistry;
+  #requests: RequestMetricsSet;
+  #streams = new Set<StreamSource>();
   #slabs = new Map<string, Pool>();
   #arenas = new Map<string, Pool>();
   #heap: HeapSnapshot | undefined;
@@ -112,11 +129,49 @@ export class DiagnosticsRegistry {
       );
     }
     if (limit > 0) this.#openHandles = new OpenHandleList(limit);
+    this.#requests = new RequestMetricsSet(options.requests);
   }
 
   /** Names for the owner indexes stored in slots. */
   get owners(): OwnerRegistry {
     return this.#owners;
+  }
+
+  /**
+   * Request metrics by owner name: what `instrumentServer()` and
+   * `instrumentFetch()` record, and what snapshots carry as `requests`.
+   */
+  get requests(): RequestMetricsSet {
+    return this.#requests;
+  }
+
+  /**
+   * Reports a diagnostics stream's own figures (clients, bytes and events
+   * sent, skipped ticks, dropped clients) in every snapshot, added up over
+   * the streams attached, for `/metrics` and OpenTelemetry. The dashboard
+   * attaches its stream; a stream's own events carry its figures anyway.
+   *
+   * @param source The stream.
+   * @returns A function that detaches it (idempotent).
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry } from "@slabscope/slabscope";
+   * import { DiagnosticsStream } from "@slabscope/slabscope/dashboard";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * const stream = new DiagnosticsStream(registry);
+   * const detach = registry.addStreamSource(stream);
+   * assert.equal(registry.snapshot().stream?.clients, 0);
+   * detach();
+   * assert.equal(registry.snapshot().stream, undefined);
+   * await stream.close();
+   * ```
+   */
+  addStreamSource(source: StreamSource): () => void {
+    this.#streams.add(source);
+    return () => void this.#streams.delete(source);
   }
 
   /**
@@ -345,11 +400,24 @@ export class DiagnosticsRegistry {
       owner_map: this.#owners.names(),
       owner_kinds: this.#owners.kinds(),
       heap: this.#heap,
+      requests: this.#requests.snapshot(ts),
     };
     if (this.#openHandles !== undefined) {
       snapshot.open_handles = this.#openHandles.collect(handleSlabs, ts);
     }
+    if (this.#streams.size > 0) snapshot.stream = this.#streamFigures();
     return snapshot;
+  }
+
+  /** The attached streams' figures, added up. */
+  #streamFigures(): StreamSnapshot {
+    const total = {} as StreamSnapshot;
+    for (const field of STREAM_FIELDS) total[field] = 0;
+    for (const source of this.#streams) {
+      const stats = source.stats;
+      for (const field of STREAM_FIELDS) total[field] += stats[field];
+    }
+    return total;
   }
 
   #claim(map: Map<string, Pool>, name: string, what: string): void {

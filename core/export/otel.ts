@@ -32,10 +32,17 @@
  * | `slabscope.arena.overflow.memory` | Counter | `By` | `slabscope.pool.name` |
  * | `slabscope.heap.used`, `.size`, `.limit`, `.external` | UpDownCounter | `By` | |
  * | `slabscope.process.memory.usage` (resident set) | UpDownCounter | `By` | |
+ * | `slabscope.http.server.request.duration`, `slabscope.http.client.request.duration` | Histogram | `s` | `slabscope.owner.name`, `http.response.status_code` |
+ * | `slabscope.http.server.active_requests`, `slabscope.http.client.active_requests` | UpDownCounter | `{request}` | `slabscope.owner.name` |
+ * | `slabscope.http.{server,client}.request.aborted` | Counter | `{request}` | `slabscope.owner.name` |
+ * | `slabscope.http.{server,client}.{request,response}.body.bytes` | Counter | `By` | `slabscope.owner.name` |
  *
- * All are asynchronous (observable) instruments fed by one batch callback,
- * so a collection reads the registry once, whatever the number of
- * instruments. Per-space V8 heap figures are left to the runtime: Deno
+ * All but the two duration histograms are asynchronous (observable)
+ * instruments fed by one batch callback, so a collection reads the registry
+ * once, whatever the number of instruments. The histograms are synchronous:
+ * every request that `instrumentServer()` or `instrumentFetch()` completes
+ * is recorded once, with OpenTelemetry's advised bounds (5 ms to 10 s);
+ * without a meter provider that is a call of an empty method. Per-space V8 heap figures are left to the runtime: Deno
  * already exports `v8js.memory.*` per heap space.
  *
  * @example Pools in your OpenTelemetry metrics
@@ -66,6 +73,7 @@ import {
 import { VERSION } from "../version.ts";
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { createRequestInstruments, OWNER_NAME, type RequestInstruments } from "./otel_requests.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 
 /** The instrumentation scope: the meter's name and version. */
@@ -76,8 +84,6 @@ const SCOPE_VERSION: string = VERSION;
 const POOL_NAME = "slabscope.pool.name";
 /** A slot state: `free`, `used`, `connecting`, `active`, `idle` or `closing`. */
 const SLOT_STATE = "slabscope.slab.slot.state";
-/** The owner's registered name, or `other` past `maxOwnersPerPool`. */
-const OWNER_NAME = "slabscope.owner.name";
 
 /** Options for {@linkcode registerOpenTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -102,8 +108,8 @@ export interface OpenTelemetryOptions {
 /** What {@linkcode registerOpenTelemetry} returns: a way to stop observing. */
 export interface OpenTelemetryRegistration {
   /**
-   * Removes the batch callback: later collections no longer read the
-   * registry. Calling it again does nothing.
+   * Removes the batch callback (later collections no longer read the
+   * registry) and stops recording durations. Calling it again does nothing.
    */
   close(): void;
   /** Same as {@linkcode OpenTelemetryRegistration.close}, for `using`. */
@@ -115,8 +121,9 @@ export interface OpenTelemetryRegistration {
  * instruments on the meter `slabscope` (versioned like this package), with
  * one batch callback: each collection takes one
  * {@linkcode DiagnosticsRegistry.prototype.snapshot} and observes every
- * instrument from it. The instruments are listed in the module
- * documentation.
+ * instrument from it; and records the duration of every request the
+ * registry's request metrics complete. The instruments are listed in the
+ * module documentation.
  *
  * Without a meter provider (in Deno: `OTEL_DENO` unset) the meter is a
  * no-op and the callback never runs. Attribute cardinality is bounded: a
@@ -173,10 +180,14 @@ export function registerOpenTelemetry(
   // application installed, or a no-op meter. Never installed from here.
   const meter: Meter = metrics.getMeter(SCOPE_NAME, SCOPE_VERSION);
   const instruments = createInstruments(meter, maxOwners > 0, heap);
-  const observables: Observable[] = Object.values(instruments).filter((o) => o !== undefined);
+  const requests = createRequestInstruments(meter, registry.requests);
+  const observables: Observable[] = [
+    ...Object.values(instruments).filter((o) => o !== undefined),
+    ...requests.observables,
+  ];
 
   const callback: BatchObservableCallback = (result) => {
-    observe(result, instruments, registry, maxOwners, heap);
+    observe(result, instruments, requests, registry, maxOwners, heap);
   };
   meter.addBatchObservableCallback(callback, observables);
   let open = true;
@@ -184,6 +195,7 @@ export function registerOpenTelemetry(
     if (!open) return;
     open = false;
     meter.removeBatchObservableCallback(callback, observables);
+    requests.close();
   };
   return { close, [Symbol.dispose]: close };
 }
@@ -293,11 +305,13 @@ function createInstruments(meter: Meter, owners: boolean, heap: boolean) {
 function observe(
   result: BatchObservableResult,
   i: Instruments,
+  requests: RequestInstruments,
   registry: DiagnosticsRegistry,
   maxOwners: number,
   heap: boolean,
 ): void {
   const snapshot = registry.snapshot({ sampleHeap: heap });
+  requests.observe(result, snapshot.requests);
   for (const slab of snapshot.slabs) {
     const pool: Attributes = { [POOL_NAME]: slab.name };
     for (const [state, slots] of slotsByState(slab)) {

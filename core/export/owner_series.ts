@@ -83,6 +83,9 @@ export function checkMaxOwners(value: unknown, action: string): number {
 /**
  * Slots per owner name of one slab, with at most `maxOwners` names.
  *
+ * Every registered owner (every name of `ownerMap`) has an entry in a slab
+ * that records owners (a handle slab, or a plain slab given owners), with
+ * zeros when it holds no slot: a series that goes to 0 stays a series.
  * Owners are keyed by name (two registered owners with one name share a
  * series, so a series is never repeated). When more than `maxOwners` names
  * hold slots, the `maxOwners - 1` holding the most (ties by name) keep their
@@ -103,6 +106,11 @@ export function ownerSeries(
     const entry = byName.get(name);
     if (entry === undefined) byName.set(name, { ...counts });
     else addCounts(entry, counts);
+  }
+  if (slab.kind === "handle" || slab.owners !== undefined) {
+    for (const name of ownerMap) {
+      if (name !== null && !byName.has(name)) byName.set(name, { U: 0, N: 0, A: 0, I: 0, C: 0 });
+    }
   }
   if (byName.size <= maxOwners) return new Map([...byName].sort(compareNames));
   const ranked = [...byName].sort((a, b) => held(b[1]) - held(a[1]) || compareNames(a, b));

@@ -33,8 +33,17 @@
 
 import { describe, typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
-import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "../wire/types.ts";
+import { VERSION } from "../version.ts";
+import type {
+  ArenaSnapshot,
+  HeapSnapshot,
+  MemorySnapshot,
+  SlabSnapshot,
+  StreamSnapshot,
+} from "../wire/types.ts";
+import { Exposition, type MetricType, type Sample } from "./exposition.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
+import { writeRequests } from "./prometheus_requests.ts";
 
 /**
  * The `content-type` of the Prometheus text exposition format 0.0.4, as
@@ -81,15 +90,8 @@ export interface PrometheusOptions {
   heap?: boolean;
 }
 
-/** Letters, digits, underscores and colons; no leading digit. */
-const METRIC_NAME_REGEXP = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-/** Letters, digits and underscores; no leading digit. `__` prefixes are reserved. */
-const LABEL_NAME_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** A namespace is a metric name without colons (they are for recording rules). */
 const NAMESPACE_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const LABEL_VALUE_ESCAPE_REGEXP = /[\\"\n]/g;
-const HELP_ESCAPE_REGEXP = /[\\\n]/g;
-const ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n" };
 
 const HEADERS: HeadersInit = {
   "content-type": PROMETHEUS_CONTENT_TYPE,
@@ -115,7 +117,8 @@ interface CheckedOptions {
  * labelled `pool` (an arena pool is both a slab and an arena, under one
  * name), slot states `state` with their full names (`free`, `used`,
  * `connecting`, `active`, `idle`, `closing`), owners `owner`, heap spaces
- * `space`; label values are escaped as the format requires.
+ * `space`, status classes `status_class` (`1xx` … `5xx`); label values are
+ * escaped as the format requires.
  *
  * | family | type | labels |
  * | --- | --- | --- |
@@ -132,6 +135,24 @@ interface CheckedOptions {
  * | `slabscope_heap_native_contexts`, `slabscope_heap_detached_contexts` | gauge | |
  * | `slabscope_heap_space_{size,used,available,physical}_bytes` | gauge | `space` |
  * | `slabscope_process_resident_memory_bytes` | gauge | |
+ * | `slabscope_http_server_request_duration_seconds` | histogram | `owner`, `status_class` |
+ * | `slabscope_http_server_active_requests` | gauge | `owner` |
+ * | `slabscope_http_server_requests_aborted_total` | counter | `owner` |
+ * | `slabscope_http_server_{request,response}_body_bytes_total` | counter | `owner` |
+ * | `slabscope_http_client_…` (the same five, per `instrumentFetch()` target) | | `owner` |
+ * | `slabscope_stream_clients` | gauge | |
+ * | `slabscope_stream_{events_sent,bytes_sent,skipped_ticks,dropped_clients}_total` | counter | |
+ * | `slabscope_stream_tick_seconds` | gauge | `phase` |
+ * | `slabscope_build_info` (always 1) | gauge | `version` |
+ * | `process_start_time_seconds` (never prefixed) | gauge | |
+ *
+ * The request histograms use OpenTelemetry's advised bounds for
+ * `http.server.request.duration` (5 ms to 10 s) and report every status
+ * class of every owner, zeros included. The stream families appear when the
+ * snapshot has the stream's figures: a keyframe, or a registry with a stream
+ * attached (`DiagnosticsRegistry.prototype.addStreamSource`; the dashboard
+ * attaches its own). Every registered owner gets `…_slab_owner_slots` samples
+ * in every slab that records owners, 0 when it holds none.
  *
  * @param snapshot A snapshot, from {@linkcode DiagnosticsRegistry.prototype.snapshot}
  * or a decoded keyframe.
@@ -255,16 +276,79 @@ function checkOptions(options: PrometheusOptions, action: string): CheckedOption
 
 function render(snapshot: MemorySnapshot, options: CheckedOptions): string {
   const out = new Exposition(options.namespace);
+  writeBuild(out);
   writeSlabs(out, snapshot, options.maxOwners);
   writeArenas(out, snapshot.arenas);
+  if (snapshot.requests !== undefined) writeRequests(out, snapshot.requests);
+  if (snapshot.stream !== undefined) writeStream(out, snapshot.stream);
   if (options.heap && snapshot.heap !== undefined) writeHeap(out, snapshot.heap);
   return out.text();
+}
+
+/**
+ * The process's start, on the time line `process_start_time_seconds` uses
+ * everywhere: the main isolate's time origin, which Deno sets as the process
+ * starts (a Worker's is its own start).
+ */
+const PROCESS_START_SECONDS = Math.round(performance.timeOrigin) / 1000;
+
+function writeBuild(out: Exposition): void {
+  out.family(
+    "build_info",
+    "gauge",
+    "The slabscope package that wrote these metrics, by version; always 1.",
+    ["version"],
+    [[[VERSION], 1]],
+  );
+  out.unprefixed(
+    "process_start_time_seconds",
+    "gauge",
+    "Start time of the process since the Unix epoch, in seconds.",
+    [],
+    [[[], PROCESS_START_SECONDS]],
+  );
+}
+
+/** A stream counter: its family suffix, help text and field. */
+const STREAM_COUNTERS: readonly (readonly [string, string, keyof StreamSnapshot])[] = [
+  ["stream_events_sent_total", "Events the diagnostics stream sent to all clients.", "events_sent"],
+  ["stream_bytes_sent_total", "Bytes the diagnostics stream sent to all clients.", "bytes_sent"],
+  [
+    "stream_skipped_ticks_total",
+    "Ticks a slow client skipped (its queue was full; it gets a keyframe once it drains).",
+    "skipped_ticks",
+  ],
+  [
+    "stream_dropped_clients_total",
+    "Clients the diagnostics stream disconnected for reading too slowly.",
+    "slow_dropped",
+  ],
+];
+
+function writeStream(out: Exposition, stream: StreamSnapshot): void {
+  out.family("stream_clients", "gauge", "Clients connected to the diagnostics stream.", [], [
+    [[], stream.clients],
+  ]);
+  for (const [name, help, field] of STREAM_COUNTERS) {
+    out.family(name, "counter", help, [], [[[], stream[field]]]);
+  }
+  out.family(
+    "stream_tick_seconds",
+    "gauge",
+    "Time the diagnostics stream's last tick spent collecting, encoding and sending, in seconds.",
+    ["phase"],
+    [
+      [["collect"], stream.collect_us / 1e6],
+      [["encode"], stream.encode_us / 1e6],
+      [["send"], stream.send_us / 1e6],
+    ],
+  );
 }
 
 /** A per-slab family whose one sample per pool is a field of the slab. */
 type SlabFamily = readonly [
   name: string,
-  type: MetricType,
+  type: Exclude<MetricType, "histogram">,
   help: string,
   value: (slab: SlabSnapshot) => number,
 ];
@@ -346,7 +430,7 @@ function writeSlabs(out: Exposition, snapshot: MemorySnapshot, maxOwners: number
 /** A per-arena family whose one sample per arena is a field of the arena. */
 type ArenaFamily = readonly [
   name: string,
-  type: MetricType,
+  type: Exclude<MetricType, "histogram">,
   help: string,
   value: (arena: ArenaSnapshot) => number,
 ];
@@ -441,85 +525,4 @@ function writeHeap(out: Exposition, heap: HeapSnapshot): void {
     [],
     [[[], heap.rss]],
   );
-}
-
-type MetricType = "counter" | "gauge";
-/** Label values in the order of the family's label names, and the value. */
-type Sample = readonly [labelValues: readonly string[], value: number];
-
-/** Writes families, checking names, types and labels as it goes. */
-class Exposition {
-  #namespace: string;
-  #lines: string[] = [];
-  #families = new Set<string>();
-
-  constructor(namespace: string) {
-    this.#namespace = namespace;
-  }
-
-  /** Writes one family: HELP, TYPE, then its samples. Nothing when there are no samples. */
-  family(
-    suffix: string,
-    type: MetricType,
-    help: string,
-    labelNames: readonly string[],
-    samples: readonly Sample[],
-  ): void {
-    const name = `${this.#namespace}_${suffix}`;
-    checkFamily(name, type, labelNames);
-    if (this.#families.has(name)) {
-      throw new TypeError(`Cannot write metric family "${name}": it was already written`);
-    }
-    this.#families.add(name);
-    if (samples.length === 0) return;
-    const lines = this.#lines;
-    lines.push(`# HELP ${name} ${help.replace(HELP_ESCAPE_REGEXP, escape)}`);
-    lines.push(`# TYPE ${name} ${type}`);
-    for (const [values, value] of samples) {
-      let labels = "";
-      for (let i = 0; i < labelNames.length; i++) {
-        labels += `${i === 0 ? "{" : ","}${labelNames[i]}="${
-          String(values[i]).replace(LABEL_VALUE_ESCAPE_REGEXP, escape)
-        }"`;
-      }
-      if (labels !== "") labels += "}";
-      lines.push(`${name}${labels} ${formatValue(value)}`);
-    }
-  }
-
-  /** The exposition: one line each, ending with a newline. */
-  text(): string {
-    return this.#lines.length === 0 ? "" : this.#lines.join("\n") + "\n";
-  }
-}
-
-function checkFamily(name: string, type: MetricType, labelNames: readonly string[]): void {
-  if (!METRIC_NAME_REGEXP.test(name)) {
-    throw new TypeError(`Cannot write metric family ${describe(name)}: invalid metric name`);
-  }
-  // Counters and only counters end in _total (Prometheus naming guide).
-  if (name.endsWith("_total") !== (type === "counter")) {
-    throw new TypeError(
-      `Cannot write metric family "${name}": a ${type} ${
-        type === "counter" ? "must" : "must not"
-      } end in "_total"`,
-    );
-  }
-  for (const label of labelNames) {
-    if (!LABEL_NAME_REGEXP.test(label) || label.startsWith("__")) {
-      throw new TypeError(
-        `Cannot write metric family "${name}": invalid label name ${describe(label)}`,
-      );
-    }
-  }
-}
-
-function escape(char: string): string {
-  return ESCAPES[char]!;
-}
-
-/** Go's float syntax, as Prometheus parses it: integers plain, `+Inf`, `-Inf`, `NaN`. */
-function formatValue(value: number): string {
-  if (Number.isFinite(value)) return value === 0 ? "0" : String(value);
-  return Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
 }

@@ -117,6 +117,9 @@ export function createDiagnosticsService(
   }
   const guard = new AccessGuard({ ...options, prefix });
   const stream = new DiagnosticsStream(registry, options);
+  // The stream's own figures (clients, bytes sent, skips, drops) in every
+  // registry snapshot: /metrics and OpenTelemetry report them.
+  const detachStream = registry.addStreamSource(stream);
   const publish = fleetOptions?.publish ?? true;
   // One trust domain: this instance publishes and reads with its own token.
   const publisher = fleetOptions === undefined || publish === false
@@ -144,6 +147,7 @@ export function createDiagnosticsService(
     anonymous,
     navigable,
     async close() {
+      detachStream();
       await Promise.all([stream.close(), publisher?.close()]);
     },
   };

@@ -6,10 +6,13 @@
  * @module
  */
 
+import { coarseNow } from "../allocator/coarse_clock.ts";
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
 import { labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
+import { declaredLength, knownBodySize } from "./body_size.ts";
 import { ensureSlab } from "./pools.ts";
 import { trackStream } from "./track_body.ts";
 
@@ -34,6 +37,22 @@ export interface FetchInstrumentationOptions {
    * @default {30000}
    */
   ownerLinger?: number;
+  /**
+   * The owner name of a request's target: by default its origin
+   * (`"https://api.example.com"`). Give stable names to targets whose origin
+   * changes from run to run (a port picked by the system), or to group
+   * origins: requests are attributed and counted per name.
+   */
+  name?: (url: URL) => string;
+  /**
+   * Record request metrics (started, completed, aborted, in flight, status
+   * classes, durations, body bytes) per name, in the registry's `requests`.
+   * A name's metrics last until `close()` (the owner itself goes
+   * `ownerLinger` after its last request).
+   *
+   * @default {true}
+   */
+  metrics?: boolean;
 }
 
 /** An instrumented `fetch`, with the slab it tracks requests in. */
@@ -42,7 +61,7 @@ export interface InstrumentedFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** The slab requests are tracked in. */
   readonly handles: SlabAllocator;
-  /** Unregisters every origin owner and stops the linger timers. */
+  /** Unregisters every origin owner, stops the linger timers and drops its request metrics. */
   close(): void;
 }
 
@@ -52,11 +71,20 @@ export interface InstrumentedFetch {
  * its body is read, `Idle` when nobody reads it for `idleAfter`, `Closing`
  * once it ended or was cancelled, and free right after. A request that fails
  * frees its slot at once; a response dropped unread is freed when it is
- * garbage-collected. Each slot's owner is the target origin (`"https://api.example.com"`),
- * registered on first use and unregistered `ownerLinger` ms after its last request.
+ * garbage-collected. Each slot's owner is the target origin (`"https://api.example.com"`)
+ * or the name `name(url)` gives it, registered on first use and unregistered
+ * `ownerLinger` ms after its last request.
  *
  * When the slab is full the request is still made, untracked, and the slab
  * counts the overflow.
+ *
+ * Every request is also counted in the registry's request metrics under its
+ * name: `completed` once its response body was read to its end (or it had
+ * none), with the response's status and the time from the call to the last
+ * byte; `aborted` when the fetch failed, or the body failed, was cancelled
+ * or dropped unread. Request bytes are the body's length when it is known
+ * without reading it (strings, buffers, blobs, URL-encoded forms, or a
+ * `content-length`), response bytes what the body delivered.
  *
  * @param registry Where the slab lives and origins are registered.
  * @param options The fetch to wrap, the slab, thresholds.
@@ -87,10 +115,22 @@ export function instrumentFetch(
   const linger = options.ownerLinger ?? 30_000;
   // The open-handle list shows each request's method and origin.
   const labels = labelsOf(handles);
+  const nameOf = options.name ?? ((url: URL) => url.origin);
+  const recording = options.metrics ?? true;
   const origins = new Map<
     string,
     { owner: number; inFlight: number; timer?: ReturnType<typeof setTimeout> }
   >();
+  /** Request metrics per name, held until close(). */
+  const records = new Map<string, RequestMetrics>();
+  const recordOf = (name: string): RequestMetrics => {
+    let record = records.get(name);
+    if (record === undefined) {
+      record = registry.requests.acquire("client", name);
+      records.set(name, record);
+    }
+    return record;
+  };
   // Frees the slot of a response that was dropped without being read.
   const unread = new FinalizationRegistry<() => void>((release) => release());
 
@@ -116,15 +156,19 @@ export function instrumentFetch(
 
   const instrumented = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : input);
-    const origin = url.origin;
+    const origin = nameOf(url);
     const owner = acquireOwner(origin);
     const handle = handles.alloc(owner);
     if (handle !== null) {
       const method = init?.method ?? (input instanceof Request ? input.method : "GET");
       labels.setFetch(handle, method, url.origin);
     }
+    const metrics = recording ? recordOf(origin) : undefined;
+    const startedAt = metrics === undefined ? 0 : performance.now();
+    metrics?.start();
     let released = false;
-    const release = () => {
+    /** Frees the slot and the owner, and counts the request, once. */
+    const release = (status: number, requestBytes: number, responseBytes: number) => {
       if (released) return;
       released = true;
       if (handle !== null) {
@@ -132,27 +176,41 @@ export function instrumentFetch(
         handles.free(handle);
       }
       releaseOwner(origin);
+      if (metrics === undefined) return;
+      // status 0: it ended without completing.
+      if (status === 0) metrics.abort(requestBytes, responseBytes);
+      else {
+        metrics.complete(
+          status,
+          (performance.now() - startedAt) * 1000,
+          requestBytes,
+          responseBytes,
+          coarseNow(),
+        );
+      }
     };
     let response: Response;
     try {
       response = await inner(input, init);
     } catch (error) {
-      release();
+      release(0, 0, 0);
       throw error;
     }
-    if (handle === null || response.body === null) {
-      release();
+    const requestBytes = metrics === undefined ? 0 : sentBytes(input, init);
+    if (response.body === null || (handle === null && metrics === undefined)) {
+      release(response.status, requestBytes, 0);
       return response;
     }
-    handles.setState(handle, HandleState.Active);
+    if (handle !== null) handles.setState(handle, HandleState.Active);
     // Freed when the body ends, fails, is cancelled or the request aborts.
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const status = response.status;
     const body = trackStream(
       response.body,
       handles,
       handle,
       idleAfter,
-      release,
+      (bytes, clean) => release(clean ? status : 0, requestBytes, bytes),
       signal ?? undefined,
     );
     const result = new Response(body, {
@@ -165,7 +223,7 @@ export function instrumentFetch(
       url: { value: response.url },
       redirected: { value: response.redirected },
     });
-    unread.register(result, release);
+    unread.register(result, () => release(0, requestBytes, 0));
     return result;
   };
 
@@ -178,7 +236,19 @@ export function instrumentFetch(
           registry.owners.unregister(entry.owner);
           origins.delete(origin);
         }
+        for (const record of records.values()) registry.requests.release(record);
+        records.clear();
       },
     },
   }) as InstrumentedFetch;
+}
+
+/** The request body bytes a fetch sends, when they are known without reading the body. */
+function sentBytes(input: string | URL | Request, init: RequestInit | undefined): number {
+  if (init?.body !== undefined && init.body !== null) {
+    return knownBodySize(init.body) ??
+      (init.headers === undefined ? undefined : declaredLength(new Headers(init.headers))) ?? 0;
+  }
+  if (input instanceof Request && input.body !== null) return declaredLength(input.headers) ?? 0;
+  return 0;
 }

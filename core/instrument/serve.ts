@@ -7,12 +7,14 @@
  */
 
 import type { ArenaPool } from "../allocator/arena_pool.ts";
-import { holdClock } from "../allocator/coarse_clock.ts";
+import { coarseNow, holdClock } from "../allocator/coarse_clock.ts";
 import type { Arena } from "../allocator/arena.ts";
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
 import { labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
+import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
 import { trackBody } from "./track_body.ts";
 
@@ -75,6 +77,14 @@ export interface ServerInstrumentationOptions {
    * handler returns and `Free` when they are delivered.
    */
   isStream?: (response: Response) => boolean;
+  /**
+   * Record request metrics (started, completed, aborted, in flight, status
+   * classes, durations, body bytes) under the server's name, in the
+   * registry's `requests`.
+   *
+   * @default {true}
+   */
+  metrics?: boolean;
 }
 
 /** An instrumented handler: pass it to `Deno.serve`, with its `onListen`. */
@@ -115,6 +125,26 @@ function defaultIsStream(response: Response): boolean {
  * counts the overflow. Request bodies that fit go into a `tcp_buffers`
  * slot; each request gets a scratch arena from `stream_arenas`.
  *
+ * Every request is also counted in the registry's request metrics under the
+ * server's name (once it has one: `name`, or at `onListen`):
+ *
+ * - its duration runs from the call of the handler to the settling of
+ *   `ServeHandlerInfo.completed`: the last byte sent, a streamed body
+ *   included;
+ * - it is `completed` with the status of the response, or 500 when the
+ *   handler threw (Deno's default error response);
+ * - it is `aborted` when the client went away while a followed stream was
+ *   sent (the body was cancelled), when that body failed, or when reading the
+ *   request body failed. Deno gives no sign of a client that leaves while a
+ *   handler is still working on a response sent whole (only
+ *   `request.signal`, whose use makes Deno print a warning): such a request
+ *   counts as completed;
+ * - request bytes are the body's length (counted as read when it has no
+ *   `content-length`), response bytes the `content-length` of the response
+ *   or the bytes of a followed stream. A body sent whole without a
+ *   `content-length` (a string, say) adds nothing: measuring it would cost
+ *   Deno's fast path for plain responses.
+ *
  * @param registry Where the slabs live and the owner is registered.
  * @param handler Your handler; it may take a third argument, the scope.
  * @param options Names, slabs and the idle threshold.
@@ -149,8 +179,14 @@ export function instrumentServer(
   const isStream = options.isStream ?? defaultIsStream;
   // The open-handle list shows each request's method and path.
   const labels = labelsOf(handles);
+  const recording = options.metrics ?? true;
   let owner: number | undefined;
-  if (options.name !== undefined) owner = registry.owners.register(options.name, "server");
+  let metrics: RequestMetrics | undefined;
+  const name = (chosen: string) => {
+    owner = registry.owners.register(chosen, "server");
+    if (recording) metrics = registry.requests.acquire("server", chosen);
+  };
+  if (options.name !== undefined) name(options.name);
   // While the server lives, slot timestamps come from a clock that ticks on
   // its own (10 ms resolution) instead of one read per request.
   let releaseClock: (() => void) | undefined;
@@ -162,7 +198,7 @@ export function instrumentServer(
     // A request with no body to wait for starts Active (one state change
     // less per request on the hot path); one with a body starts Connecting.
     const bodiless = request.method === "GET" || request.method === "HEAD" || request.body === null;
-    const exchange = new Exchange(handles, buffers, arenas, owner, bodiless);
+    const exchange = new Exchange(handles, buffers, arenas, owner, bodiless, metrics);
     if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.
@@ -174,6 +210,7 @@ export function instrumentServer(
       return readBodyIntoSlot(request, buffers, owner).then((read) => {
         if (read !== null) {
           exchange.buffer = read.handle;
+          exchange.requestBytes = read.view.length;
           // The Request needs its own copy: fetch bodies cannot be shared memory.
           // (Built from the URL, not from `request`: copying a Request reads
           // its abort signal, which Deno.serve warns about.)
@@ -182,9 +219,15 @@ export function instrumentServer(
             headers: request.headers,
             body: read.view.slice(),
           });
+        } else if (exchange.metrics !== undefined) {
+          const length = declaredLength(request.headers);
+          if (length !== undefined) exchange.requestBytes = length;
+          else request = countedRequest(request, (n) => (exchange.requestBytes += n));
         }
         return exchange.run(handler, request, info, read?.view ?? null);
       }, (error) => {
+        // The request body could not be read: the client went away mid-upload.
+        exchange.aborted = true;
         exchange.release();
         throw error;
       });
@@ -194,11 +237,18 @@ export function instrumentServer(
     }
   };
 
-  /** One request's slots, and its way through the states. */
+  /** One request's slots, its way through the states, and what its metrics need. */
   class Exchange implements RequestScope {
     handle: number | null;
     buffer: number | null = null;
     body: Uint8Array | null = null;
+    /** The response's status; 0 until the handler answered. */
+    status = 0;
+    aborted = false;
+    requestBytes = 0;
+    responseBytes = 0;
+    /** `performance.now()` when the handler was called (0 without metrics: no clock read). */
+    readonly startedAt: number;
     #arena: Arena | null | undefined;
     #released = false;
 
@@ -208,8 +258,11 @@ export function instrumentServer(
       readonly arenas: ArenaPool,
       owner: number | undefined,
       readonly active: boolean,
+      readonly metrics: RequestMetrics | undefined,
     ) {
       this.handle = handles.alloc(owner, active ? HandleState.Active : HandleState.Connecting);
+      this.startedAt = metrics === undefined ? 0 : performance.now();
+      metrics?.start();
     }
 
     /** Acquired on first use: most handlers never need scratch space. */
@@ -227,6 +280,20 @@ export function instrumentServer(
       }
       if (this.buffer !== null) this.buffers.free(this.buffer);
       if (this.#arena) this.arenas.release(this.#arena);
+      const metrics = this.metrics;
+      if (metrics === undefined) return;
+      if (this.aborted) {
+        metrics.abort(this.requestBytes, this.responseBytes);
+      } else {
+        metrics.complete(
+          // No status: the handler threw, and Deno answered 500.
+          this.status === 0 ? 500 : this.status,
+          (performance.now() - this.startedAt) * 1000,
+          this.requestBytes,
+          this.responseBytes,
+          coarseNow(),
+        );
+      }
     };
 
     run(
@@ -246,21 +313,35 @@ export function instrumentServer(
     }
 
     #answered(response: Response): Response {
-      if (this.handle === null || this.#released) return response;
+      this.status = response.status;
+      if (this.#released || (this.handle === null && this.metrics === undefined)) return response;
       // isStream() first: reading `response.body` turns a static body into a
       // stream, which costs Deno's fast path for plain responses.
       if (isStream(response) && response.body !== null) {
-        return trackBody(response, this.handles, this.handle, idleAfter);
+        return trackBody(
+          response,
+          this.handles,
+          this.handle,
+          idleAfter,
+          (bytes, clean) => this.#streamEnded(bytes, clean),
+        );
       }
-      this.handles.setState(this.handle, HandleState.Closing);
+      if (this.metrics !== undefined) this.responseBytes = declaredLength(response.headers) ?? 0;
+      if (this.handle !== null) this.handles.setState(this.handle, HandleState.Closing);
       return response;
+    }
+
+    /** A followed body ended: `clean` when it was read to its end. */
+    #streamEnded(bytes: number, clean: boolean): void {
+      this.responseBytes = bytes;
+      if (!clean) this.aborted = true;
     }
   }
 
   return Object.defineProperties(instrumented, {
     onListen: {
       value(address: Deno.NetAddr) {
-        if (owner === undefined) owner = registry.owners.register(`:${address.port}`, "server");
+        if (owner === undefined) name(`:${address.port}`);
         releaseClock ??= holdClock();
       },
     },
@@ -268,6 +349,8 @@ export function instrumentServer(
       value() {
         releaseClock?.();
         releaseClock = undefined;
+        if (metrics !== undefined) registry.requests.release(metrics);
+        metrics = undefined;
         if (owner === undefined) return;
         registry.owners.unregister(owner);
         owner = undefined;

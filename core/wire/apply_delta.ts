@@ -18,6 +18,7 @@ import {
   unique,
 } from "./records.ts";
 import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
+import { applyRequests } from "./request_delta.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -193,6 +194,9 @@ export function applyDeltaTransition(
   }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
+  if (d.requests !== undefined) {
+    next.requests = applyRequests(state.requests, d.requests, "delta.requests", next.ts);
+  }
   return { state: next, cycled };
 }
 

@@ -20,6 +20,7 @@ import { slabToWire } from "./keyframe.ts";
 import { slotListToWire } from "./records.ts";
 import { diffOpenHandles } from "./open_handles.ts";
 import { encodeSlotList } from "./rice.ts";
+import { diffRequests } from "./request_delta.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import { cycledSlots } from "./cycled_slots.ts";
 import { SLOT_LETTERS } from "./slot_states.ts";
@@ -94,6 +95,11 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
   const heap = prev.heap === next.heap ? undefined : diffHeap(prev.heap, next.heap);
   if (heap !== undefined) {
     delta.heap = heap;
+    changed = true;
+  }
+  const requests = diffRequests(prev.requests, next.requests);
+  if (requests !== undefined) {
+    delta.requests = requests;
     changed = true;
   }
   if (!changed) return null;

@@ -77,6 +77,22 @@ export const OPEN_HANDLE_FIELDS = [
   "origin",
 ] as const;
 
+/** Number fields of a request record, in wire order (besides `second`). */
+export const REQUEST_SCALARS = [
+  "started",
+  "completed",
+  "aborted",
+  "in_flight",
+  "request_bytes",
+  "response_bytes",
+  "p50_us",
+  "p95_us",
+  "p99_us",
+] as const;
+
+/** Fields of one status class of a request record. */
+export const REQUEST_CLASS_FIELDS = ["count", "sum_us", "buckets"] as const;
+
 /** The state letters a summary counts, in total and per owner. */
 export const COUNT_FIELDS = ["U", "N", "A", "I", "C"] as const;
 
@@ -102,6 +118,11 @@ export const MEMBERS: {
   readonly openHandles: ReadonlySet<string>;
   readonly openHandlesPatch: ReadonlySet<string>;
   readonly openHandle: ReadonlySet<string>;
+  readonly requests: ReadonlySet<string>;
+  readonly requestsDelta: ReadonlySet<string>;
+  readonly request: ReadonlySet<string>;
+  readonly requestPatch: ReadonlySet<string>;
+  readonly requestClass: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -114,6 +135,7 @@ export const MEMBERS: {
     "heap",
     "stream",
     "open_handles",
+    "requests",
   ]),
   delta: set([
     "v",
@@ -131,6 +153,7 @@ export const MEMBERS: {
     "heap",
     "stream",
     "open_handles",
+    "requests",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "bitmap",
@@ -162,4 +185,9 @@ export const MEMBERS: {
   openHandles: set(["limit", "count", "oldest"]),
   openHandlesPatch: set(["limit", "count", "set", "drop"]),
   openHandle: set(OPEN_HANDLE_FIELDS),
+  requests: set(["server", "client"]),
+  requestsDelta: set(["server", "client", "removed_server", "removed_client"]),
+  request: set(["name"], REQUEST_SCALARS, ["classes", "second", "history"]),
+  requestPatch: set(["name"], REQUEST_SCALARS, ["classes", "second", "history_tail"]),
+  requestClass: set(REQUEST_CLASS_FIELDS),
 };

@@ -20,6 +20,7 @@ import {
   unique,
 } from "./records.ts";
 import { openHandlesFromWire, openHandlesToWire } from "./open_handles.ts";
+import { requestsFromWire } from "./request_records.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type { MemorySnapshot, SlabSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -68,6 +69,7 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
   if (snapshot.open_handles !== undefined) {
     wire.open_handles = openHandlesToWire(snapshot.open_handles);
   }
+  if (snapshot.requests !== undefined) wire.requests = snapshot.requests;
   return JSON.stringify(wire);
 }
 
@@ -126,6 +128,9 @@ export function keyframeFromJson(value: unknown): MemorySnapshot {
   if (o.stream !== undefined) snapshot.stream = streamFromWire(o.stream, "keyframe.stream");
   if (o.open_handles !== undefined) {
     snapshot.open_handles = openHandlesFromWire(o.open_handles, slabs, "keyframe.open_handles");
+  }
+  if (o.requests !== undefined) {
+    snapshot.requests = requestsFromWire(o.requests, "keyframe.requests", ts);
   }
   return snapshot;
 }

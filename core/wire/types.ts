@@ -212,6 +212,75 @@ export interface OpenHandlesSnapshot {
   oldest: OpenHandle[];
 }
 
+/** The status classes a request can end with, in wire order. */
+export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** A status class: `"1xx"` to `"5xx"`. */
+export type StatusClass = typeof STATUS_CLASSES[number];
+
+/** Seconds of `history` a request record carries. */
+export const HISTORY_SECONDS = 60;
+
+/** Completed requests of one status class: their number and durations. */
+export interface RequestClassSnapshot {
+  /** Requests completed with a status of this class. */
+  count: number;
+  /** Their durations added up, in whole microseconds. */
+  sum_us: number;
+  /**
+   * Their durations as a histogram over the buckets of `durations.ts`: the
+   * count per bucket index (as a string key), for buckets holding at least
+   * one request. The counts add up to `count`.
+   */
+  buckets: Record<string, number>;
+}
+
+/**
+ * The requests of one instrumented server (`instrumentServer()`), or the
+ * outgoing requests to one origin (`instrumentFetch()`), since it was
+ * registered.
+ */
+export interface RequestSnapshot {
+  /** The owner's name: `"api"`, `":8080"`, `"https://api.example.com"`. */
+  name: string;
+  /** Requests that began. */
+  started: number;
+  /** Requests that ended with a response delivered in full (servers) or read to its end (clients). */
+  completed: number;
+  /** Requests that ended otherwise: the peer went away, the body failed or was cancelled. */
+  aborted: number;
+  /** Requests under way: `started - completed - aborted`. */
+  in_flight: number;
+  /** Request body bytes: received by a server, sent by a client. */
+  request_bytes: number;
+  /** Response body bytes: sent by a server, received by a client. */
+  response_bytes: number;
+  /** Completed requests per status class; a class appears once a request ended with it. */
+  classes: Partial<Record<StatusClass, RequestClassSnapshot>>;
+  /**
+   * The last second `history` covers, in whole seconds since the Unix
+   * epoch: the last complete second, except that it stops 60 s after the
+   * last completed request (the history is all zeros from then on).
+   */
+  second: number;
+  /** Requests completed in each of the 60 seconds ending with `second`, oldest first. */
+  history: number[];
+  /** Median duration of the requests in `history`, in microseconds (0 when none). */
+  p50_us: number;
+  /** 95th percentile of the same, in microseconds. */
+  p95_us: number;
+  /** 99th percentile of the same, in microseconds. */
+  p99_us: number;
+}
+
+/** Request metrics of a process: its servers and its outgoing origins, each sorted by name. */
+export interface RequestsSnapshot {
+  /** One record per instrumented server name. */
+  server: RequestSnapshot[];
+  /** One record per origin (or name) of instrumented `fetch` calls. */
+  client: RequestSnapshot[];
+}
+
 /** Everything a dashboard shows: one moment of every pool. */
 export interface MemorySnapshot {
   /** Wire format version: 1. */
@@ -234,4 +303,6 @@ export interface MemorySnapshot {
   stream?: StreamSnapshot;
   /** The oldest open handles, when the registry lists them (by default it does). */
   open_handles?: OpenHandlesSnapshot;
+  /** Request metrics, when the snapshot came from a registry that has them. */
+  requests?: RequestsSnapshot;
 }

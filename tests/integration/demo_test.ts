@@ -105,6 +105,14 @@ Deno.test({
     assert.notDeepEqual(slab(moved, "shared_objects").bitmap, slab(first, "shared_objects").bitmap);
     const owners = moved.owner_map.filter((name) => name !== null);
     assert.ok(owners.includes("api") && owners.includes("streams"), owners.join());
+    // Stable names only: no owner, and no request record, is named after a port.
+    const records = [...moved.requests!.server, ...moved.requests!.client].map((r) => r.name);
+    assert.ok(records.includes("api") && records.includes("streams"), records.join());
+    for (const name of [...owners, ...records]) assert.doesNotMatch(name, /:\d+/, name);
+    // The Workers own slots of the shared slab, under their names.
+    const shared = slab(moved, "shared_objects");
+    const byName = Object.keys(shared.summary.by_owner).map((i) => moved.owner_map[Number(i)]);
+    assert.deepEqual(byName.sort(), ["worker-0", "worker-1"]);
     await reader.cancel();
 
     const stopping = performance.now();

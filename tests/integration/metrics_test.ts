@@ -109,3 +109,30 @@ Deno.test("serveDashboard({ metrics: false }) leaves /metrics to the fallback", 
     await served.shutdown();
   }
 });
+
+Deno.test("/metrics reports the dashboard's stream: clients and bytes sent, live", async () => {
+  const { registry } = live();
+  const served = serveDashboard(registry, { port: 0, onListen() {} });
+  try {
+    const origin = new URL(served.url).origin;
+    const scrape = async () =>
+      parsePrometheusTextFormat(await (await fetch(`${origin}/metrics`)).text()) as Family[];
+    const idle = await scrape();
+    assert.equal(value(idle, "slabscope_stream_clients", {}), 0);
+    assert.equal(value(idle, "slabscope_build_info", {}), 1);
+    assert.ok(value(idle, "process_start_time_seconds", {}) * 1000 <= Date.now());
+    const stream = await fetch(`${served.url}diagnostics/memory`);
+    const reader = stream.body!.getReader();
+    let text = "";
+    while (!text.includes("event:diagnostics\n")) {
+      text += new TextDecoder().decode((await reader.read()).value);
+    }
+    const watched = await scrape();
+    assert.equal(value(watched, "slabscope_stream_clients", {}), 1);
+    assert.ok(value(watched, "slabscope_stream_bytes_sent_total", {}) >= text.length);
+    assert.ok(value(watched, "slabscope_stream_events_sent_total", {}) >= 1);
+    await reader.cancel();
+  } finally {
+    await served.shutdown();
+  }
+});

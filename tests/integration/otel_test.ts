@@ -8,6 +8,7 @@ import { type BatchObservableCallback, type Meter, metrics } from "@opentelemetr
 import denoJson from "../../deno.json" with { type: "json" };
 import { Arena, ArenaPool, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
 import { registerOpenTelemetry } from "../../core/export/otel.ts";
+import { OTEL_DURATION_BOUNDS_S } from "../../core/wire/durations.ts";
 
 const HOSTILE_OWNER = 'https://up"stream\\x\ny';
 const EXPORT_INTERVAL_MS = 200;
@@ -36,7 +37,22 @@ function fixture() {
     .acquire()!.alloc(10);
   /** A change the test can wait for: one Active handle goes Idle. */
   const step = () => handles.setState(active, HandleState.Idle);
-  return { registry, step };
+  // Request records: two completed (2 ms and 40 ms, 200), one 503, one in flight, one aborted.
+  const api = registry.requests.acquire("server", "api");
+  const origin = registry.requests.acquire("client", HOSTILE_OWNER);
+  /** Requests, completed after the instruments exist (the histograms record as they complete). */
+  const traffic = () => {
+    for (const [status, us] of [[200, 2000], [200, 40_000], [503, 600_000]]) {
+      api.start();
+      api.complete(status, us, 10, 100, Date.now());
+    }
+    api.start();
+    api.start();
+    api.abort(5, 0);
+    origin.start();
+    origin.complete(404, 3000, 0, 9, Date.now());
+  };
+  return { registry, step, traffic };
 }
 
 /** Counts `registry.snapshot()` calls. */
@@ -54,9 +70,10 @@ function say(message: unknown): void {
 
 /** The child process: `export` (driven by stdin lines) or `noop`. */
 async function child(mode: string): Promise<void> {
-  const { registry, step } = fixture();
+  const { registry, step, traffic } = fixture();
   const snapshots = countSnapshots(registry);
   const telemetry = registerOpenTelemetry(registry, { maxOwnersPerPool: 2 });
+  traffic();
   if (mode === "noop") {
     await new Promise((resolve) => setTimeout(resolve, 10 * EXPORT_INTERVAL_MS));
     say({ snapshots: snapshots() });
@@ -101,6 +118,10 @@ interface DataPoint {
   attributes?: KeyValue[];
   asDouble?: number;
   asInt?: string;
+  count?: string | number;
+  sum?: number;
+  bucketCounts?: (string | number)[];
+  explicitBounds?: number[];
 }
 interface Metric {
   name: string;
@@ -108,6 +129,7 @@ interface Metric {
   description?: string;
   sum?: { dataPoints: DataPoint[]; isMonotonic?: boolean; aggregationTemporality?: number };
   gauge?: { dataPoints: DataPoint[] };
+  histogram?: { dataPoints: DataPoint[]; aggregationTemporality?: number };
 }
 interface ExportRequest {
   resourceMetrics: {
@@ -134,8 +156,26 @@ function slabscopeMetrics(request: ExportRequest) {
 
 function attributes(list: KeyValue[] | undefined): Record<string, string> {
   return Object.fromEntries(
-    (list ?? []).map(({ key, value }) => [key, String(value.stringValue ?? value.intValue)]),
+    (list ?? []).map((
+      { key, value },
+    ) => [key, String(value.stringValue ?? value.intValue ?? value.doubleValue)]),
   );
+}
+
+/** The one point of `metric` whose attributes are exactly `expected`. */
+function dataPoint(metric: Metric | undefined, expected: Record<string, string>): DataPoint {
+  assert.ok(metric, "metric missing");
+  const points = (metric.sum ?? metric.gauge ?? metric.histogram)!.dataPoints;
+  const matching = points.filter((p) => {
+    try {
+      assert.deepStrictEqual(attributes(p.attributes), expected);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(matching.length, 1, `${metric.name} ${JSON.stringify(expected)}`);
+  return matching[0]!;
 }
 
 /** The value of the one point of `metric` whose attributes are exactly `expected`. */
@@ -253,7 +293,10 @@ function messages(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
   return { received, done };
 }
 
-const EXPECTED_METRICS: Record<string, { kind: "updown" | "counter" | "gauge"; unit: string }> = {
+const EXPECTED_METRICS: Record<
+  string,
+  { kind: "updown" | "counter" | "gauge" | "histogram"; unit: string }
+> = {
   "slabscope.slab.slot.count": { kind: "updown", unit: "{slot}" },
   "slabscope.slab.slot.max": { kind: "updown", unit: "{slot}" },
   "slabscope.slab.slot.hwm": { kind: "gauge", unit: "{slot}" },
@@ -276,6 +319,16 @@ const EXPECTED_METRICS: Record<string, { kind: "updown" | "counter" | "gauge"; u
   "slabscope.heap.limit": { kind: "updown", unit: "By" },
   "slabscope.heap.external": { kind: "updown", unit: "By" },
   "slabscope.process.memory.usage": { kind: "updown", unit: "By" },
+  "slabscope.http.server.request.duration": { kind: "histogram", unit: "s" },
+  "slabscope.http.client.request.duration": { kind: "histogram", unit: "s" },
+  "slabscope.http.server.active_requests": { kind: "updown", unit: "{request}" },
+  "slabscope.http.client.active_requests": { kind: "updown", unit: "{request}" },
+  "slabscope.http.server.request.aborted": { kind: "counter", unit: "{request}" },
+  "slabscope.http.client.request.aborted": { kind: "counter", unit: "{request}" },
+  "slabscope.http.server.request.body.bytes": { kind: "counter", unit: "By" },
+  "slabscope.http.client.request.body.bytes": { kind: "counter", unit: "By" },
+  "slabscope.http.server.response.body.bytes": { kind: "counter", unit: "By" },
+  "slabscope.http.client.response.body.bytes": { kind: "counter", unit: "By" },
 };
 
 Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP http/json", async () => {
@@ -315,6 +368,9 @@ Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP htt
       assert.ok(metric.description, `${name} has a description`);
       if (kind === "gauge") {
         assert.ok(metric.gauge, `${name} is a gauge`);
+      } else if (kind === "histogram") {
+        assert.ok(metric.histogram, `${name} is a histogram`);
+        assert.equal(metric.histogram.aggregationTemporality, 2, `${name} is cumulative`);
       } else {
         assert.ok(metric.sum, `${name} is a sum`);
         assert.equal(metric.sum.isMonotonic, kind === "counter", name);
@@ -366,6 +422,30 @@ Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP htt
     const heapUsed = point(m.get("slabscope.heap.used"), {});
     assert.ok(heapUsed > 1_000_000 && heapUsed < point(m.get("slabscope.heap.limit"), {}));
     assert.ok(point(m.get("slabscope.process.memory.usage"), {}) > heapUsed);
+
+    // Requests: durations recorded as they completed, with the semantic conventions' bounds.
+    const served = (status: string) =>
+      dataPoint(m.get("slabscope.http.server.request.duration"), {
+        "slabscope.owner.name": "api",
+        "http.response.status_code": status,
+      });
+    const ok = served("200");
+    assert.deepEqual(ok.explicitBounds, OTEL_DURATION_BOUNDS_S);
+    assert.equal(Number(ok.count), 2);
+    assert.ok(Math.abs(ok.sum! - 0.042) < 1e-9, String(ok.sum));
+    // 2 ms under 5 ms, 40 ms under 50 ms.
+    assert.deepEqual(ok.bucketCounts!.map(Number), [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(Number(served("503").count), 1);
+    const client = dataPoint(m.get("slabscope.http.client.request.duration"), {
+      "slabscope.owner.name": HOSTILE_OWNER,
+      "http.response.status_code": "404",
+    });
+    assert.equal(Number(client.count), 1);
+    const api = { "slabscope.owner.name": "api" };
+    assert.equal(point(m.get("slabscope.http.server.active_requests"), api), 1);
+    assert.equal(point(m.get("slabscope.http.server.request.aborted"), api), 1);
+    assert.equal(point(m.get("slabscope.http.server.request.body.bytes"), api), 35);
+    assert.equal(point(m.get("slabscope.http.server.response.body.bytes"), api), 300);
 
     // Observations are live: a change shows up in a later export.
     await send("step");
@@ -435,10 +515,18 @@ Deno.test({
       created.set(observable, name);
       return observable;
     };
+    const recorded: string[] = [];
     const meter = {
       createObservableUpDownCounter: instrument,
       createObservableCounter: instrument,
       createObservableGauge: instrument,
+      createHistogram: (name: string, options: { advice?: unknown }) => {
+        assert.deepEqual(options.advice, { explicitBucketBoundaries: OTEL_DURATION_BOUNDS_S });
+        return {
+          record: (value: number, attrs: Record<string, unknown>) =>
+            recorded.push(`${name} ${value} ${JSON.stringify(attrs)}`),
+        };
+      },
       addBatchObservableCallback(callback: BatchObservableCallback, observables: object[]) {
         callbacks.add(callback);
         registered = observables;
@@ -454,9 +542,15 @@ Deno.test({
       }),
     );
     try {
-      const { registry } = fixture();
+      const { registry, traffic } = fixture();
       const snapshots = countSnapshots(registry);
       const telemetry = registerOpenTelemetry(registry, { maxOwnersPerPool: 1 });
+      traffic();
+      assert.deepEqual(recorded.slice(0, 2), [
+        'slabscope.http.server.request.duration 0.002 {"slabscope.owner.name":"api","http.response.status_code":200}',
+        'slabscope.http.server.request.duration 0.04 {"slabscope.owner.name":"api","http.response.status_code":200}',
+      ]);
+      assert.equal(recorded.length, 4, "every completed request, once; none for the aborted one");
       assert.deepEqual(meterName, ["slabscope", denoJson.version]);
       assert.equal(snapshots(), 0, "registering reads nothing");
       assert.equal(callbacks.size, 1);
@@ -478,7 +572,8 @@ Deno.test({
       collect();
       assert.equal(snapshots(), 1);
       const names = new Set([...observed.keys()].map((key) => key.split(" ")[0]));
-      assert.deepEqual([...names].sort(), Object.keys(EXPECTED_METRICS).sort());
+      const observable = Object.entries(EXPECTED_METRICS).filter(([, m]) => m.kind !== "histogram");
+      assert.deepEqual([...names].sort(), observable.map(([name]) => name).sort());
       // maxOwnersPerPool: 1 folds both owners into "other".
       assert.equal(
         observed.get(
@@ -499,6 +594,8 @@ Deno.test({
       telemetry.close();
       telemetry.close();
       assert.equal(callbacks.size, 0);
+      traffic();
+      assert.equal(recorded.length, 4, "close() stops recording durations");
       collect();
       assert.equal(snapshots(), 2);
 

@@ -110,7 +110,7 @@ Deno.test("formatPrometheus() gives every family HELP and TYPE, and _total to co
       family.type === "COUNTER",
       `${family.name} is a ${family.type}`,
     );
-    assert.match(family.name, /^slabscope_[a-z_]+$/);
+    assert.match(family.name, /^(slabscope_[a-z_]+|process_start_time_seconds)$/);
     assert.ok(family.metrics.length > 0, `${family.name} has no samples`);
   }
   // The parser assigns samples to the family above them: check the text too.
@@ -212,7 +212,7 @@ Deno.test("formatPrometheus() escapes hostile names and never labels a slot", ()
   assert.ok(text.includes('pool="tcp \\"buffers\\" \\\\ back\\nslash"'));
   assert.ok(text.includes('owner="https://up\\"stream\\\\x\\ny"'));
   for (const line of text.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) {
-    assert.match(line, /^slabscope_[a-z_]+(\{.*\})? \d+$/);
+    assert.match(line, /^(slabscope_[a-z_]+(\{.*\})? \d+|process_start_time_seconds [\d.]+)$/);
   }
   const families = parse(text);
   const pools = new Set<string>();
@@ -229,7 +229,10 @@ Deno.test("formatPrometheus() escapes hostile names and never labels a slot", ()
     [...pools].sort(),
     [HOSTILE_ARENA, HOSTILE_SLAB, "handles", "stream_arenas"].sort(),
   );
-  assert.deepEqual([...labelNames].sort(), ["kind", "owner", "pool", "space", "state"]);
+  assert.deepEqual(
+    [...labelNames].sort(),
+    ["kind", "owner", "pool", "space", "state", "version"],
+  );
 });
 
 /** A handle slab with `owners` owners, owner `i` holding `i + 1` Active slots. */
@@ -355,7 +358,11 @@ Deno.test("formatPrometheus() reads decoded snapshots: unregistered owners, big 
 Deno.test("formatPrometheus() takes a namespace, and checks its options and input", () => {
   const snapshot = fixture().snapshot();
   const families = parse(formatPrometheus(snapshot, { namespace: "my_app" }));
-  assert.ok(families.every((f) => f.name.startsWith("my_app_")));
+  assert.deepEqual(
+    families.filter((f) => !f.name.startsWith("my_app_")).map((f) => f.name),
+    ["process_start_time_seconds"],
+    "every family but the one every client library names alike",
+  );
   assert.equal(sample(families, "my_app_slab_slots", { pool: "handles" }), 16);
   assert.ok(families.some((f) => f.name === "my_app_process_resident_memory_bytes"));
 
@@ -379,7 +386,7 @@ Deno.test("formatPrometheus() takes a namespace, and checks its options and inpu
   );
 
   const noHeap = parse(formatPrometheus(snapshot, { heap: false }));
-  assert.ok(!noHeap.some((f) => f.name.includes("heap") || f.name.includes("process")));
+  assert.ok(!noHeap.some((f) => f.name.includes("heap") || f.name.includes("resident")));
 });
 
 Deno.test("createMetricsHandler() answers GET and HEAD, and 405 to other methods", async () => {
