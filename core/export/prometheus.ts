@@ -33,7 +33,13 @@
 
 import { describe, typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
-import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, SlabSnapshot } from "../wire/types.ts";
+import type {
+  ArenaSnapshot,
+  HeapSnapshot,
+  MemorySnapshot,
+  SlabSnapshot,
+  StreamSnapshot,
+} from "../wire/types.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 
 /**
@@ -132,6 +138,7 @@ interface CheckedOptions {
  * | `slabscope_heap_native_contexts`, `slabscope_heap_detached_contexts` | gauge | |
  * | `slabscope_heap_space_{size,used,available,physical}_bytes` | gauge | `space` |
  * | `slabscope_process_resident_memory_bytes` | gauge | |
+ * | `slabscope_recorder_bytes`, `slabscope_recorder_window_seconds` (with `stream`) | gauge | |
  *
  * @param snapshot A snapshot, from {@linkcode DiagnosticsRegistry.prototype.snapshot}
  * or a decoded keyframe.
@@ -258,6 +265,7 @@ function render(snapshot: MemorySnapshot, options: CheckedOptions): string {
   writeSlabs(out, snapshot, options.maxOwners);
   writeArenas(out, snapshot.arenas);
   if (options.heap && snapshot.heap !== undefined) writeHeap(out, snapshot.heap);
+  if (snapshot.stream !== undefined) writeRecorder(out, snapshot.stream);
   return out.text();
 }
 
@@ -440,6 +448,24 @@ function writeHeap(out: Exposition, heap: HeapSnapshot): void {
     "Resident set size of the process, in bytes.",
     [],
     [[[], heap.rss]],
+  );
+}
+
+/** The stream's flight recorder: what it holds, in bytes and in time. */
+function writeRecorder(out: Exposition, stream: StreamSnapshot): void {
+  out.family(
+    "recorder_bytes",
+    "gauge",
+    "Bytes the diagnostics stream's flight recorder holds (0 when it is off).",
+    [],
+    [[[], stream.recorded_bytes]],
+  );
+  out.family(
+    "recorder_window_seconds",
+    "gauge",
+    "Seconds of history the diagnostics stream's flight recorder holds.",
+    [],
+    [[[], stream.recorded_ms / 1000]],
   );
 }
 

@@ -8,6 +8,7 @@
  * | `{prefix}/diagnostics/memory` | the event stream (capped, rate-limited) |
  * | `{prefix}/diagnostics/snapshot` | JSON: the same payload as a keyframe's data |
  * | `{prefix}/diagnostics/slot?slab=NAME&index=N` | JSON: one slot's state, owner and age |
+ * | `{prefix}/diagnostics/recording?from=…&to=…` | the flight recorder's events, as a recording file |
  * | `{prefix}/metrics` | Prometheus text exposition |
  * | `{prefix}/login` | one-time login links (with a token) |
  * | `{prefix}/fleet/instances` | the fleet's live instances (with a fleet) |
@@ -22,6 +23,7 @@ import type { FleetKv } from "../fleet/kv.ts";
 import { listInstances, requestKeyframe } from "../fleet/reader.ts";
 import type { DiagnosticsStream } from "../stream/diagnostics_stream.ts";
 import type { AccessGuard } from "./access.ts";
+import { recorderSource, recordingResponse } from "./recording_response.ts";
 import { BASE_HEADERS, jsonResponse } from "./responses.ts";
 import type { Endpoint } from "./router.ts";
 
@@ -75,7 +77,11 @@ export function diagnosticsEndpoints(
     }],
     [`${prefix}/diagnostics/snapshot`, () => snapshotResponse(stream)],
     [`${prefix}/diagnostics/slot`, ({ url }) => slotResponse(registry, url)],
-    [`${prefix}/metrics`, metricsEndpoint(registry)],
+    [
+      `${prefix}/diagnostics/recording`,
+      ({ url, head }) => recordingResponse(recorderSource(stream), url, prefix, head),
+    ],
+    [`${prefix}/metrics`, metricsEndpoint(registry, stream)],
     [`${prefix}/login`, ({ request }) => guard.login(request, prefix)],
   ]);
   if (fleet !== undefined) {
@@ -89,14 +95,19 @@ export function diagnosticsEndpoints(
 }
 
 /**
- * `GET …/metrics`: the Prometheus text exposition of a registry.
+ * `GET …/metrics`: the Prometheus text exposition of a registry, with the
+ * stream's flight recorder when there is a stream.
  *
  * @param registry The pools.
+ * @param stream The stream over them, if any.
  * @returns The endpoint.
  */
-export function metricsEndpoint(registry: DiagnosticsRegistry): Endpoint {
+export function metricsEndpoint(
+  registry: DiagnosticsRegistry,
+  stream?: DiagnosticsStream,
+): Endpoint {
   return () =>
-    new Response(formatPrometheus(registry.snapshot()), {
+    new Response(formatPrometheus({ ...registry.snapshot(), stream: stream?.stats }), {
       headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" },
     });
 }

@@ -15,6 +15,7 @@
  */
 
 import { positiveOption } from "../options.ts";
+import { type RecordingBound, selectRange } from "./recording_range.ts";
 
 /** Options of the stream's flight recorder (`DiagnosticsStreamOptions.recorder`). */
 export interface FlightRecorderOptions {
@@ -86,9 +87,6 @@ export interface RecordedEvent {
   /** The whole event, `event:`, `data:` and `id:` lines, UTF-8. */
   readonly bytes: Uint8Array;
 }
-
-/** Where a selection of the recorder starts or ends: a state, or a time. */
-export type RecordingBound = { readonly seq: number } | { readonly ts: number };
 
 const ACTION = "create flight recorder";
 
@@ -327,19 +325,7 @@ export class FlightRecorder {
    * @returns The events, oldest first; `[]` when nothing is held between.
    */
   select(from?: RecordingBound, to?: RecordingBound): RecordedEvent[] {
-    const events = this.#events;
-    let start = 0;
-    if (from !== undefined) {
-      for (const index of this.#keyframes) {
-        if (before(events[index]!, from)) start = index;
-        else break;
-      }
-    }
-    let end = events.length;
-    if (to !== undefined) {
-      while (end > start && !before(events[end - 1]!, to)) end--;
-    }
-    return events.slice(start, end);
+    return selectRange(this.#events, from, to);
   }
 
   /**
@@ -367,11 +353,6 @@ export class FlightRecorder {
     }
     return low;
   }
-}
-
-/** Whether an event is at or before a bound. */
-function before(event: RecordedEvent, bound: RecordingBound): boolean {
-  return "seq" in bound ? event.seq <= bound.seq : event.ts <= bound.ts;
 }
 
 function cost(event: RecordedEvent): number {
