@@ -6,12 +6,14 @@ import * as $app from "../routes/_app.tsx";
 import * as $0 from "../routes/index.tsx";
 import * as $$0 from "../islands/ArenaGauges.tsx";
 import * as $$1 from "../islands/CapacityBanner.tsx";
-import * as $$2 from "../islands/FleetPanel.tsx";
-import * as $$3 from "../islands/HeapPanel.tsx";
-import * as $$4 from "../islands/LiveConnection.tsx";
-import * as $$5 from "../islands/OwnerBreakdown.tsx";
-import * as $$6 from "../islands/SlabGrids.tsx";
-import * as $$7 from "../islands/StreamFooter.tsx";
+import * as $$2 from "../islands/DiffPanel.tsx";
+import * as $$3 from "../islands/FleetPanel.tsx";
+import * as $$4 from "../islands/HeapPanel.tsx";
+import * as $$5 from "../islands/LiveConnection.tsx";
+import * as $$6 from "../islands/OwnerBreakdown.tsx";
+import * as $$7 from "../islands/SlabGrids.tsx";
+import * as $$8 from "../islands/StreamFooter.tsx";
+import * as $$9 from "../islands/Timeline.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -23,11 +25,13 @@ export const snapshot: AppSnapshot = {
   islands: {
     "./islands/ArenaGauges.tsx": $$0,
     "./islands/CapacityBanner.tsx": $$1,
-    "./islands/FleetPanel.tsx": $$2,
-    "./islands/HeapPanel.tsx": $$3,
-    "./islands/LiveConnection.tsx": $$4,
-    "./islands/OwnerBreakdown.tsx": $$5,
-    "./islands/SlabGrids.tsx": $$6,
-    "./islands/StreamFooter.tsx": $$7,
+    "./islands/DiffPanel.tsx": $$2,
+    "./islands/FleetPanel.tsx": $$3,
+    "./islands/HeapPanel.tsx": $$4,
+    "./islands/LiveConnection.tsx": $$5,
+    "./islands/OwnerBreakdown.tsx": $$6,
+    "./islands/SlabGrids.tsx": $$7,
+    "./islands/StreamFooter.tsx": $$8,
+    "./islands/Timeline.tsx": $$9,
   },
 };

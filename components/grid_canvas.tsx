@@ -39,6 +39,8 @@ import {
 } from "../client/grid_view.ts";
 import { STATE_NAMES } from "../client/palette.ts";
 import { SlabGrid } from "../client/slab_grid.ts";
+import { DiffOverlay } from "../client/diff_overlay.ts";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 interface SlotDetails {
   index: number;
@@ -64,10 +66,12 @@ export interface GridCanvasProps {
   name: string;
   slotUrl: string | null;
   ownerMap: (string | null)[];
+  /** Two moments compared: the cells that differ are marked over the grid. */
+  diff?: Signal<MomentDiff | null> | undefined;
 }
 
 /** The grid canvas of the slab `name`. */
-export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProps) {
+export function GridCanvas({ snapshot, name, slotUrl, ownerMap, diff }: GridCanvasProps) {
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const state = useRef<{
@@ -81,6 +85,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     hover: number;
     dirty: boolean;
     owners?: Uint16Array;
+    overlay?: DiffOverlay | undefined;
   }>({
     view: { zoom: 1, x: 0, y: 0 },
     width: 0,
@@ -110,6 +115,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
         const context = element.getContext("2d")!;
         context.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
         grid.render(context, s.width, s.height, s.view);
+        if (s.overlay?.total === grid.total) s.overlay.render(context, s.width, s.height, s.view);
         drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover);
         s.dirty = false;
         // The moment the slots are first on screen, for the page-load benchmark.
@@ -173,6 +179,19 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
     if (changed > 0 || fresh || hadSlots !== s.grid.hasSlots) requestDraw(drawable.current);
   });
 
+  // The cells that differ between two compared moments, over the grid.
+  useSignalEffect(() => {
+    const slab = diff?.value?.slabs.find((s) => s.name === name);
+    const s = state.current;
+    s.overlay = slab === undefined ? undefined : new DiffOverlay(slab.total, slab.cells);
+    if (canvas.current !== null) {
+      canvas.current.dataset.diffCells = String(s.overlay?.marked ?? "");
+    }
+    frameStats.overlays[name] = s.overlay;
+    s.dirty = true;
+    requestDraw(drawable.current);
+  });
+
   useEffect(() => {
     const unregister = register(drawable.current);
     const observer = new ResizeObserver(() => layout());
@@ -188,6 +207,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap }: GridCanvasProp
       observer.disconnect();
       highlights.delete(name);
       delete frameStats.grids[name];
+      delete frameStats.overlays[name];
       media?.removeEventListener("change", layout);
     };
   }, [name]);

@@ -16,6 +16,7 @@ import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
 import { formatCount, formatPercent } from "../client/format.ts";
 import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
 import { STATE_COLORS, STATE_NAMES } from "../client/palette.ts";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 /** Props of {@linkcode SlabPanel}. */
 export interface SlabPanelProps {
@@ -25,13 +26,15 @@ export interface SlabPanelProps {
   name: string;
   /** URL of `…/diagnostics/slot`, for time-in-state details; `null` for none (another instance). */
   slotUrl: string | null;
+  /** Two moments compared, if any: their differing cells are marked. */
+  diff?: Signal<MomentDiff | null> | undefined;
 }
 
 const PLAIN_STATES = [0, 1];
 const HANDLE_STATES = [0, 2, 3, 4, 5];
 
 /** The panel of one slab. */
-export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
+export function SlabPanel({ snapshot, name, slotUrl, diff }: SlabPanelProps) {
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
@@ -55,12 +58,17 @@ export function SlabPanel({ snapshot, name, slotUrl }: SlabPanelProps) {
         )}
       </header>
       <Gauge used={slab.used} total={slab.total} hwm={slab.hwm} level={level} />
-      <Legend slab={slab} panel={name} />
+      <Legend
+        slab={slab}
+        panel={name}
+        differing={diff?.value?.slabs.find((s) => s.name === name)?.cells.length}
+      />
       <GridCanvas
         snapshot={snapshot}
         name={name}
         slotUrl={slotUrl}
         ownerMap={snapshot.value?.owner_map ?? []}
+        diff={diff}
       />
     </section>
   );
@@ -94,7 +102,9 @@ function Gauge(
   );
 }
 
-function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
+function Legend(
+  { slab, panel, differing }: { slab: SlabSnapshot; panel: string; differing?: number | undefined },
+) {
   const [selected, setSelected] = useState(-1);
   const states = slab.kind === "handle" ? HANDLE_STATES : PLAIN_STATES;
   const counts = slab.summary;
@@ -128,6 +138,12 @@ function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
       <li class="legend-item static" aria-hidden="true">
         <span class="swatch flash" /> changed
       </li>
+      {differing !== undefined && (
+        <li class="legend-item static differs">
+          <span class="swatch differs" /> differs between the two moments{" "}
+          <span class="count">{formatCount(differing)}</span>
+        </li>
+      )}
     </ul>
   );
 }

@@ -3,6 +3,7 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { SlabPanel } from "../components/slab_panel.tsx";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 /** Props of {@linkcode SlabGrids}. */
 export interface SlabGridsProps {
@@ -12,10 +13,14 @@ export interface SlabGridsProps {
   slotUrl: string;
   /** The fleet instance shown, `null` for this process (slot details are this process's only). */
   instance: Signal<string | null>;
+  /** Two moments compared (the timeline's diff), if any. */
+  diff?: Signal<MomentDiff | null>;
+  /** The moment shown (`null`: live): slot details come from the live process only. */
+  moment?: Signal<string | null>;
 }
 
 /** One panel per slab, in registration order; panels come and go with the slabs. */
-export default function SlabGrids({ snapshot, slotUrl, instance }: SlabGridsProps) {
+export default function SlabGrids({ snapshot, slotUrl, instance, diff, moment }: SlabGridsProps) {
   const slabs = snapshot.value?.slabs ?? [];
   if (slabs.length === 0) {
     return (
@@ -31,7 +36,8 @@ export default function SlabGrids({ snapshot, slotUrl, instance }: SlabGridsProp
           key={`${slab.name}/${slab.kind}/${slab.total}`}
           snapshot={snapshot}
           name={slab.name}
-          slotUrl={instance.value === null ? slotUrl : null}
+          slotUrl={instance.value === null && (moment?.value ?? null) === null ? slotUrl : null}
+          diff={diff}
         />
       ))}
     </div>

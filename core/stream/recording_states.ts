@@ -47,7 +47,7 @@ const MAX_CHECKPOINTS = 256;
  * ```
  */
 export class RecordingStates {
-  #events: readonly RecordingEvent[];
+  #events: RecordingEvent[] = [];
   /** Positions of the keyframes in `#events`. */
   #keyframes: number[] = [];
   /** Every distinct seq, ascending, and the position of its last event. */
@@ -65,9 +65,37 @@ export class RecordingStates {
    * @param name The file's name, for error messages.
    */
   constructor(events: readonly RecordingEvent[], name?: string) {
-    this.#events = events;
     this.#name = name;
-    events.forEach((event, position) => {
+    this.#add(events);
+  }
+
+  /**
+   * Adds events that continue the recording: the first new one applies to
+   * the last state held (a delta from it, or a keyframe of it or of the
+   * next state).
+   *
+   * @param events The events after the last one held.
+   * @throws {RangeError} If they do not continue it.
+   */
+  extend(events: readonly RecordingEvent[]): void {
+    const last = this.#events[this.#events.length - 1];
+    const next = events[0];
+    if (last !== undefined && next !== undefined) {
+      const follows = next.event === "diagnostics-delta"
+        ? next.base === last.seq
+        : next.seq === last.seq || next.seq === last.seq + 1;
+      if (!follows) {
+        throw new RangeError(
+          `Cannot extend the recording with ${next.event} ${next.seq}: it holds states up to ${last.seq}`,
+        );
+      }
+    }
+    this.#add(events);
+  }
+
+  #add(events: readonly RecordingEvent[]): void {
+    for (const event of events) {
+      const position = this.#events.push(event) - 1;
       if (event.event === "diagnostics") this.#keyframes.push(position);
       if (this.#seqs[this.#seqs.length - 1] === event.seq) {
         this.#positions[this.#positions.length - 1] = position;
@@ -76,7 +104,7 @@ export class RecordingStates {
         this.#positions.push(position);
         this.#times.push(event.ts);
       }
-    });
+    }
   }
 
   /** Every moment's seq, ascending. */
