@@ -19,6 +19,7 @@
 import { parseArgs } from "node:util";
 import { createReplayDashboard, openRecording } from "../app/replay_dashboard.ts";
 import { formatDuration } from "../client/format.ts";
+import { callerPath } from "./caller_path.ts";
 
 /** What `--help` prints. */
 export const REPLAY_USAGE = `Usage: deno task replay [options] FILE
@@ -99,7 +100,7 @@ export async function replay(
     );
     return 2;
   }
-  const path = resolvePath(parsed.positionals[0]!);
+  const path = callerPath(parsed.positionals[0]!);
   const started = performance.now();
   let recording;
   try {
@@ -155,20 +156,6 @@ export async function replay(
     }
   }
   return 0;
-}
-
-/** A relative path is the caller's: `deno task` runs in the project, `INIT_CWD` is where it was typed. */
-function resolvePath(path: string): string {
-  if (path.startsWith("/")) return path;
-  let base: string | undefined;
-  try {
-    base = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
-      ? Deno.env.get("INIT_CWD")
-      : undefined;
-  } catch {
-    base = undefined;
-  }
-  return `${base ?? Deno.cwd()}/${path}`;
 }
 
 function envPort(): string | undefined {

@@ -171,7 +171,7 @@ export class RecordingLineWriter {
   }
 
   /** Line 1. */
-  header(): Uint8Array {
+  header(): Uint8Array<ArrayBuffer> {
     return encoder.encode(`${JSON.stringify(this.#header)}\n`);
   }
 
@@ -180,7 +180,7 @@ export class RecordingLineWriter {
    *
    * @throws {RangeError} If it would not follow the last event written.
    */
-  event(input: RecordingEventInput): Uint8Array {
+  event(input: RecordingEventInput): Uint8Array<ArrayBuffer> {
     const gap = chainError(input.event, input.seq, input.base, this.#seq);
     if (gap !== undefined || this.#ended) {
       throw new RangeError(`Cannot write recording event ${input.seq}: ${gap ?? "it has ended"}`);
@@ -200,7 +200,7 @@ export class RecordingLineWriter {
   }
 
   /** The end line; nothing can be written after it. */
-  end(): Uint8Array {
+  end(): Uint8Array<ArrayBuffer> {
     this.#ended = true;
     return encoder.encode(`{"end":{"events":${this.#events}}}\n`);
   }
