@@ -267,13 +267,15 @@ export class DiagnosticsStream {
 
   /**
    * Returns the latest state as keyframe JSON: exactly what a client that
-   * applied every delta holds. With no client connected, it is collected now.
+   * applied every delta holds. With no client connected, it is collected now
+   * (and recorded, when the recorder runs); with clients, it is the last
+   * tick's, at most `interval` old.
    *
    * @returns Keyframe JSON text.
    * @throws {Error} If no snapshot could be collected or encoded.
    */
   snapshot(): string {
-    if (this.#timer === undefined || this.#current === undefined) this.#tick();
+    if (this.#clients.size === 0 || this.#current === undefined) this.#tick();
     if (this.#current === undefined) {
       throw new Error("Cannot read the diagnostics snapshot: collecting it failed");
     }
