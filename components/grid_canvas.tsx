@@ -68,10 +68,14 @@ export interface GridCanvasProps {
   ownerMap: (string | null)[];
   /** Two moments compared: the cells that differ are marked over the grid. */
   diff?: Signal<MomentDiff | null> | undefined;
+  /** The moment the timeline shows (`null`: live): a jump to a far moment does not flash. */
+  moment?: Signal<string | null> | undefined;
 }
 
 /** The grid canvas of the slab `name`. */
-export function GridCanvas({ snapshot, name, slotUrl, ownerMap, diff }: GridCanvasProps) {
+export function GridCanvas(
+  { snapshot, name, slotUrl, ownerMap, diff, moment }: GridCanvasProps,
+) {
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const state = useRef<{
@@ -86,6 +90,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, diff }: GridCanv
     dirty: boolean;
     owners?: Uint16Array;
     overlay?: DiffOverlay | undefined;
+    seq: number;
   }>({
     view: { zoom: 1, x: 0, y: 0 },
     width: 0,
@@ -95,6 +100,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, diff }: GridCanv
     cursor: -1,
     hover: -1,
     dirty: true,
+    seq: -1,
   });
   const [tip, setTip] = useState<
     { index: number; x: number; y: number; details?: SlotDetails } | null
@@ -167,9 +173,13 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, diff }: GridCanv
       s.view = { zoom: 0, x: 0, y: 0 };
       fresh = true;
     }
-    // No flashes for the first picture, nor while the tab is hidden.
+    // No flashes for the first picture, nor while the tab is hidden, nor for
+    // a jump of the timeline to a moment more than a tick away (a scrub:
+    // flashing what differs from wherever it was would flash half the slab).
     const hadSlots = s.grid.hasSlots;
-    const changed = s.grid.update(slab, performance.now(), !fresh && !document.hidden);
+    const jump = moment?.peek() != null && Math.abs(current!.seq - s.seq) > 1;
+    s.seq = current!.seq;
+    const changed = s.grid.update(slab, performance.now(), !fresh && !document.hidden && !jump);
     s.owners = slab.owners;
     // The page carries no slots; until the stream's keyframe does, the grid
     // is drawn dimmed (see styles.css) rather than as if every slot were free.

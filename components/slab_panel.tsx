@@ -28,13 +28,15 @@ export interface SlabPanelProps {
   slotUrl: string | null;
   /** Two moments compared, if any: their differing cells are marked. */
   diff?: Signal<MomentDiff | null> | undefined;
+  /** The moment the timeline shows (`null`: live). */
+  moment?: Signal<string | null> | undefined;
 }
 
 const PLAIN_STATES = [0, 1];
 const HANDLE_STATES = [0, 2, 3, 4, 5];
 
 /** The panel of one slab. */
-export function SlabPanel({ snapshot, name, slotUrl, diff }: SlabPanelProps) {
+export function SlabPanel({ snapshot, name, slotUrl, diff, moment }: SlabPanelProps) {
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
@@ -69,6 +71,7 @@ export function SlabPanel({ snapshot, name, slotUrl, diff }: SlabPanelProps) {
         slotUrl={slotUrl}
         ownerMap={snapshot.value?.owner_map ?? []}
         diff={diff}
+        moment={moment}
       />
     </section>
   );

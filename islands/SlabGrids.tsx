@@ -38,6 +38,7 @@ export default function SlabGrids({ snapshot, slotUrl, instance, diff, moment }:
           name={slab.name}
           slotUrl={instance.value === null && (moment?.value ?? null) === null ? slotUrl : null}
           diff={diff}
+          moment={moment}
         />
       ))}
     </div>
