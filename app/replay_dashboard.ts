@@ -14,7 +14,11 @@ import { fileSource, recordingResponse } from "../core/http/recording_response.t
 import { jsonResponse, textResponse } from "../core/http/responses.ts";
 import { createRouter, type Endpoint, type Router } from "../core/http/router.ts";
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "../core/export/prometheus.ts";
-import { readRecording, type Recording } from "../core/stream/recording_file.ts";
+import {
+  readRecording,
+  type Recording,
+  RECORDING_CONTENT_TYPE,
+} from "../core/stream/recording_file.ts";
 import { verifyRecording } from "../core/stream/recording_states.ts";
 import { encodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
@@ -30,6 +34,8 @@ export interface OpenedRecording extends Recording {
   readonly name: string;
   /** Its last state. */
   readonly last: MemorySnapshot;
+  /** The file's bytes, when it was read from bytes: served as they are for the whole recording. */
+  readonly file?: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function openRecording(
 ): Promise<OpenedRecording> {
   const recording = await readRecording(source, name);
   const last = verifyRecording(recording.events, name);
-  return { ...recording, name, last };
+  return { ...recording, name, last, ...(source instanceof Uint8Array ? { file: source } : {}) };
 }
 
 /** Options for {@linkcode createReplayDashboard}. */
@@ -124,11 +130,19 @@ export function createReplayDashboard(
     contentSecurityPolicy: pageContentSecurityPolicy,
   });
   const source = fileSource(recording.header.boot, recording.events);
+  const file = recording.file;
   const endpoints = new Map<string, Endpoint>([
-    [
-      `${prefix}/diagnostics/recording`,
-      ({ url, head }) => recordingResponse(source, url, prefix, head),
-    ],
+    [`${prefix}/diagnostics/recording`, ({ url, head }) =>
+      // The whole recording is the file itself: no need to write it again.
+      file !== undefined && !url.searchParams.has("from") && !url.searchParams.has("to")
+        ? new Response(head ? null : file, {
+          headers: {
+            "content-type": RECORDING_CONTENT_TYPE,
+            "content-disposition": `attachment; filename="${recording.name.replaceAll('"', "")}"`,
+            "cache-control": "no-store",
+          },
+        })
+        : recordingResponse(source, url, prefix, head)],
     [`${prefix}/diagnostics/snapshot`, () =>
       new Response(lastText, {
         headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },

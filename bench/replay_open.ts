@@ -113,6 +113,23 @@ for (let run = 0; run < runs; run++) {
   );
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(0))));
   const shown = performance.now();
+  if (Deno.env.get("REPLAY_DETAIL")) {
+    console.error(await page.evaluate(() =>
+      JSON.stringify({
+        marks: performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)]),
+        resources: performance.getEntriesByType("resource").map((r) => [
+          r.name.split("/").slice(-2).join("/"),
+          Math.round(r.startTime),
+          Math.round(r.duration),
+        ]),
+        domContentLoaded: Math.round(
+          (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming)
+            .domContentLoadedEventEnd,
+        ),
+        now: Math.round(performance.now()),
+      })
+    ));
+  }
   results.push({
     total: shown - started,
     checked: Number(checked[1]) * (checked[2] === "s" ? 1000 : 1),

@@ -104,8 +104,8 @@ export async function replay(
   const started = performance.now();
   let recording;
   try {
-    using file = await Deno.open(path);
-    recording = await openRecording(file.readable, path.split("/").pop()!);
+    // Read whole: the whole recording is then served as the file it is.
+    recording = await openRecording(await Deno.readFile(path), path.split("/").pop()!);
   } catch (e) {
     error(`slabscope replay: ${describe(e, path)}`);
     return 1;

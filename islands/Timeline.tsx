@@ -40,6 +40,9 @@ const HISTORY_REFRESH = 1000;
 const DIFF_DELAY = 150;
 /** Ms after the first live picture before the recording is fetched. */
 const LOAD_DELAY = 500;
+/** Performance marks around the recording's fetch and read, for the replay benchmark. */
+const LOAD_START_MARK = "slabscope:recording-fetch";
+const LOADED_MARK = "slabscope:recording-read";
 
 /**
  * The timeline: pause, scrub back over the recorder's window, step one tick
@@ -81,7 +84,9 @@ export default function Timeline(props: TimelineProps) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
+        performance.mark(LOAD_START_MARK);
         data.current = await TimelineData.load(recordingUrl, abort.signal);
+        performance.mark(LOADED_MARK);
         setStatus({ loading: false });
         if (replay && moment.peek() === null) {
           const t = data.current;
