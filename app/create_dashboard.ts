@@ -112,6 +112,7 @@ export function buildDashboard(
   const service = createDiagnosticsService(registry, options, "create dashboard", false);
   const state: State = {
     stream: service.stream,
+    replay: null,
     basePath: service.prefix,
     fleet: service.fleet !== undefined,
   };

@@ -6,13 +6,17 @@
  * @module
  */
 
-import type { DiagnosticsStream } from "../core/stream/diagnostics_stream.ts";
 import { createDefine, type Define } from "./fresh.ts";
 
 /** What the dashboard's page reaches through `ctx.state`. */
 export interface State {
-  /** The stream serving the pools (its current snapshot seeds the page). */
-  stream: DiagnosticsStream;
+  /**
+   * Where the page's first picture comes from: the stream serving the pools
+   * (its current state), or a recording being replayed (its last state).
+   */
+  stream: { snapshot(): string };
+  /** The name of the recording replayed, or `null` for a live process. */
+  replay: string | null;
   /** Where the dashboard is mounted, without a trailing slash (`"/debug"`). */
   basePath: string;
   /** Whether the dashboard shows a fleet. */

@@ -6,14 +6,16 @@ import * as $app from "../routes/_app.tsx";
 import * as $0 from "../routes/index.tsx";
 import * as $$0 from "../islands/ArenaGauges.tsx";
 import * as $$1 from "../islands/CapacityBanner.tsx";
-import * as $$2 from "../islands/FleetPanel.tsx";
-import * as $$3 from "../islands/HeapPanel.tsx";
-import * as $$4 from "../islands/LiveConnection.tsx";
-import * as $$5 from "../islands/OpenHandles.tsx";
-import * as $$6 from "../islands/OwnerBreakdown.tsx";
-import * as $$7 from "../islands/RequestsPanel.tsx";
-import * as $$8 from "../islands/SlabGrids.tsx";
-import * as $$9 from "../islands/StreamFooter.tsx";
+import * as $$2 from "../islands/DiffPanel.tsx";
+import * as $$3 from "../islands/FleetPanel.tsx";
+import * as $$4 from "../islands/HeapPanel.tsx";
+import * as $$5 from "../islands/LiveConnection.tsx";
+import * as $$6 from "../islands/OpenHandles.tsx";
+import * as $$7 from "../islands/OwnerBreakdown.tsx";
+import * as $$8 from "../islands/RequestsPanel.tsx";
+import * as $$9 from "../islands/SlabGrids.tsx";
+import * as $$10 from "../islands/StreamFooter.tsx";
+import * as $$11 from "../islands/Timeline.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -25,13 +27,15 @@ export const snapshot: AppSnapshot = {
   islands: {
     "./islands/ArenaGauges.tsx": $$0,
     "./islands/CapacityBanner.tsx": $$1,
-    "./islands/FleetPanel.tsx": $$2,
-    "./islands/HeapPanel.tsx": $$3,
-    "./islands/LiveConnection.tsx": $$4,
-    "./islands/OpenHandles.tsx": $$5,
-    "./islands/OwnerBreakdown.tsx": $$6,
-    "./islands/RequestsPanel.tsx": $$7,
-    "./islands/SlabGrids.tsx": $$8,
-    "./islands/StreamFooter.tsx": $$9,
+    "./islands/DiffPanel.tsx": $$2,
+    "./islands/FleetPanel.tsx": $$3,
+    "./islands/HeapPanel.tsx": $$4,
+    "./islands/LiveConnection.tsx": $$5,
+    "./islands/OpenHandles.tsx": $$6,
+    "./islands/OwnerBreakdown.tsx": $$7,
+    "./islands/RequestsPanel.tsx": $$8,
+    "./islands/SlabGrids.tsx": $$9,
+    "./islands/StreamFooter.tsx": $$10,
+    "./islands/Timeline.tsx": $$11,
   },
 };

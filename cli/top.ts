@@ -10,12 +10,16 @@
  * URL defaults to `http://127.0.0.1:8000`; a base, the dashboard (`…/debug/`)
  * or the stream (`…/debug/diagnostics/memory`) all work. `--once` prints one
  * plain table and exits; `--token` (or `SLABSCOPE_TOKEN`) sends a bearer
- * token. Keys: `o a u s h v n` sort (again: reverse), `q` or Ctrl-C quits.
+ * token; `--record FILE` also writes every state to a recording file that
+ * `deno task replay FILE` opens (without a terminal it only records).
+ * Keys: `o a u s h v n` sort (again: reverse), `q` or Ctrl-C quits.
  *
  * @module
  */
 
-import { runInteractive } from "./top/app.ts";
+import { callerPath } from "./caller_path.ts";
+import { runInteractive, runRecording } from "./top/app.ts";
+import { TopRecorder } from "./top/record.ts";
 import { parseTopArgs, type TopOptions, USAGE } from "./top/args.ts";
 import { fetchKeyframe } from "./top/connection.ts";
 import { renderPlain } from "./top/render.ts";
@@ -135,18 +139,56 @@ async function run(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  if (!Deno.stdout.isTerminal()) {
+  const interactive = Deno.stdout.isTerminal();
+  if (!interactive && options.record === undefined) {
     printError("slabscope top: stdout is not a terminal: use --once for a plain table");
     return 1;
   }
-  const result = await runInteractive({
-    url,
-    token,
-    interval: options.interval,
-    sort: options.sort,
-  });
+  let recorder: TopRecorder | undefined;
+  if (options.record !== undefined) {
+    const path = callerPath(options.record);
+    if (!writeAllowed(path)) {
+      printError(`slabscope top: no write access to ${path}: run with --allow-write=${path}`);
+      return 1;
+    }
+    try {
+      recorder = await TopRecorder.create({ path, streamUrl: url, token });
+    } catch (error) {
+      printError(`slabscope top: cannot record to ${path}: ${describe(error)}`);
+      return 1;
+    }
+  }
+  const result = interactive
+    ? await runInteractive({
+      url,
+      token,
+      interval: options.interval,
+      sort: options.sort,
+      ...(recorder === undefined ? {} : { recorder }),
+    })
+    : await runRecording({ url, token, recorder: recorder! });
+  if (recorder !== undefined) {
+    await recorder.close();
+    const { path, events, stopped } = recorder.status;
+    printText(
+      events === 0
+        ? `slabscope top: nothing recorded (no keyframe arrived); ${path} not written`
+        : `slabscope top: recorded ${events} events to ${path}${stopped ? ` (${stopped})` : ""}`,
+    );
+  }
   if (result.message !== undefined) printError(result.message);
   return result.code;
+}
+
+/** Asks for write access to the recording before the screen is taken over. */
+function writeAllowed(path: string): boolean {
+  const descriptor = { name: "write", path } as const;
+  const state = Deno.permissions.querySync(descriptor).state;
+  if (state === "granted") return true;
+  if (state === "prompt" && Deno.stdin.isTerminal()) {
+    return Deno.permissions.requestSync(descriptor).state === "granted";
+  }
+  return false;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

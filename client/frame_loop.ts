@@ -35,6 +35,8 @@ export interface FrameStats {
   updateCount: number;
   /** The grids on the page by slab name, for tests that read their pixels. */
   grids: Record<string, unknown>;
+  /** The diff overlays on the grids by slab name, likewise. */
+  overlays: Record<string, unknown>;
 }
 
 const RING = 4096;
@@ -50,6 +52,7 @@ export const frameStats: FrameStats = {
   updates: new Float64Array(RING),
   updateCount: 0,
   grids: {},
+  overlays: {},
 };
 (globalThis as { __slabscope?: FrameStats }).__slabscope = frameStats;
 

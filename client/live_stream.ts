@@ -3,7 +3,15 @@
 /**
  * {@linkcode LiveStream}: the dashboard's connection to the diagnostics
  * stream. Keeps the latest state (keyframe + deltas), reports whether the
- * stream is live, and reconnects with backoff and jitter.
+ * stream is live, and reconnects.
+ *
+ * A dropped connection is left to `EventSource`'s own retry, which sends
+ * `Last-Event-ID`: the server's flight recorder then sends only the deltas
+ * missed. After a few failed retries in a row (the server is down, not
+ * just a blip), it takes over with exponential backoff and jitter, and
+ * still resumes: its own connections carry the last id as `?lastEventId=`.
+ * Only what a keyframe must fix (a keyframe or delta that does not decode)
+ * reconnects without an id.
  *
  * @module
  */
@@ -46,6 +54,8 @@ const FIRST_DELAY = 500;
 const MAX_DELAY = 30_000;
 /** Failed attempts in a row after which the badge says offline. */
 const OFFLINE_AFTER = 8;
+/** `EventSource`'s own retries that may fail in a row before backoff takes over. */
+const NATIVE_RETRIES = 3;
 
 /** The dashboard's side of the diagnostics stream. */
 export class LiveStream {
@@ -55,6 +65,9 @@ export class LiveStream {
   #state: MemorySnapshot | undefined;
   #connection: ConnectionState = "connecting";
   #attempts = 0;
+  #nativeRetries = 0;
+  /** The id of the state held, to resume from; `undefined` when a keyframe is needed. */
+  #lastEventId: string | undefined;
   #lastEventAt = 0;
   #openedAt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -95,7 +108,13 @@ export class LiveStream {
   #connect(): void {
     clearTimeout(this.#retryTimer);
     this.#source?.close();
-    const source = new EventSource(this.#options.url);
+    const id = this.#lastEventId;
+    const url = this.#options.url;
+    const source = new EventSource(
+      id === undefined
+        ? url
+        : `${url}${url.includes("?") ? "&" : "?"}lastEventId=${encodeURIComponent(id)}`,
+    );
     this.#source = source;
     this.#openedAt = performance.now();
     source.addEventListener("diagnostics", (event) => {
@@ -108,30 +127,42 @@ export class LiveStream {
         // a broken one): say why the picture stopped, and try again with
         // backoff (the attempts are not reset) rather than draw it wrong.
         this.#options.onServerError?.((error as Error).message);
-        this.#reconnect();
+        this.#reconnect(true);
         return;
       }
       this.#attempts = 0;
+      this.#lastEventId = (event as MessageEvent<string>).lastEventId;
       this.#setState(state, "keyframe");
     });
     source.addEventListener("diagnostics-delta", (event) => {
       this.#received();
-      if (this.#state === undefined) return this.#reconnect(); // a delta without a base
+      if (this.#state === undefined) return this.#reconnect(true); // a delta without a base
+      let next: MemorySnapshot;
+      let cycled: Map<string, Uint32Array>;
       try {
-        const next = applyDeltaTransition(this.#state, (event as MessageEvent<string>).data);
-        noteCycled(next.state, next.cycled);
-        this.#setState(next.state, "delta");
+        ({ state: next, cycled } = applyDeltaTransition(
+          this.#state,
+          (event as MessageEvent<string>).data,
+        ));
       } catch (error) {
-        // A gap (DeltaBaseError) or a malformed delta: resynchronize from a
-        // keyframe rather than draw a wrong picture.
-        if (!(error instanceof DeltaBaseError)) console.warn("slabscope:", error);
-        this.#reconnect();
+        // A gap (DeltaBaseError): resume from the state held, which the
+        // server's recorder brings up to date. A malformed delta: a
+        // keyframe, rather than a wrong picture.
+        const gap = error instanceof DeltaBaseError;
+        if (!gap) console.warn("slabscope:", error);
+        this.#reconnect(!gap);
+        return;
       }
+      this.#attempts = 0;
+      this.#lastEventId = (event as MessageEvent<string>).lastEventId;
+      noteCycled(next, cycled);
+      this.#setState(next, "delta");
     });
     source.addEventListener("ping", (event) => {
       this.#received();
       const seq = Number((event as MessageEvent<string>).data);
-      if (this.#state !== undefined && seq !== this.#state.seq) this.#reconnect(); // missed an event
+      // A missed event: resume from the state held.
+      if (this.#state !== undefined && seq !== this.#state.seq) this.#reconnect();
     });
     source.addEventListener("error", (event) => {
       if (event instanceof MessageEvent) {
@@ -141,14 +172,27 @@ export class LiveStream {
         this.#options.onServerError?.(message);
         return;
       }
-      // A connection error. Take over from EventSource's fixed retry: back
-      // off exponentially, with jitter, so a restarted server is not stormed.
-      if (this.#source === source) this.#reconnect();
+      if (this.#source !== source) return;
+      // A connection error. While EventSource retries by itself (CONNECTING)
+      // let it: it sends Last-Event-ID. A few failures in a row, or one it
+      // gave up on (CLOSED), and the backoff takes over so that a restarted
+      // server is not stormed.
+      if (source.readyState === EventSource.CONNECTING && ++this.#nativeRetries <= NATIVE_RETRIES) {
+        this.#setConnection("reconnecting");
+        return;
+      }
+      this.#reconnect();
     });
   }
 
-  #reconnect(): void {
+  /**
+   * Connects again after a backoff: resuming from the state held, or,
+   * with `keyframe`, asking for a keyframe.
+   */
+  #reconnect(keyframe = false): void {
     if (this.#stopped) return;
+    if (keyframe) this.#lastEventId = undefined;
+    this.#nativeRetries = 0;
     this.#source?.close();
     this.#source = undefined;
     this.#attempts++;
@@ -162,6 +206,7 @@ export class LiveStream {
 
   #received(): void {
     this.#lastEventAt = performance.now();
+    this.#nativeRetries = 0;
     if (this.#connection !== "live") this.#setConnection("live");
   }
 

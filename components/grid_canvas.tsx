@@ -42,6 +42,8 @@ import {
 import { STATE_NAMES } from "../client/palette.ts";
 import { SlabGrid } from "../client/slab_grid.ts";
 import { isSelected, type SlotSelection } from "../client/slot_selection.ts";
+import { DiffOverlay } from "../client/diff_overlay.ts";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 interface SlotDetails {
   index: number;
@@ -69,13 +71,19 @@ export interface GridCanvasProps {
   ownerMap: (string | null)[];
   /** The selected slot, shared with the open-handle list: a click or Enter selects a cell. */
   selection?: Signal<SlotSelection | null>;
+  /** Two moments compared: the cells that differ are marked over the grid. */
+  diff?: Signal<MomentDiff | null> | undefined;
+  /** The moment the timeline shows (`null`: live): a jump to a far moment does not flash. */
+  moment?: Signal<string | null> | undefined;
 }
 
 /** Pointer travel (CSS px) below which a press and release is a click, not a drag. */
 const CLICK_SLOP = 4;
 
 /** The grid canvas of the slab `name`. */
-export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: GridCanvasProps) {
+export function GridCanvas(
+  { snapshot, name, slotUrl, ownerMap, selection, diff, moment }: GridCanvasProps,
+) {
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const state = useRef<{
@@ -90,6 +98,8 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
     selected: number;
     dirty: boolean;
     owners?: Uint16Array;
+    overlay?: DiffOverlay | undefined;
+    seq: number;
   }>({
     view: { zoom: 1, x: 0, y: 0 },
     width: 0,
@@ -100,6 +110,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
     hover: -1,
     selected: -1,
     dirty: true,
+    seq: -1,
   });
   const [tip, setTip] = useState<
     { index: number; x: number; y: number; details?: SlotDetails } | null
@@ -120,6 +131,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
         const context = element.getContext("2d")!;
         context.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
         grid.render(context, s.width, s.height, s.view);
+        if (s.overlay?.total === grid.total) s.overlay.render(context, s.width, s.height, s.view);
         drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover, s.selected);
         s.dirty = false;
         // The moment the slots are first on screen, for the page-load benchmark.
@@ -172,13 +184,17 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
       s.view = { zoom: 0, x: 0, y: 0 };
       fresh = true;
     }
-    // No flashes for the first picture, nor while the tab is hidden.
+    // No flashes for the first picture, nor while the tab is hidden, nor for
+    // a jump of the timeline to a moment more than a tick away (a scrub:
+    // flashing what differs from wherever it was would flash half the slab).
     const hadSlots = s.grid.hasSlots;
+    const jump = moment?.peek() != null && Math.abs(current!.seq - s.seq) > 1;
+    s.seq = current!.seq;
     const changed = s.grid.update(
       slab,
       performance.now(),
-      !fresh && !document.hidden,
-      cycledSlots(current!, name),
+      !fresh && !document.hidden && !jump,
+      jump ? undefined : cycledSlots(current!, name),
     );
     s.owners = slab.owners;
     // The page carries no slots; until the stream's keyframe does, the grid
@@ -211,6 +227,19 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
     requestDraw(drawable.current);
   });
 
+  // The cells that differ between two compared moments, over the grid.
+  useSignalEffect(() => {
+    const slab = diff?.value?.slabs.find((s) => s.name === name);
+    const s = state.current;
+    s.overlay = slab === undefined ? undefined : new DiffOverlay(slab.total, slab.cells);
+    if (canvas.current !== null) {
+      canvas.current.dataset.diffCells = String(s.overlay?.marked ?? "");
+    }
+    frameStats.overlays[name] = s.overlay;
+    s.dirty = true;
+    requestDraw(drawable.current);
+  });
+
   useEffect(() => {
     const unregister = register(drawable.current);
     const observer = new ResizeObserver(() => layout());
@@ -226,6 +255,7 @@ export function GridCanvas({ snapshot, name, slotUrl, ownerMap, selection }: Gri
       observer.disconnect();
       highlights.delete(name);
       delete frameStats.grids[name];
+      delete frameStats.overlays[name];
       media?.removeEventListener("change", layout);
     };
   }, [name]);

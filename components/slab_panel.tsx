@@ -17,6 +17,7 @@ import type { SlotSelection } from "../client/slot_selection.ts";
 import { formatCount, formatPercent } from "../client/format.ts";
 import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
 import { STATE_COLORS, STATE_NAMES } from "../client/palette.ts";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 /** Props of {@linkcode SlabPanel}. */
 export interface SlabPanelProps {
@@ -28,6 +29,10 @@ export interface SlabPanelProps {
   slotUrl: string | null;
   /** The selected slot, shared with the open-handle list. */
   selection?: Signal<SlotSelection | null>;
+  /** Two moments compared, if any: their differing cells are marked. */
+  diff?: Signal<MomentDiff | null> | undefined;
+  /** The moment the timeline shows (`null`: live). */
+  moment?: Signal<string | null> | undefined;
 }
 
 const PLAIN_STATES = [0, 1];
@@ -36,7 +41,7 @@ const HANDLE_STATES = [0, 2, 3, 4, 5];
 const CACHED = CACHED_STATE;
 
 /** The panel of one slab. */
-export function SlabPanel({ snapshot, name, slotUrl, selection }: SlabPanelProps) {
+export function SlabPanel({ snapshot, name, slotUrl, selection, diff, moment }: SlabPanelProps) {
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
@@ -66,13 +71,19 @@ export function SlabPanel({ snapshot, name, slotUrl, selection }: SlabPanelProps
         cached={slab.summary.K ?? 0}
         level={level}
       />
-      <Legend slab={slab} panel={name} />
+      <Legend
+        slab={slab}
+        panel={name}
+        differing={diff?.value?.slabs.find((s) => s.name === name)?.cells.length}
+      />
       <GridCanvas
         snapshot={snapshot}
         name={name}
         slotUrl={slotUrl}
         ownerMap={snapshot.value?.owner_map ?? []}
         selection={selection}
+        diff={diff}
+        moment={moment}
       />
     </section>
   );
@@ -120,7 +131,9 @@ function Gauge(
   );
 }
 
-function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
+function Legend(
+  { slab, panel, differing }: { slab: SlabSnapshot; panel: string; differing?: number | undefined },
+) {
   const [selected, setSelected] = useState(-1);
   // Cached once, listed for good: an entry that came and went with every
   // cache refill would make the legend jump.
@@ -163,6 +176,12 @@ function Legend({ slab, panel }: { slab: SlabSnapshot; panel: string }) {
       <li class="legend-item static" aria-hidden="true">
         <span class="swatch flash" /> changed
       </li>
+      {differing !== undefined && (
+        <li class="legend-item static differs">
+          <span class="swatch differs" /> differs between the two moments{" "}
+          <span class="count">{formatCount(differing)}</span>
+        </li>
+      )}
     </ul>
   );
 }

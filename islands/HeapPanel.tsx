@@ -4,7 +4,8 @@ import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
-import { formatBytes, formatCount } from "../client/format.ts";
+import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
+import type { HistoryView } from "../client/usage_history.ts";
 import { pushSample, type Series, Sparkline } from "../components/sparkline.tsx";
 
 /** Props of {@linkcode HeapPanel}. */
@@ -13,9 +14,14 @@ export interface HeapPanelProps {
   snapshot: Signal<MemorySnapshot | null>;
   /** The fleet instance shown (`null`: this process); a switch starts a new history. */
   instance: Signal<string | null>;
+  /** The recording's history (this process): the sparklines then span its window. */
+  history?: Signal<HistoryView | null>;
+  /** The moment shown (`null`: live): the sparklines end there. */
+  moment?: Signal<string | null>;
 }
 
 const WINDOW = 3 * 60 * 1000;
+const MIN_WINDOW = 30 * 1000;
 type Key = "heap_used" | "heap_total" | "rss" | "external";
 const LINES: { key: Key; label: string }[] = [
   { key: "heap_used", label: "heap used" },
@@ -24,8 +30,14 @@ const LINES: { key: Key; label: string }[] = [
   { key: "rss", label: "RSS" },
 ];
 
-/** V8 heap used/total/limit, spaces and RSS, with sparklines over the last 3 minutes. */
-export default function HeapPanel({ snapshot, instance }: HeapPanelProps) {
+/**
+ * V8 heap used/total/limit, spaces and RSS, with sparklines: over the flight
+ * recorder's window (from the recording, so a reload keeps them), or over
+ * the last 3 minutes seen when there is none (another instance, no recorder).
+ */
+export default function HeapPanel(
+  { snapshot, instance, history: recorded, moment }: HeapPanelProps,
+) {
   const history = useRef<Record<Key, Series>>({
     heap_used: { times: [], values: [] },
     heap_total: { times: [], values: [] },
@@ -61,7 +73,20 @@ export default function HeapPanel({ snapshot, instance }: HeapPanelProps) {
       </section>
     );
   }
-  const scale = Math.max(heap.rss, ...history.current.rss.values);
+  // The recording's history when it is this process's; what was seen otherwise.
+  const fromRecording = instance.value === null ? recorded?.value?.history.heap : undefined;
+  const series = (key: Key): Series =>
+    fromRecording !== undefined && fromRecording.times.length > 0
+      ? { times: fromRecording.times, values: fromRecording[key] }
+      : history.current[key];
+  const end = (moment?.value ?? null) !== null ? snapshot.value!.ts : now;
+  const start = series("rss").times[0];
+  // The recording's whole span (at least half a minute); 3 minutes of what
+  // was seen otherwise.
+  const window = fromRecording !== undefined && start !== undefined
+    ? Math.max(MIN_WINDOW, end - start)
+    : WINDOW;
+  const scale = Math.max(heap.rss, ...series("rss").values);
   return (
     <section class="panel heap" aria-labelledby="heap-title">
       <h2 id="heap-title">Heap</h2>
@@ -98,16 +123,18 @@ export default function HeapPanel({ snapshot, instance }: HeapPanelProps) {
           <div class="spark-row" key={key}>
             <span class="spark-label">{label}</span>
             <Sparkline
-              series={history.current[key]}
-              now={now}
-              window={WINDOW}
+              series={series(key)}
+              now={end}
+              window={window}
               max={scale}
-              label={`${label} over the last 3 minutes, now ${formatBytes(heap[key])}`}
+              label={`${label} over the last ${formatDuration(window)}, ${
+                formatBytes(heap[key])
+              } at the end`}
               class={`line-${key}`}
             />
           </div>
         ))}
-        <p class="muted small">last 3 minutes, one scale (RSS peak)</p>
+        <p class="muted small">last {formatDuration(window)}, one scale (RSS peak)</p>
       </div>
       <table class="spaces">
         <thead>

@@ -1,21 +1,24 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /** @jsxImportSource npm:preact@^10.29.8 */
 import type { Signal } from "npm:@preact/signals@^2.11.4";
-import { useEffect } from "npm:preact@^10.29.8/hooks";
+import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
+import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { FleetPoll } from "../client/fleet_poll.ts";
 import { type ConnectionState, LiveStream } from "../client/live_stream.ts";
 
 /** Props of {@linkcode LiveConnection}. */
 export interface LiveConnectionProps {
-  /** URL of `…/diagnostics/memory`. */
-  streamUrl: string;
+  /** URL of `…/diagnostics/memory`; `null` when replaying a recording (no live stream). */
+  streamUrl: string | null;
   /** URL of `…/fleet/keyframe`, for another instance's state. */
   fleetUrl: string;
   /** The fleet instance shown: `null` for this process (the live stream). */
   instance: Signal<string | null>;
-  /** Written with every new state; read by the other islands. */
+  /** Written with every new state while the timeline follows live; read by the other islands. */
   snapshot: Signal<MemorySnapshot | null>;
+  /** The moment the timeline shows: `null` follows live, anything else keeps the picture. */
+  moment: Signal<string | null>;
   /** Written with the connection's state. */
   connection: Signal<ConnectionState>;
   /** Written with the last server-side error, if any. */
@@ -33,16 +36,23 @@ const LABELS: Record<ConnectionState, string> = {
 /**
  * Owns the connection and shows its badge: Live, Stale, Reconnecting,
  * Offline. This process comes over the stream; another instance of the
- * fleet by polling its keyframe through KV.
+ * fleet by polling its keyframe through KV. While the timeline shows a
+ * moment of the past, new states are kept but not shown; going back to
+ * live shows the latest at once. A replay has no connection.
  */
 export default function LiveConnection(
-  { streamUrl, fleetUrl, instance, snapshot, connection, serverError }: LiveConnectionProps,
+  { streamUrl, fleetUrl, instance, snapshot, moment, connection, serverError }: LiveConnectionProps,
 ) {
   const id = instance.value;
+  const latest = useRef<MemorySnapshot | null>(null);
+  const [seq, setSeq] = useState<number | undefined>(undefined);
   useEffect(() => {
+    if (streamUrl === null) return;
     const callbacks = {
       onState: (state: MemorySnapshot) => {
-        snapshot.value = state;
+        latest.current = state;
+        setSeq(state.seq);
+        if (moment.peek() === null) snapshot.value = state;
         serverError.value = null;
       },
       onConnection: (state: ConnectionState) => (connection.value = state),
@@ -54,6 +64,18 @@ export default function LiveConnection(
     source.start();
     return () => source.stop();
   }, [streamUrl, id]);
+  // Back to live: the latest state, at once.
+  useSignalEffect(() => {
+    if (moment.value === null && latest.current !== null) snapshot.value = latest.current;
+  });
+  if (streamUrl === null) {
+    return (
+      <span class="badge connection replay" role="status" data-connection="replay">
+        <span class="dot" aria-hidden="true" />
+        Replay
+      </span>
+    );
+  }
   const state = connection.value;
   return (
     <span
@@ -61,6 +83,7 @@ export default function LiveConnection(
       role="status"
       aria-live="polite"
       data-connection={state}
+      data-seq={seq}
     >
       <span class="dot" aria-hidden="true" />
       {LABELS[state]}

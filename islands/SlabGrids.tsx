@@ -4,6 +4,7 @@ import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { SlotSelection } from "../client/slot_selection.ts";
 import { SlabPanel } from "../components/slab_panel.tsx";
+import type { MomentDiff } from "../client/moment_diff.ts";
 
 /** Props of {@linkcode SlabGrids}. */
 export interface SlabGridsProps {
@@ -15,10 +16,16 @@ export interface SlabGridsProps {
   instance: Signal<string | null>;
   /** The selected slot, shared with the open-handle list. */
   selection?: Signal<SlotSelection | null>;
+  /** Two moments compared (the timeline's diff), if any. */
+  diff?: Signal<MomentDiff | null>;
+  /** The moment shown (`null`: live): slot details come from the live process only. */
+  moment?: Signal<string | null>;
 }
 
 /** One panel per slab, in registration order; panels come and go with the slabs. */
-export default function SlabGrids({ snapshot, slotUrl, instance, selection }: SlabGridsProps) {
+export default function SlabGrids(
+  { snapshot, slotUrl, instance, selection, diff, moment }: SlabGridsProps,
+) {
   const slabs = snapshot.value?.slabs ?? [];
   if (slabs.length === 0) {
     return (
@@ -34,8 +41,10 @@ export default function SlabGrids({ snapshot, slotUrl, instance, selection }: Sl
           key={`${slab.name}/${slab.kind}/${slab.total}`}
           snapshot={snapshot}
           name={slab.name}
-          slotUrl={instance.value === null ? slotUrl : null}
+          slotUrl={instance.value === null && (moment?.value ?? null) === null ? slotUrl : null}
           selection={selection}
+          diff={diff}
+          moment={moment}
         />
       ))}
     </div>

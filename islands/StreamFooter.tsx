@@ -4,7 +4,7 @@ import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
-import { formatBytes, formatCount } from "../client/format.ts";
+import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
 
 /** Props of {@linkcode StreamFooter}. */
 export interface StreamFooterProps {
@@ -14,7 +14,10 @@ export interface StreamFooterProps {
   instance: Signal<string | null>;
 }
 
-/** The stream's own cost: clients, bytes per second, tick times, skips and drops. */
+/**
+ * The stream's own cost: clients, bytes per second, tick times, skips and
+ * drops; and what its flight recorder holds.
+ */
 export default function StreamFooter({ snapshot, instance }: StreamFooterProps) {
   const previous = useRef<{ ts: number; bytes: number; instance: string | null } | undefined>(
     undefined,
@@ -52,6 +55,13 @@ export default function StreamFooter({ snapshot, instance }: StreamFooterProps) 
             {formatCount(stream.skipped_ticks)} skipped ticks, {formatCount(stream.slow_dropped)}
             {" "}
             slow clients dropped
+          </span>
+          <span class="recorder" data-recorded-bytes={stream.recorded_bytes}>
+            {stream.recorded_bytes === 0
+              ? "flight recorder off"
+              : `flight recorder: ${formatDuration(stream.recorded_ms)} held, ${
+                formatBytes(stream.recorded_bytes)
+              }`}
           </span>
         </>
       )}

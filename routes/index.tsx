@@ -7,8 +7,11 @@ import type { MemorySnapshot } from "../core/wire/types.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
 import type { SlotSelection } from "../client/slot_selection.ts";
 import { shownRequests } from "../client/request_order.ts";
+import type { MomentDiff } from "../client/moment_diff.ts";
+import type { HistoryView } from "../client/usage_history.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
+import DiffPanel from "../islands/DiffPanel.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
@@ -17,6 +20,7 @@ import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
 import RequestsPanel from "../islands/RequestsPanel.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
+import Timeline from "../islands/Timeline.tsx";
 import { define } from "../app/define.ts";
 
 interface Data {
@@ -26,7 +30,15 @@ interface Data {
   basePath: string;
   host: string;
   fleet: boolean;
+  /** The recording replayed, or `null` live. */
+  replay: string | null;
+  /** The moment the URL asks for (`?at=`), and the one to compare it with (`&compare=`). */
+  at: string | null;
+  compare: string | null;
 }
+
+/** An event id, `<boot>-<seq>`: what `?at=` and `&compare=` carry. */
+const MOMENT_REGEXP = /^[0-9a-z]{1,32}-(0|[1-9][0-9]{0,15})$/;
 
 export const handler = define.handlers({
   GET(ctx) {
@@ -43,12 +55,19 @@ export const handler = define.handlers({
     } catch {
       // Collecting failed: the page still loads and the stream reports why.
     }
+    const moment = (name: string) => {
+      const value = ctx.url.searchParams.get(name);
+      return value !== null && MOMENT_REGEXP.test(value) ? value : null;
+    };
     return page<Data>({
       snapshot,
       listsHandles,
       basePath: ctx.state.basePath,
       host: ctx.url.host,
-      fleet: ctx.state.fleet,
+      fleet: ctx.state.fleet && ctx.state.replay === null,
+      replay: ctx.state.replay,
+      at: moment("at"),
+      compare: moment("compare"),
     });
   },
 });
@@ -62,22 +81,44 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   const instance = signal<string | null>(null);
   // The selected slot: a grid cell and its row in the open-handle list.
   const selection = signal<SlotSelection | null>(null);
+  // The timeline: the moment shown (null follows live), the one compared
+  // with, what differs between them, and every pool's history. Every island
+  // reading `snapshot` shows the moment chosen.
+  const moment = signal<string | null>(data.at);
+  const compare = signal<string | null>(data.compare);
+  const diff = signal<MomentDiff | null>(null);
+  const history = signal<HistoryView | null>(null);
   const api = `${data.basePath}/diagnostics`;
   return (
     <>
       <header class="top">
         <h1>slabscope</h1>
-        <span class="where">memory pools of {data.host}</span>
+        <span class="where">
+          {data.replay === null
+            ? `memory pools of ${data.host}`
+            : `a recording: ${data.replay} (read-only)`}
+        </span>
         <LiveConnection
-          streamUrl={`${api}/memory`}
+          streamUrl={data.replay === null ? `${api}/memory` : null}
           fleetUrl={`${data.basePath}/fleet/keyframe`}
           instance={instance}
           snapshot={snapshot}
+          moment={moment}
           connection={connection}
           serverError={serverError}
         />
       </header>
       <CapacityBanner snapshot={snapshot} />
+      <Timeline
+        recordingUrl={`${api}/recording`}
+        snapshot={snapshot}
+        moment={moment}
+        compare={compare}
+        diff={diff}
+        history={history}
+        instance={instance}
+        replay={data.replay !== null}
+      />
       <main class="layout">
         <div class="main-column">
           <SlabGrids
@@ -85,6 +126,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
             slotUrl={`${api}/slot`}
             instance={instance}
             selection={selection}
+            diff={diff}
+            moment={moment}
           />
           <OpenHandles
             snapshot={snapshot}
@@ -94,13 +137,14 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           />
         </div>
         <div class="side">
+          <DiffPanel diff={diff} />
           {data.fleet && (
             <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
           )}
           <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
-          <HeapPanel snapshot={snapshot} instance={instance} />
+          <HeapPanel snapshot={snapshot} instance={instance} history={history} moment={moment} />
         </div>
       </main>
       <StreamFooter snapshot={snapshot} instance={instance} />

@@ -9,6 +9,7 @@
 
 import { AuthError, TopConnection } from "./connection.ts";
 import { parseKeys } from "./keys.ts";
+import type { TopRecorder } from "./record.ts";
 import { renderFrame, renderScreen } from "./render.ts";
 import { StreamKeeper } from "./state.ts";
 import { nextSort, type Sort, type SortKey } from "./table.ts";
@@ -25,6 +26,8 @@ export interface InteractiveOptions {
   interval: number;
   /** The initial sort column. */
   sort: SortKey;
+  /** Where `--record` writes, if it does. */
+  recorder?: TopRecorder;
 }
 
 /** How a session ended. */
@@ -60,11 +63,13 @@ export async function runInteractive(options: InteractiveOptions): Promise<Sessi
   const fail = (error: unknown) =>
     quit(1, `slabscope top: ${error instanceof Error ? error.message : String(error)}`);
 
+  const recorder = options.recorder;
   const connection = new TopConnection({
     url: options.url,
     token: options.token,
     keeper,
     onChange: () => throttle.request(),
+    onEvent: recorder && ((item, outcome) => recorder.handle(item, outcome, keeper)),
   });
   const draw = () => {
     try {
@@ -78,6 +83,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<Sessi
         serverError: keeper.serverError,
         now: performance.now(),
         sort,
+        ...(recorder === undefined ? {} : { recording: describeRecording(recorder) }),
       }, size);
       terminal.write(renderFrame(screen, size.columns, { color: !Deno.noColor }));
     } catch (error) {
@@ -139,6 +145,64 @@ export async function runInteractive(options: InteractiveOptions): Promise<Sessi
     terminal.restore();
     globalThis.removeEventListener("unload", restore);
     globalThis.removeEventListener("unhandledrejection", onRejection);
+  }
+}
+
+/** The header's recording line: the file, the events written, or why it stopped. */
+export function describeRecording(recorder: TopRecorder): string {
+  const { path, events, stopped } = recorder.status;
+  return stopped ?? `${path} · ${events.toLocaleString("en-US")} events`;
+}
+
+/**
+ * `--record` without a terminal: records until SIGINT, SIGTERM or `signal`,
+ * drawing nothing.
+ *
+ * @param options Where to connect, and the recorder.
+ * @param signal Stops it (besides the signals).
+ * @returns How it ended.
+ */
+export async function runRecording(
+  options: { url: URL; token?: string | undefined; recorder: TopRecorder },
+  signal?: AbortSignal,
+): Promise<SessionResult> {
+  const keeper = new StreamKeeper(() => performance.now());
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  signal?.addEventListener("abort", abort, { once: true });
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const name of signals) {
+    try {
+      Deno.addSignalListener(name, abort);
+    } catch {
+      // Not on this platform.
+    }
+  }
+  const connection = new TopConnection({
+    url: options.url,
+    token: options.token,
+    keeper,
+    onChange: () => {},
+    onEvent: (item, outcome) => options.recorder.handle(item, outcome, keeper),
+  });
+  try {
+    await connection.run(stop.signal);
+    return { code: 0 };
+  } catch (error) {
+    return {
+      code: 1,
+      message: `slabscope top: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    stop.abort();
+    signal?.removeEventListener("abort", abort);
+    for (const name of signals) {
+      try {
+        Deno.removeSignalListener(name, abort);
+      } catch {
+        // Was never added.
+      }
+    }
   }
 }
 

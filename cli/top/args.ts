@@ -22,6 +22,8 @@ export interface TopOptions {
   token?: string;
   /** The initial sort column. */
   sort: SortKey;
+  /** `--record FILE`: write every state event to this recording file. */
+  record?: string;
   /** `--help` was asked for. */
   help: boolean;
 }
@@ -43,6 +45,9 @@ Options:
   -o, --once           print one plain table from the first keyframe and exit
   -d, --interval <ms>  minimum time between redraws (default ${DEFAULT_INTERVAL})
   -s, --sort <key>     initial sort: o a u s h v n (default o)
+      --record <file>  also write every state to a recording file (FILE.jsonl.gz)
+                       that \`deno task replay FILE\` opens; without a terminal,
+                       record only, until Ctrl-C or SIGTERM
       --token <token>  send "Authorization: Bearer <token>" (or set SLABSCOPE_TOKEN)
   -h, --help           show this help
 
@@ -59,6 +64,7 @@ const OPTIONS = {
   interval: { type: "string", short: "d" },
   sort: { type: "string", short: "s" },
   token: { type: "string" },
+  record: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -70,7 +76,7 @@ type OptionName = keyof typeof OPTIONS;
  * @param args `Deno.args`.
  * @returns The options.
  * @throws {TypeError} For an unknown option, a missing value, a value given
- * to a flag, or a second URL.
+ * to a flag, a second URL, or `--record` with `--once`.
  * @throws {RangeError} For an interval that is not a number of ms from 10 to
  * 60000, or an unknown sort key.
  *
@@ -158,7 +164,18 @@ export function parseTopArgs(args: readonly string[]): TopOptions {
       case "token":
         options.token = value;
         break;
+      case "record":
+        if (value.trim() === "") {
+          throw new TypeError(`Cannot parse arguments: ${rawName} needs a file name`);
+        }
+        options.record = value;
+        break;
     }
+  }
+  if (options.once && options.record !== undefined) {
+    throw new TypeError(
+      "Cannot parse arguments: --record records a stream, --once reads one keyframe",
+    );
   }
   if (url !== undefined) options.url = url;
   return options;

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { readServerSentEvents, ServerSentEventParser } from "./sse.ts";
-import { StreamKeeper } from "./state.ts";
+import { readServerSentEvents, ServerSentEventParser, type ServerSentItem } from "./sse.ts";
+import { type KeeperOutcome, StreamKeeper } from "./state.ts";
 
 /**
  * - `connecting`: the first connection is being made.
@@ -162,6 +162,8 @@ export interface TopConnectionOptions {
   keeper: StreamKeeper;
   /** Called whenever the state or the connection status changed. */
   onChange(): void;
+  /** Called with every item after the keeper handled it (to record it). */
+  onEvent?(item: ServerSentItem, outcome: KeeperOutcome): void;
   /** No byte for this long means stale. @default {2500} */
   staleAfter?: number;
   /** First retry delay when the server sent no `retry:`. @default {FIRST_DELAY} */
@@ -225,13 +227,16 @@ export class TopConnection {
           attempt.signal,
         );
         this.#activity();
-        for await (const item of readServerSentEvents(body, new ServerSentEventParser())) {
+        for await (
+          const item of readServerSentEvents(body, new ServerSentEventParser(), attempt.signal)
+        ) {
           this.#activity();
           if (item.kind === "retry") {
             this.#retry = item.retry;
             continue;
           }
           const outcome = keeper.handle(item);
+          this.#options.onEvent?.(item, outcome);
           if (outcome === "resync") {
             error = keeper.resyncReason ?? "resynchronizing";
             break;

@@ -66,6 +66,8 @@ export interface TopView {
   now: number;
   /** The table order. */
   sort: Sort;
+  /** What `--record` is writing (the file, the events so far), if it is. */
+  recording?: string;
 }
 
 /** A terminal size. */
@@ -275,6 +277,7 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
   if (view.serverError !== undefined) state += ` · server error: ${view.serverError}`;
   // Header lines with a priority (0 kept first) for short screens.
   const header: [number, string][] = [[0, labelled("Instance", `${view.host}${boot} · ${state}`)]];
+  if (view.recording !== undefined) header.push([0.5, labelled("Recording", view.recording)]);
   const body: ScreenLine[] = [];
   const snapshot = view.snapshot;
   let tableWant = 0;

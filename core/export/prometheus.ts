@@ -143,6 +143,7 @@ interface CheckedOptions {
  * | `slabscope_stream_clients` | gauge | |
  * | `slabscope_stream_{events_sent,bytes_sent,skipped_ticks,dropped_clients}_total` | counter | |
  * | `slabscope_stream_tick_seconds` | gauge | `phase` |
+ * | `slabscope_recorder_bytes`, `slabscope_recorder_window_seconds` | gauge | |
  * | `slabscope_build_info` (always 1) | gauge | `version` |
  * | `process_start_time_seconds` (never prefixed) | gauge | |
  *
@@ -282,6 +283,7 @@ function render(snapshot: MemorySnapshot, options: CheckedOptions): string {
   if (snapshot.requests !== undefined) writeRequests(out, snapshot.requests);
   if (snapshot.stream !== undefined) writeStream(out, snapshot.stream);
   if (options.heap && snapshot.heap !== undefined) writeHeap(out, snapshot.heap);
+  if (snapshot.stream !== undefined) writeRecorder(out, snapshot.stream);
   return out.text();
 }
 
@@ -524,5 +526,23 @@ function writeHeap(out: Exposition, heap: HeapSnapshot): void {
     "Resident set size of the process, in bytes.",
     [],
     [[[], heap.rss]],
+  );
+}
+
+/** The stream's flight recorder: what it holds, in bytes and in time. */
+function writeRecorder(out: Exposition, stream: StreamSnapshot): void {
+  out.family(
+    "recorder_bytes",
+    "gauge",
+    "Bytes the diagnostics stream's flight recorder holds (0 when it is off).",
+    [],
+    [[[], stream.recorded_bytes]],
+  );
+  out.family(
+    "recorder_window_seconds",
+    "gauge",
+    "Seconds of history the diagnostics stream's flight recorder holds.",
+    [],
+    [[[], stream.recorded_ms / 1000]],
   );
 }

@@ -8,6 +8,7 @@
  * | `{prefix}/diagnostics/memory` | the event stream (capped, rate-limited) |
  * | `{prefix}/diagnostics/snapshot` | JSON: the same payload as a keyframe's data |
  * | `{prefix}/diagnostics/slot?slab=NAME&index=N` | JSON: one slot's state, owner and age |
+ * | `{prefix}/diagnostics/recording?from=…&to=…` | the flight recorder's events, as a recording file |
  * | `{prefix}/metrics` | Prometheus text exposition |
  * | `{prefix}/login` | one-time login links (with a token) |
  * | `{prefix}/fleet/instances` | the fleet's live instances (with a fleet) |
@@ -24,6 +25,7 @@ import { trustFingerprint } from "../fleet/trust.ts";
 import type { DiagnosticsStream } from "../stream/diagnostics_stream.ts";
 import type { AccessGuard } from "./access.ts";
 import { peerAddress } from "./client_network.ts";
+import { recorderSource, recordingResponse } from "./recording_response.ts";
 import { BASE_HEADERS, jsonResponse } from "./responses.ts";
 import type { Endpoint } from "./router.ts";
 
@@ -85,6 +87,10 @@ export function diagnosticsEndpoints(
     }],
     [`${prefix}/diagnostics/snapshot`, () => snapshotResponse(stream)],
     [`${prefix}/diagnostics/slot`, ({ url }) => slotResponse(registry, url)],
+    [
+      `${prefix}/diagnostics/recording`,
+      ({ url, head }) => recordingResponse(recorderSource(stream), url, prefix, head),
+    ],
     [`${prefix}/metrics`, metricsEndpoint(registry)],
     [`${prefix}/login`, ({ request, info }) => guard.login(request, info)],
   ]);
@@ -108,7 +114,8 @@ export function diagnosticsEndpoints(
 }
 
 /**
- * `GET …/metrics`: the Prometheus text exposition of a registry.
+ * `GET …/metrics`: the Prometheus text exposition of a registry, with the
+ * stream's flight recorder when there is a stream.
  *
  * @param registry The pools.
  * @returns The endpoint.

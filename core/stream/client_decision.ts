@@ -58,9 +58,12 @@ export type ClientDecision = "skip" | "drop" | "keyframe" | "delta" | "quiet";
  *   follows from the first tick that collects one).
  * - `"resume"`: its `Last-Event-ID` names the current state of this boot:
  *   nothing to send.
- * - `"keyframe"`: anything else (no id, another boot, behind, ahead).
+ * - `"catch-up"`: it names an older state of this boot that the flight
+ *   recorder holds: deltas bring it up to date, no keyframe.
+ * - `"keyframe"`: anything else (no id, another boot, older than the
+ *   recorder's window, ahead).
  */
-export type ConnectDecision = "error" | "resume" | "keyframe";
+export type ConnectDecision = "error" | "resume" | "catch-up" | "keyframe";
 
 /**
  * Whether a client's queue has room, from its stream controller's
@@ -84,6 +87,8 @@ export function hasRoom(desiredSize: number | null): boolean {
  * @param position Where its `Last-Event-ID` says it is, if anywhere.
  * @param boot This process's boot id.
  * @param seq The current state, or `undefined` when none was collected.
+ * @param heldFrom The oldest state the flight recorder can bring a client
+ * up from (its first keyframe), or `undefined` without a recorder.
  *
  * @example
  * ```ts
@@ -92,6 +97,8 @@ export function hasRoom(desiredSize: number | null): boolean {
  *
  * assert.equal(decideOnConnect({ boot: "b", seq: 7 }, "b", 7), "resume");
  * assert.equal(decideOnConnect({ boot: "b", seq: 6 }, "b", 7), "keyframe");
+ * assert.equal(decideOnConnect({ boot: "b", seq: 6 }, "b", 7, 3), "catch-up");
+ * assert.equal(decideOnConnect({ boot: "b", seq: 2 }, "b", 7, 3), "keyframe");
  * assert.equal(decideOnConnect(undefined, "b", undefined), "error");
  * ```
  */
@@ -99,9 +106,14 @@ export function decideOnConnect(
   position: EventPosition | undefined,
   boot: string,
   seq: number | undefined,
+  heldFrom?: number,
 ): ConnectDecision {
   if (seq === undefined) return "error";
-  return position?.boot === boot && position.seq === seq ? "resume" : "keyframe";
+  if (position?.boot !== boot) return "keyframe";
+  if (position.seq === seq) return "resume";
+  return heldFrom !== undefined && position.seq >= heldFrom && position.seq < seq
+    ? "catch-up"
+    : "keyframe";
 }
 
 /**

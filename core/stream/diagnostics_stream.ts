@@ -25,7 +25,9 @@ import {
   heartbeatDue,
   pingDue,
 } from "./client_decision.ts";
+import { FlightRecorder } from "./flight_recorder.ts";
 import { decidePublish, heapSampleDue, type PublishedDelta } from "./publish_decision.ts";
+import { catchUp } from "./recorder_catch_up.ts";
 import {
   type DiagnosticsStreamOptions,
   type StreamSettings,
@@ -86,8 +88,14 @@ const HEARTBEAT = encodeServerSentEvent({ comment: "" });
  * - A quiet stream sends a small `ping` event (data: the current seq) every
  *   second, and a comment every 15 s, so clients can tell quiet from stale.
  * - Every state event has `id: <boot id>-<seq>`. A client reconnecting with the
- *   current id resumes without a keyframe; any other `Last-Event-ID`
- *   (missing, garbage, another boot, behind, ahead) gets a keyframe.
+ *   current id resumes without a keyframe, one with an older id that the
+ *   flight recorder holds gets deltas only (`recorder`); any other
+ *   `Last-Event-ID` (missing, garbage, another boot, too old, ahead) gets a
+ *   keyframe. The id may also come as `?lastEventId=` (for a client that
+ *   opens a new `EventSource` itself).
+ * - The flight recorder keeps the last 5 minutes of events (at most
+ *   32 MiB) and ticks with no client connected too; see
+ *   {@linkcode DiagnosticsStream.prototype.recorder}.
  * - Backpressure is latest-wins: a client whose queue is full skips ticks,
  *   gets a keyframe when it drains, and is disconnected after
  *   `slowClientTimeout` of skipping.
@@ -121,6 +129,7 @@ export class DiagnosticsStream {
   #registry: DiagnosticsRegistry;
   #settings: StreamSettings;
   #boot: string;
+  #recorder: FlightRecorder | undefined;
 
   #clients = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -141,13 +150,17 @@ export class DiagnosticsStream {
     collect_us: 0,
     encode_us: 0,
     send_us: 0,
+    recorded_ms: 0,
+    recorded_bytes: 0,
   };
 
   /**
-   * Creates a stream over a registry. Nothing runs until a client connects.
+   * Creates a stream over a registry. With the flight recorder (the
+   * default) it starts ticking at once, on a timer that does not keep the
+   * process alive; without it, nothing runs until a client connects.
    *
    * @param registry The pools to stream.
-   * @param options Intervals and limits.
+   * @param options Intervals, limits and the recorder.
    * @throws {RangeError} If an interval or limit is not a positive number.
    */
   constructor(registry: DiagnosticsRegistry, options: DiagnosticsStreamOptions = {}) {
@@ -161,6 +174,18 @@ export class DiagnosticsStream {
         }`,
       );
     }
+    if (options.recorder !== false) {
+      this.#recorder = new FlightRecorder(options.recorder);
+      this.#startTimer();
+    }
+  }
+
+  /**
+   * The flight recorder: the stream's recent events, from which clients
+   * catch up and recordings are written; `undefined` when turned off.
+   */
+  get recorder(): FlightRecorder | undefined {
+    return this.#recorder;
   }
 
   /** The boot id in every event id: it changes whenever the process restarts. */
@@ -173,7 +198,7 @@ export class DiagnosticsStream {
     return this.#clients.size;
   }
 
-  /** Whether the tick timer is running (only while clients are connected). */
+  /** Whether the tick timer is running (while recording, or while clients are connected). */
   get ticking(): boolean {
     return this.#timer !== undefined;
   }
@@ -212,7 +237,9 @@ export class DiagnosticsStream {
         },
       });
     }
-    const position = parseLastEventId(request.headers.get("last-event-id"));
+    const position = parseLastEventId(
+      request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId"),
+    );
     const completed = info?.completed;
     let client: Client | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -240,13 +267,15 @@ export class DiagnosticsStream {
 
   /**
    * Returns the latest state as keyframe JSON: exactly what a client that
-   * applied every delta holds. With no client connected, it is collected now.
+   * applied every delta holds. With no client connected, it is collected now
+   * (and recorded, when the recorder runs); with clients, it is the last
+   * tick's, at most `interval` old.
    *
    * @returns Keyframe JSON text.
    * @throws {Error} If no snapshot could be collected or encoded.
    */
   snapshot(): string {
-    if (this.#timer === undefined) this.#tick();
+    if (this.#clients.size === 0 || this.#current === undefined) this.#tick();
     if (this.#current === undefined) {
       throw new Error("Cannot read the diagnostics snapshot: collecting it failed");
     }
@@ -285,14 +314,16 @@ export class DiagnosticsStream {
     };
     // Bring the state up to date before this client's first keyframe (the
     // client is not registered yet, so the tick sends it nothing).
-    if (this.#timer === undefined) this.#tick();
+    if (this.#timer === undefined || this.#current === undefined) this.#tick();
     this.#clients.add(client);
-    this.#timer ??= setInterval(() => this.#tick(), this.#settings.interval);
+    this.#startTimer();
     const jitter = Math.floor(Math.random() * 1000);
     this.#send(client, encodeServerSentEvent({ retry: this.#settings.retry + jitter }), "preamble");
     // The comment makes Deno flush the headers at once.
     this.#send(client, encodeServerSentEvent({ comment: "connected" }), "preamble");
-    switch (decideOnConnect(position, this.#boot, this.#current?.seq)) {
+    switch (
+      decideOnConnect(position, this.#boot, this.#current?.seq, this.#recorder?.first?.seq)
+    ) {
       case "error":
         // The first collection failed: say so; the client gets its keyframe
         // from the first tick that succeeds.
@@ -301,6 +332,9 @@ export class DiagnosticsStream {
       case "resume":
         client.seq = this.#current!.seq;
         this.#send(client, encodeServerSentEvent({ comment: "resumed" }), "preamble");
+        break;
+      case "catch-up":
+        this.#catchUp(client, position!.seq);
         break;
       case "keyframe":
         this.#sendKeyframe(client);
@@ -319,7 +353,38 @@ export class DiagnosticsStream {
       // Already closed or errored: nothing left to end.
     }
     client.onClose?.();
-    if (this.#clients.size === 0) this.#stop();
+    if (this.#clients.size > 0 || this.#closed) return;
+    if (this.#recorder === undefined) this.#stop();
+    else this.#startTimer();
+  }
+
+  /**
+   * Starts the timer if it is not running. It keeps the process alive only
+   * while clients are connected: the recorder alone must not keep alive a
+   * process that would otherwise end.
+   */
+  #startTimer(): void {
+    this.#timer ??= setInterval(() => this.#tick(), this.#settings.interval);
+    if (this.#clients.size > 0) Deno.refTimer(this.#timer);
+    else Deno.unrefTimer(this.#timer);
+  }
+
+  /**
+   * Brings a client from a state the recorder holds to the current one with
+   * deltas (`recorder_catch_up.ts`); a keyframe when that fails.
+   */
+  #catchUp(client: Client, from: number): void {
+    let events;
+    try {
+      events = catchUp(this.#recorder!, from, this.#current!, this.#boot);
+    } catch (error) {
+      console.error(`slabscope: ${failureMessage("catch a client up", error)}`);
+    }
+    if (events === undefined) return this.#sendKeyframe(client);
+    this.#send(client, encodeServerSentEvent({ comment: "resumed" }), "preamble");
+    client.seq = this.#current!.seq;
+    client.dirty = events.poolChange;
+    for (const bytes of events.events) this.#send(client, bytes, "state");
   }
 
   #stop(): void {
@@ -337,6 +402,7 @@ export class DiagnosticsStream {
     this.#stats.collect_us = Math.round((collected - started) * 1000);
     const delta = this.#advance(next, now);
     if (delta === false) return;
+    this.#record(delta);
     const encoded = performance.now();
     this.#stats.encode_us = Math.round((encoded - collected) * 1000);
     this.#fanOut(now, delta);
@@ -403,6 +469,46 @@ export class DiagnosticsStream {
       this.#broadcastError("encode a delta", error);
       return false;
     }
+  }
+
+  /**
+   * Hands the recorder this tick's delta, and the current keyframe when it
+   * wants one (the same encoded bytes clients get). Its time counts as
+   * encoding.
+   */
+  #record(delta: EncodedDelta | undefined): void {
+    const recorder = this.#recorder;
+    if (recorder === undefined) return;
+    const current = this.#current!;
+    const now = Date.now();
+    if (delta !== undefined) {
+      recorder.record({
+        event: "diagnostics-delta",
+        seq: delta.seq,
+        base: delta.base,
+        ts: current.ts,
+        poolChange: delta.poolChange,
+        bytes: delta.bytes,
+      }, now);
+    } else {
+      recorder.trim(now);
+    }
+    if (recorder.keyframeDue(current.ts)) {
+      const keyframe = this.#keyframeEvent();
+      // A keyframe that cannot be encoded is asked for again next tick.
+      if (!("failure" in keyframe)) {
+        recorder.record({
+          event: "diagnostics",
+          seq: keyframe.seq,
+          base: keyframe.seq,
+          ts: current.ts,
+          poolChange: false,
+          bytes: keyframe.bytes,
+        }, now);
+      }
+    }
+    this.#stats.recorded_ms = recorder.span;
+    this.#stats.recorded_bytes = recorder.bytes;
   }
 
   /** Makes `next` the current state; notes whether it carried heap news. */

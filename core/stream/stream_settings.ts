@@ -7,6 +7,7 @@
  */
 
 import { positiveOption } from "../options.ts";
+import type { FlightRecorderOptions } from "./flight_recorder.ts";
 
 /** Options for `DiagnosticsStream`. */
 export interface DiagnosticsStreamOptions {
@@ -79,11 +80,23 @@ export interface DiagnosticsStreamOptions {
   retry?: number;
   /** Boot id used in event ids; a fresh random one by default. */
   bootId?: string;
+  /**
+   * The flight recorder: the stream keeps its own recent events (a
+   * keyframe every `keyframeInterval`, the deltas between, for `window`
+   * ms and at most `maxBytes`), so that a client reconnecting from any
+   * state it holds gets deltas only, and `…/diagnostics/recording` serves
+   * them as a file. While it records, the stream ticks with no client
+   * connected too (on a timer that does not keep the process alive).
+   * `false` turns it off.
+   *
+   * @default {{ window: 300000, maxBytes: 33554432, keyframeInterval: 5000 }}
+   */
+  recorder?: FlightRecorderOptions | false;
 }
 
 /** Every numeric option, checked, with its default filled in. */
 export type StreamSettings = Readonly<
-  Required<Omit<DiagnosticsStreamOptions, "bootId">>
+  Required<Omit<DiagnosticsStreamOptions, "bootId" | "recorder">>
 >;
 
 /** The defaults of {@linkcode DiagnosticsStreamOptions}, one place for each. */

@@ -62,6 +62,8 @@ export const STREAM_FIELDS = [
   "collect_us",
   "encode_us",
   "send_us",
+  "recorded_ms",
+  "recorded_bytes",
 ] as const;
 
 /** Fields of an open handle of the open-handle list, in wire order. */

@@ -118,28 +118,47 @@ export function decodeSlotList(text: string, k: number, count: number, limit: nu
   const bytes = decodeBase64(text);
   const total = bytes.length * 8;
   const out = new Uint32Array(count);
+  const step = 2 ** k;
   let pos = 0;
   let previous = -1;
-  const bit = () => (bytes[pos >> 3]! >> (7 - (pos++ & 7))) & 1;
   for (let i = 0; i < count; i++) {
+    // The unary quotient, a byte at a time: the bits left in the byte are
+    // moved to the top of a 32-bit word and its leading ones counted.
     let quotient = 0;
     for (;;) {
       if (pos >= total) {
         throw new SyntaxError(`Cannot decode slot list: it ends after ${i} of ${count} indexes`);
       }
-      if (bit() === 0) break;
-      if (++quotient * 2 ** k >= limit) {
+      const offset = pos & 7;
+      const left = 8 - offset;
+      const ones = Math.clz32(~(((bytes[pos >> 3]! << offset) & 0xff) << 24));
+      const run = ones < left ? ones : left;
+      quotient += run;
+      pos += run;
+      if (run > 0 && quotient * step >= limit) {
         throw new SyntaxError(
           `Cannot decode slot list: index ${i} is not below the slot count ${limit}`,
         );
+      }
+      if (ones < left) {
+        pos++; // the zero-bit that ends the quotient
+        break;
       }
     }
     if (pos + k > total) {
       throw new SyntaxError(`Cannot decode slot list: it ends after ${i} of ${count} indexes`);
     }
+    // The k low bits, up to a byte at a time.
     let remainder = 0;
-    for (let b = 0; b < k; b++) remainder = remainder * 2 + bit();
-    const index = previous + 1 + quotient * 2 ** k + remainder;
+    for (let need = k; need > 0;) {
+      const left = 8 - (pos & 7);
+      const take = need < left ? need : left;
+      remainder = remainder * (1 << take) +
+        ((bytes[pos >> 3]! >> (left - take)) & ((1 << take) - 1));
+      pos += take;
+      need -= take;
+    }
+    const index = previous + 1 + quotient * step + remainder;
     if (index >= limit) {
       throw new SyntaxError(
         `Cannot decode slot list: index ${index} is not below the slot count ${limit}`,

@@ -174,6 +174,10 @@ export interface StreamSnapshot {
   encode_us: number;
   /** Time to hand the last tick's bytes to every client, in microseconds. */
   send_us: number;
+  /** Milliseconds of history the flight recorder holds (0 without one). */
+  recorded_ms: number;
+  /** Bytes the flight recorder holds (0 without one). */
+  recorded_bytes: number;
 }
 
 /** One open handle of a handle slab, as the open-handle list shows it. */

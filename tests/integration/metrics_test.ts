@@ -136,3 +136,36 @@ Deno.test("/metrics reports the dashboard's stream: clients and bytes sent, live
     await served.shutdown();
   }
 });
+
+Deno.test("/metrics tells what the stream's flight recorder holds, in bytes and seconds", async () => {
+  const { registry, owner, sockets } = live();
+  const served = serveDashboard(registry, {
+    port: 0,
+    interval: 20,
+    recorder: { keyframeInterval: 50 },
+    onListen() {},
+  });
+  try {
+    const origin = new URL(served.url).origin;
+    const recorder = served.dashboard.stream.recorder!;
+    const churn = setInterval(() => {
+      const handle = sockets.alloc(owner);
+      if (handle !== null) sockets.free(handle);
+    }, 10);
+    try {
+      while (recorder.span < 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      clearInterval(churn);
+    }
+    const families = parsePrometheusTextFormat(
+      await (await fetch(`${origin}/metrics`)).text(),
+    ) as Family[];
+    const bytes = value(families, "slabscope_recorder_bytes", {});
+    const seconds = value(families, "slabscope_recorder_window_seconds", {});
+    assert.ok(bytes > 0 && bytes <= recorder.bytes, `${bytes} B`);
+    assert.ok(seconds >= 0.15 && seconds <= recorder.span / 1000, `${seconds} s`);
+    assert.equal(families.find((f) => f.name === "slabscope_recorder_bytes")!.type, "GAUGE");
+  } finally {
+    await served.shutdown();
+  }
+});

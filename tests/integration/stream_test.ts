@@ -107,7 +107,9 @@ Deno.test("an idle stream sends only pings carrying the seq, and heartbeat comme
 
 Deno.test("200 connect-then-abruptly-disconnect cycles leave no client and no timer", async () => {
   const { registry, step } = workload();
-  await using s = serveStream(registry, { interval: 20 });
+  // Without the recorder the timer runs only while clients are connected
+  // (with it, it runs until close(): tests/integration/recorder_test.ts).
+  await using s = serveStream(registry, { interval: 20, recorder: false });
   const timer = setInterval(step, 10);
   for (let i = 0; i < 200; i++) {
     if (i % 2 === 0) {
@@ -157,7 +159,7 @@ Deno.test("a client that never reads is dropped slowClientTimeout after its firs
   }
 });
 
-Deno.test("Last-Event-ID matrix: only the exact current id resumes; everything else gets a keyframe, always 200", async () => {
+Deno.test("Last-Event-ID matrix: the current id resumes, an older one the recorder holds catches up with deltas, everything else gets a keyframe, always 200", async () => {
   const { registry, step } = workload();
   // No heap-only deltas during the test: the current id must stay put.
   await using s = serveStream(registry, { interval: 50, heapQuietInterval: 600_000 });
@@ -167,21 +169,22 @@ Deno.test("Last-Event-ID matrix: only the exact current id resumes; everything e
   await first.nth(2);
   const boot = s.handler.stream.bootId;
   const seq = Number(first.events.at(-1)!.id!.split("-")[1]);
-  const cases: [string | undefined, boolean][] = [
-    [undefined, false],
-    ["", false],
-    ["garbage", false],
-    ["x".repeat(10_000), false],
-    [`${boot}-${seq}\u0000`, false],
-    [`${boot}-1e309`, false],
-    [`${boot}--1`, false],
-    [`${boot}-99999999999999999999`, false],
-    [`other0boot-${seq}`, false],
-    [`${boot}-${seq - 1}`, false], // behind
-    [`${boot}-${seq + 5}`, false], // ahead
-    [`${boot}-${seq}`, true], // exactly current: resume
+  const cases: [string | undefined, "keyframe" | "resume" | "catch-up"][] = [
+    [undefined, "keyframe"],
+    ["", "keyframe"],
+    ["garbage", "keyframe"],
+    ["x".repeat(10_000), "keyframe"],
+    [`${boot}-${seq}\u0000`, "keyframe"],
+    [`${boot}-1e309`, "keyframe"],
+    [`${boot}--1`, "keyframe"],
+    [`${boot}-99999999999999999999`, "keyframe"],
+    [`other0boot-${seq}`, "keyframe"],
+    [`${boot}-0`, "keyframe"], // before the recorder's first keyframe (seq 1)
+    [`${boot}-${seq - 1}`, "catch-up"], // behind, within the recorder's window
+    [`${boot}-${seq + 5}`, "keyframe"], // ahead
+    [`${boot}-${seq}`, "resume"], // exactly current
   ];
-  for (const [header, resumes] of cases) {
+  for (const [header, expected] of cases) {
     const headers: Record<string, string> = header === undefined ? {} : { "last-event-id": header };
     let client: SseClient;
     try {
@@ -191,9 +194,14 @@ Deno.test("Last-Event-ID matrix: only the exact current id resumes; everything e
     }
     const shown = JSON.stringify(header?.slice(0, 24));
     assert.equal(client.status, 200, `status for ${shown}`);
-    if (resumes) {
+    if (expected === "resume") {
       await client.until(() => client.comments.includes("resumed"), 2000, "resumed");
       assert.equal(client.events.length, 0, "no keyframe after resuming");
+    } else if (expected === "catch-up") {
+      const event = await client.nth(1);
+      assert.ok(client.comments.includes("resumed"), `resumed for ${shown}`);
+      assert.equal(event.event, "diagnostics-delta", `a delta for ${shown}`);
+      assert.equal(event.id, `${boot}-${seq}`);
     } else {
       const event = await client.nth(1);
       assert.equal(event.event, "diagnostics", `keyframe for ${shown}`);

@@ -836,3 +836,22 @@ Deno.test("throttle: at most one redraw per interval, the last request never los
   }
   assert.throws(() => new RedrawThrottle(-1, () => {}), RangeError);
 });
+
+Deno.test("render and args: --record shows the file and its events under the instance; it refuses --once", () => {
+  const { registry } = registryWithSlabs();
+  const lines = renderScreen({
+    ...view(registry.snapshot()),
+    recording: "/tmp/a.jsonl.gz · 42 events",
+  }, {
+    columns: 80,
+    rows: 24,
+  }).map((line) => line.text);
+  assert.match(lines[1]!, /^ Recording\s+: \/tmp\/a\.jsonl\.gz · 42 events$/);
+  assert.equal(parseTopArgs(["--record", "a.jsonl.gz"]).record, "a.jsonl.gz");
+  assert.throws(() => parseTopArgs(["--record", "a.jsonl.gz", "--once"]), {
+    name: "TypeError",
+    message: "Cannot parse arguments: --record records a stream, --once reads one keyframe",
+  });
+  assert.throws(() => parseTopArgs(["--record="]), /--record needs a file name/);
+  assert.match(USAGE, /--record <file>/);
+});
