@@ -6,55 +6,14 @@
 //
 // The idle measurement always runs 30 s, to include heartbeats (every 15 s)
 // and heap updates (at most every 5 s).
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import type { DiagnosticsRegistry } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
+import { SLOTS, streamWorkload } from "./_stream_workload.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
-const SLOTS = 262_144;
 
-/** A 262,144-slot slab half full (random), a handle slab and an arena, like the demo. */
-function setup(churnPerTick: number) {
-  const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
-  const owner = registry.owners.register(":8000", "server");
-  const handles = registry.addSlab(
-    new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
-  );
-  for (let i = 0; i < 40; i++) handles.alloc(owner);
-  // Churn exactly once per tick, inside the tick's own snapshot call:
-  // alternately free `churnPerTick` random slots and take them back (the
-  // free list is LIFO), so every tick flips `churnPerTick` random slots.
-  let freed: number[] = [];
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (churnPerTick > 0) {
-      if (freed.length === 0) {
-        for (let i = 0; i < churnPerTick; i++) {
-          const k = Math.floor(Math.random() * held.length);
-          slab.free(held[k]!);
-          freed.push(k);
-          held[k] = held[held.length - 1]!;
-          held.pop();
-        }
-      } else {
-        for (const _ of freed) held.push(slab.alloc()!);
-        freed = [];
-      }
-    }
-    return snapshot(options);
-  };
-  return registry;
-}
+const setup = streamWorkload;
 
 async function withServer<T>(
   registry: DiagnosticsRegistry,
