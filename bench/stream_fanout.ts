@@ -33,7 +33,7 @@ interface Memory {
 interface Phase {
   clients: number;
   sent: { events: number; bytes: number; skipped: number; dropped: number };
-  ticks: { collect: number; encode: number; send: number }[];
+  ticks: { collect: number; encode: number; send: number; cpu: number }[];
   cpuPerSecond: number;
   memory: Memory;
 }

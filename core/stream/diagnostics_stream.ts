@@ -75,7 +75,7 @@ const chunkSize = (chunk: Uint8Array): number => chunk.byteLength;
  *   connected. Each tick collects one snapshot and encodes each event once;
  *   every client gets the same bytes. A tick where nothing changed visits
  *   no client unless one is due a ping, a heartbeat or a keyframe.
- * - Events larger than 16 KiB go to each client in 16 KiB pieces, a turn of
+ * - Events larger than 16 KiB go to each client in 4 KiB pieces, a turn of
  *   the event loop apart, so that `Deno.serve` never holds a large write
  *   buffer per connection (see `stream_client.ts`).
  * - A quiet stream sends a small `ping` event (data: the current seq) every

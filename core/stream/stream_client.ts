@@ -15,7 +15,7 @@
  * 45 KB keyframe at once, every connection keeps a buffer of about twice
  * that (measured: +88 KiB of C heap, +48 KiB of RSS per client). Handed in
  * pieces of {@linkcode PIECE_BYTES}, with a turn in between in which hyper
- * writes each one out, the buffer stays at a piece's size. Sending the
+ * writes each one out, the buffer keeps its initial 8 KiB. Sending the
  * pieces one per tick instead would delay a keyframe by seconds; one
  * `setImmediate` turn is a fraction of a millisecond.
  *
@@ -26,11 +26,18 @@ import type { EventPosition } from "./last_event_id.ts";
 import type { ClientPosition } from "./client_decision.ts";
 
 /**
- * Events larger than this are handed over in pieces of this size (see the
- * module doc). A power of two well above a delta at 1 % churn of 262,144
- * slots (about 4 KB), so that deltas go out whole.
+ * Events up to this size go out whole (when nothing waits before them): a
+ * delta at 1 % churn of 262,144 slots is about 4 KB, so deltas cost one
+ * enqueue each. Larger ones go in pieces of {@linkcode PIECE_BYTES}.
  */
-export const PIECE_BYTES = 16 * 1024;
+export const WHOLE_BYTES = 16 * 1024;
+
+/**
+ * The size of the pieces, and of what one turn hands a client: small
+ * enough that a piece with its chunk framing fits hyper's initial 8 KiB
+ * write buffer, which then never grows for it.
+ */
+export const PIECE_BYTES = 4 * 1024;
 
 /** What a client calls back into: its stream, through one shared object. */
 export interface ClientHost {
@@ -114,8 +121,9 @@ export class StreamClient implements ClientPosition, UnderlyingDefaultSource<Uin
   }
 
   /**
-   * Hands bytes to the stream: at once when nothing waits and they fit in a
-   * piece, otherwise the first piece now and the rest queued.
+   * Hands bytes to the stream: at once when nothing waits and they are at
+   * most {@linkcode WHOLE_BYTES}, otherwise the first piece now and the
+   * rest queued.
    *
    * @returns Whether bytes now wait (then call {@linkcode sendPieces} at
    * the next turns until it returns `false`).
@@ -128,7 +136,7 @@ export class StreamClient implements ClientPosition, UnderlyingDefaultSource<Uin
       this.#backlogBytes += bytes.byteLength;
       return true;
     }
-    if (bytes.byteLength <= PIECE_BYTES) {
+    if (bytes.byteLength <= WHOLE_BYTES) {
       this.#controller!.enqueue(bytes);
       return false;
     }

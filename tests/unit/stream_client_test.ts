@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
 import { DiagnosticsStream, type DiagnosticsStreamOptions } from "../../dashboard.ts";
-import { PIECE_BYTES, StreamClient } from "../../core/stream/stream_client.ts";
+import { PIECE_BYTES, StreamClient, WHOLE_BYTES } from "../../core/stream/stream_client.ts";
 import { decodeKeyframe } from "../../wire.ts";
 
 const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
@@ -27,22 +27,26 @@ Deno.test("StreamClient: small events go at once; a large one a piece now and th
   const { client, reader } = standalone();
   assert.equal(client.send(bytes(100, 1)), false);
   assert.deepEqual((await reader.read()).value, bytes(100, 1));
+  assert.equal(client.send(bytes(WHOLE_BYTES, 3)), false, "whole up to WHOLE_BYTES");
+  assert.equal((await reader.read()).value!.byteLength, WHOLE_BYTES);
 
-  const large = Uint8Array.from({ length: 2 * PIECE_BYTES + 5_000 }, (_, i) => i & 255);
+  const large = Uint8Array.from({ length: WHOLE_BYTES + 1 }, (_, i) => i & 255);
   assert.equal(client.send(large), true);
   assert.equal(client.backlogged, true);
   assert.equal(client.send(bytes(300, 2)), true, "behind what waits");
   const first = (await reader.read()).value!;
   assert.equal(first.byteLength, PIECE_BYTES);
   assert.equal(first.buffer, large.buffer, "a view of the shared bytes, not a copy");
-
-  assert.equal(client.sendPieces(), true);
-  assert.equal((await reader.read()).value!.byteLength, PIECE_BYTES);
-  // The last 5,000 bytes and the small event fit in one turn.
+  // Pieces 2 to 4, one per turn; then the last byte and the small event, in one turn.
+  const pieces = (WHOLE_BYTES + 1 - 1) / PIECE_BYTES;
+  for (let i = 1; i < pieces; i++) {
+    assert.equal(client.sendPieces(), true);
+    assert.equal((await reader.read()).value!.byteLength, PIECE_BYTES);
+  }
   assert.equal(client.sendPieces(), false);
   assert.equal(client.backlogged, false);
   const rest = (await reader.read()).value!;
-  assert.deepEqual(rest, large.subarray(2 * PIECE_BYTES));
+  assert.deepEqual(rest, large.subarray(pieces * PIECE_BYTES));
   assert.deepEqual((await reader.read()).value, bytes(300, 2));
   assert.equal(client.sendPieces(), false, "nothing waits");
 });
@@ -50,8 +54,8 @@ Deno.test("StreamClient: small events go at once; a large one a piece now and th
 Deno.test("StreamClient: room is the queue's room less what waits; close drops what waits and ends the stream", async () => {
   const { client, reader } = standalone(64 * 1024);
   assert.equal(client.room, 64 * 1024);
-  client.send(bytes(3 * PIECE_BYTES, 7)); // nobody reads yet: the first piece is queued
-  assert.equal(client.room, 64 * 1024 - PIECE_BYTES - 2 * PIECE_BYTES);
+  client.send(bytes(WHOLE_BYTES + 3, 7)); // nobody reads yet: the first piece is queued
+  assert.equal(client.room, 64 * 1024 - PIECE_BYTES - (WHOLE_BYTES + 3 - PIECE_BYTES));
   client.close();
   client.close(); // idempotent
   assert.equal((await reader.read()).value!.byteLength, PIECE_BYTES);
@@ -118,9 +122,10 @@ Deno.test("a keyframe larger than a piece reaches the client whole, in pieces of
   await until(() => client.events.some((e) => e.event === "diagnostics"), "the keyframe");
   const keyframe = client.events.find((e) => e.event === "diagnostics")!;
   assert.equal(keyframe.data, stream.snapshot());
-  assert.ok(keyframe.data.length > 2 * PIECE_BYTES, `${keyframe.data.length} characters`);
+  assert.ok(keyframe.data.length > WHOLE_BYTES, `${keyframe.data.length} characters`);
   assert.ok(client.chunks.every((chunk) => chunk.byteLength <= PIECE_BYTES));
-  assert.ok(client.chunks.length >= 4, `${client.chunks.length} chunks`); // preamble + ≥ 3 pieces
+  const pieces = Math.ceil(keyframe.data.length / PIECE_BYTES);
+  assert.ok(client.chunks.length > pieces, `${client.chunks.length} chunks`); // and the preamble
   assert.equal(decodeKeyframe(keyframe.data).slabs[0]!.total, 300_000);
   await stream.close();
   await client.done;
