@@ -65,6 +65,14 @@ export {
   DiagnosticsStream,
   type DiagnosticsStreamOptions,
 } from "./core/stream/diagnostics_stream.ts";
+export {
+  FlightRecorder,
+  type FlightRecorderOptions,
+  type FlightRecorderSettings,
+  type RecordedEvent,
+  type RecordedEventType,
+} from "./core/stream/flight_recorder.ts";
+export type { RecordingBound } from "./core/stream/recording_range.ts";
 export { createDashboard, type Dashboard, type DashboardOptions } from "./app/create_dashboard.ts";
 export {
   type DashboardServer,

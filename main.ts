@@ -10,11 +10,18 @@
  *   spells and aborted requests, through the instrumented `fetch`
  *   (`demo/load.ts`);
  * - two Workers churning one shared 262,144-slot slab through
- *   `SlabAllocator.attach` (`demo/churn_worker.ts`);
+ *   `SlabAllocator.attach` over its memory, each with a cache of 32
+ *   handles (`demo/churn_worker.ts`);
  * - a fleet entry in Deno KV (`Deno.openKv()`: a local SQLite file here,
  *   the platform's database on Deno Deploy), so that every demo started
  *   from this checkout (`PORT=8001 deno task start`) lists the others and
  *   can switch to them.
+ *
+ * `SLABSCOPE_DEMO_LOAD=paused` starts it with nothing moving: the Workers
+ * take their first working sets and hold them, no request is made and the
+ * scratch arena stays as it is; what is left is the cost of an idle process
+ * (with a dashboard open: the stream's). `on` (the default) is the live
+ * workload.
  *
  * Ctrl-C (SIGINT) or SIGTERM stops all of it within a second.
  *
@@ -42,6 +49,16 @@ if (!isLoopback(hostname) && token === undefined) {
   );
   Deno.exit(1);
 }
+const loadMode = Deno.env.get("SLABSCOPE_DEMO_LOAD") ?? "on";
+if (loadMode !== "on" && loadMode !== "paused") {
+  console.error(
+    `slabscope demo: SLABSCOPE_DEMO_LOAD must be "on" or "paused", received ${
+      JSON.stringify(loadMode)
+    }`,
+  );
+  Deno.exit(1);
+}
+const paused = loadMode === "paused";
 // The fleet: Deno.openKv() needs --unstable-kv locally (deno.json sets it)
 // and nothing on Deno Deploy. Without KV the demo runs on its own.
 const kv = typeof Deno.openKv === "function" ? await Deno.openKv() : undefined;
@@ -50,16 +67,18 @@ const registry = new DiagnosticsRegistry();
 // A no-op unless the process runs with OTEL_DENO=true; then Deno exports them.
 registerOpenTelemetry(registry);
 
-// Two Workers share one slab: each attaches to the same SharedArrayBuffer.
+// Two Workers share one slab: each attaches to its WebAssembly.Memory.
 const shared = registry.addSlab(
   new SlabAllocator({ name: "shared_objects", slotSize: 32, capacity: 262_144 }),
 );
 const control = new SharedArrayBuffer(4);
+const stopWord = new Int32Array(control);
 const workers = [0, 1].map((id) => {
   const worker = new Worker(new URL("./demo/churn_worker.ts", import.meta.url), { type: "module" });
   const init: ChurnWorkerInit = {
-    slab: shared.buffer,
+    slab: shared.memory!, // a 8 MiB slab always has one (only slabs over 4 GiB do not)
     control,
+    paused,
     id,
     owner: registry.owners.register(`worker-${id}`, "worker"),
     share: 0.4,
@@ -72,11 +91,11 @@ const workers = [0, 1].map((id) => {
 // The two app servers, and load against them.
 const api = startApi(registry, "127.0.0.1");
 const streams = startStreams(registry, "127.0.0.1");
-const load = startLoad(registry, { api: api.url, streams: streams.url });
+const load = startLoad(registry, { api: api.url, streams: streams.url }, { paused });
 
 // A scratch arena that the main loop fills in waves, now and then too much.
 const scratch = registry.addArena(new Arena({ name: "main_scratch", capacity: 1 << 20 }));
-const waves = setInterval(() => {
+const waves = paused ? undefined : setInterval(() => {
   if (Math.random() < 0.3) scratch.reset();
   scratch.alloc(1 + Math.floor(Math.random() * (Math.random() < 0.05 ? 600_000 : 60_000)));
 }, 250);
@@ -96,6 +115,7 @@ function listen() {
       onListen(url) {
         console.log(`slabscope demo: ${token === undefined ? url : "open the login link below"}`);
         console.log(`  api ${api.url}, streams ${streams.url}, 2 Workers on a 262,144-slot slab`);
+        if (paused) console.log(`  load paused (SLABSCOPE_DEMO_LOAD=paused): nothing moves`);
         console.log(`  Ctrl-C to stop`);
       },
     });
@@ -116,10 +136,11 @@ async function stop(): Promise<void> {
     Deno.exit(1);
   }, 900);
   clearInterval(waves);
-  Atomics.store(new Int32Array(control), 0, 1); // Workers free their slots and stop
+  Atomics.store(stopWord, 0, 1); // Workers free their slots and stop
+  Atomics.notify(stopWord, 0); // and paused ones wake up to do so
   const workersDone = Promise.all(workers.map((worker) =>
     new Promise<void>((resolve) => {
-      worker.onmessage = () => resolve();
+      worker.onmessage = ({ data }) => data === "stopped" && resolve();
       setTimeout(resolve, 400);
     })
   ));

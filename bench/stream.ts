@@ -1,93 +1,28 @@
 // Copyright 2026 the slabscope authors. MIT license.
-// The diagnostics stream's budgets, measured with real clients over a real
-// Deno.serve on loopback. Prints Markdown tables.
+// The diagnostics stream's byte budgets, measured with a real client over a
+// real Deno.serve on loopback. Prints a Markdown table. What each client
+// costs the server (tick, CPU, memory) is bench/stream_fanout.ts.
 //
-//   deno run -A --v8-flags=--expose-gc bench/stream.ts [seconds per measurement, default 10]
+//   deno run -A bench/stream.ts [seconds per measurement, default 10]
 //
 // The idle measurement always runs 30 s, to include heartbeats (every 15 s)
 // and heap updates (at most every 5 s); the registry has request records
 // whose last requests were two minutes ago, as an idle server has. The
 // minute after traffic stops runs 62 s: the records' windows empty.
-import { DiagnosticsRegistry, instrumentFetch, instrumentServer, SlabAllocator } from "../mod.ts";
+import { type DiagnosticsRegistry, instrumentFetch, instrumentServer } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
+import { SLOTS, streamWorkload } from "./_stream_workload.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
-const SLOTS = 262_144;
 
-/**
- * A 262,144-slot slab half full (random), a handle slab and an arena, like
- * the demo. `churn` "flips" frees `churnPerTick` random slots in one tick and
- * takes them back the next (each a change); "cycles" allocates and frees
- * `churnPerTick` slots within each tick (each a cycled slot: the same bytes
- * per slot on the wire, in `cycled` instead of `changes`).
- */
-function setup(churnPerTick: number, churn: "flips" | "cycles" = "flips") {
-  const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
-  const owner = registry.owners.register(":8000", "server");
-  const handles = registry.addSlab(
-    new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
-  );
-  for (let i = 0; i < 40; i++) handles.alloc(owner);
-  // Request records, as a server with traffic two minutes ago has them: idle,
-  // their history all zeros.
-  const long = Date.now() - 120_000;
-  for (const [kind, name] of [["server", "api"], ["client", "upstream"]] as const) {
-    const metrics = registry.requests.acquire(kind, name);
-    for (let i = 0; i < 100; i++) {
-      metrics.start();
-      metrics.complete(i % 20 === 0 ? 503 : 200, 200 + 10 * i, 64, 512, long);
-    }
-  }
-  // Churn exactly once per tick, inside the tick's own snapshot call:
-  // alternately free `churnPerTick` random slots and take them back (the
-  // free list is LIFO), so every tick flips `churnPerTick` random slots.
-  let freed: number[] = [];
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (churnPerTick > 0 && churn === "cycles") {
-      const taken: number[] = [];
-      for (let i = 0; i < churnPerTick; i++) taken.push(slab.alloc()!);
-      for (const h of taken) slab.free(h);
-    } else if (churnPerTick > 0) {
-      if (freed.length === 0) {
-        for (let i = 0; i < churnPerTick; i++) {
-          const k = Math.floor(Math.random() * held.length);
-          slab.free(held[k]!);
-          freed.push(k);
-          held[k] = held[held.length - 1]!;
-          held.pop();
-        }
-      } else {
-        for (const _ of freed) held.push(slab.alloc()!);
-        freed = [];
-      }
-    }
-    return snapshot(options);
-  };
-  return registry;
-}
+const setup = streamWorkload;
 
 async function withServer<T>(
   registry: DiagnosticsRegistry,
   run: (url: string, handler: ReturnType<typeof createDiagnosticsHandler>) => Promise<T>,
 ): Promise<T> {
-  // 100 clients from one address: lift the per-address caps meant for browsers.
-  const handler = createDiagnosticsHandler(registry, {
-    maxStreams: 256,
-    maxStreamsPerAddress: 256,
-    connectsPerSecond: 1_000,
-  });
+  const handler = createDiagnosticsHandler(registry);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   try {
     return await run(`http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`, handler);
@@ -96,8 +31,6 @@ async function withServer<T>(
     await server.shutdown();
   }
 }
-
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 /** Bytes one client receives per second over `seconds`, after its keyframe. */
 async function bytesPerSecond(registry: DiagnosticsRegistry, seconds: number): Promise<number> {
@@ -126,72 +59,6 @@ async function bytesPerSecond(registry: DiagnosticsRegistry, seconds: number): P
     await reader.cancel();
     await counting;
     return rate;
-  });
-}
-
-/** Mean tick cost (collect + encode + send, µs) with `clients` connected from another process. */
-interface TickCost {
-  collect: number;
-  encode: number;
-  send: number;
-  tick: number;
-  rssPerClient: number;
-  heapPerClient: number;
-}
-
-async function tickCost(clients: number): Promise<TickCost> {
-  return await withServer(setup(SLOTS / 100), async (url, handler) => {
-    gc();
-    const before = Deno.memoryUsage();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./stream_clients.ts", import.meta.url).pathname,
-        url,
-        String(clients),
-      ],
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    while (!out.includes("ready")) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error(`the client process exited before its clients were ready: ${out}`);
-      out += value;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const samples = {
-      collect: [] as number[],
-      encode: [] as number[],
-      send: [] as number[],
-      tick: [] as number[],
-    };
-    const started = performance.now();
-    while (performance.now() - started < seconds * 1000) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const s = handler.stream.stats;
-      samples.collect.push(s.collect_us);
-      samples.encode.push(s.encode_us);
-      samples.send.push(s.send_us);
-      samples.tick.push(s.collect_us + s.encode_us + s.send_us);
-    }
-    gc();
-    const after = Deno.memoryUsage();
-    await child.stdin.close();
-    await child.status;
-    const median = (values: number[]) =>
-      values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    return {
-      collect: median(samples.collect),
-      encode: median(samples.encode),
-      send: median(samples.send),
-      tick: median(samples.tick),
-      rssPerClient: (after.rss - before.rss) / clients,
-      heapPerClient: (after.heapUsed + after.external - before.heapUsed - before.external) /
-        clients,
-    };
   });
 }
 
@@ -249,8 +116,6 @@ const served = await underTraffic(200);
 const settling = await afterTraffic();
 const churn = await bytesPerSecond(setup(SLOTS / 100), seconds);
 const cycling = await bytesPerSecond(setup(SLOTS / 100, "cycles"), seconds);
-const one = await tickCost(1);
-const hundred = await tickCost(100);
 
 console.log(`| measurement | figure | target |`);
 console.log(`| --- | ---: | ---: |`);
@@ -279,21 +144,3 @@ console.log(
   } kB/s | |`,
 );
 console.log(`| ratio | ${(cycling / (keyframeBytes * 10) * 100).toFixed(1)} % | ≤ 10 % |`);
-for (const [label, cost] of [["1 client", one], ["100 clients", hundred]] as const) {
-  console.log(
-    `| tick cost, ${label}: collect (incl. the bench's churn) + encode + send, medians | ${cost.collect} + ${cost.encode} + ${cost.send} µs | |`,
-  );
-}
-console.log(`| tick cost, 1 client (median of sums) | ${one.tick} µs | |`);
-console.log(`| tick cost, 100 clients (median of sums) | ${hundred.tick} µs | |`);
-console.log(`| ratio 100 : 1 | ${(hundred.tick / one.tick).toFixed(2)}× | ≤ 1.5× |`);
-console.log(
-  `| server memory per connected client (RSS) | ${
-    (hundred.rssPerClient / 1024).toFixed(1)
-  } KiB | |`,
-);
-console.log(
-  `| server memory per connected client (JS heap + external) | ${
-    (hundred.heapPerClient / 1024).toFixed(1)
-  } KiB | |`,
-);

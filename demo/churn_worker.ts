@@ -3,7 +3,13 @@
  * Demo Worker: churns an attached slab in waves, so the grid breathes.
  * Every 100 ms it frees and allocates a slice of its working set; the
  * working set's target size follows a slow sine with occasional bursts.
- * Stops (freeing everything) when `control[0]` becomes 1.
+ * It attaches over the slab's `WebAssembly.Memory` with a cache of 32
+ * handles (the WebAssembly core, and the shared free list touched only to
+ * move half a cache at a time: see docs/allocator.md).
+ *
+ * Paused, it takes its first working set, says `"holding"`, and holds it,
+ * asleep on the stop word (no timer), until the demo stops. Stops (freeing everything and
+ * returning its cache) when `control[0]` becomes 1.
  *
  * @module
  */
@@ -11,10 +17,12 @@ import { SlabAllocator } from "../slab.ts";
 
 /** What the Worker receives. */
 export interface ChurnWorkerInit {
-  /** The slab's buffer. */
-  slab: SharedArrayBuffer;
-  /** Int32Array: [0] stop flag. */
+  /** The slab's memory (`slab.memory`). */
+  slab: WebAssembly.Memory;
+  /** Int32Array: [0] stop flag (set to 1, then `Atomics.notify`). */
   control: SharedArrayBuffer;
+  /** Take a working set once and hold it: nothing changes until the demo stops. */
+  paused: boolean;
   /** Which Worker this is (phase of the wave). */
   id: number;
   /** Owner index to stamp on this Worker's slots. */
@@ -25,6 +33,9 @@ export interface ChurnWorkerInit {
   churn: number;
 }
 
+/** Handles each Worker keeps in its own cache. */
+const CACHE = 32;
+
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<ChurnWorkerInit>) => void) | null;
   postMessage(message: string): void;
@@ -32,7 +43,7 @@ const scope = globalThis as unknown as {
 };
 
 scope.onmessage = ({ data }) => {
-  const slab = SlabAllocator.attach(data.slab);
+  const slab = SlabAllocator.attach(data.slab, { cache: CACHE });
   const control = new Int32Array(data.control);
   const held: number[] = [];
   let random = 0x2545f491 ^ (data.id * 0x9e3779b9);
@@ -63,7 +74,15 @@ scope.onmessage = ({ data }) => {
       if (handle === null) break; // full: counted as an overflow
       held.push(handle);
     }
-    setTimeout(tick, 100);
+    if (!data.paused) {
+      setTimeout(tick, 100);
+      return;
+    }
+    // Paused: hold the working set, asleep until the stop word changes.
+    scope.postMessage("holding");
+    const stop = Atomics.waitAsync(control, 0, 0);
+    if (stop.async) stop.value.then(tick);
+    else tick();
   };
   tick();
 };

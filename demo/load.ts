@@ -19,9 +19,15 @@ export interface LoadTargets {
   streams: string;
 }
 
+/** Options for {@linkcode startLoad}. */
+export interface LoadOptions {
+  /** Send nothing: the instrumented `fetch` (and its slab) exist, idle. */
+  paused?: boolean;
+}
+
 /** A running load generator. */
 export interface LoadGenerator {
-  /** The phase it is in: `steady`, `burst` or `idle`. */
+  /** The phase it is in: `steady`, `burst`, `idle`, or `paused` for good. */
   readonly phase: string;
   /** Stops it: no new requests, every request in flight aborted. */
   stop(): Promise<void>;
@@ -29,7 +35,7 @@ export interface LoadGenerator {
 
 const TICK_MS = 100;
 const MAX_IN_FLIGHT = 160;
-/** One cycle: 20 s steady, 4 s burst, 12 s steady, 6 s idle. */
+/** One cycle: 20 s steady, 4 s burst, 12 s steady, 6 s idle. Paused: `paused`, always. */
 const CYCLE: { phase: "steady" | "burst" | "idle"; seconds: number }[] = [
   { phase: "steady", seconds: 20 },
   { phase: "burst", seconds: 4 },
@@ -37,8 +43,12 @@ const CYCLE: { phase: "steady" | "burst" | "idle"; seconds: number }[] = [
   { phase: "idle", seconds: 6 },
 ];
 
-/** Starts the load against `targets`. */
-export function startLoad(registry: DiagnosticsRegistry, targets: LoadTargets): LoadGenerator {
+/** Starts the load against `targets`, or only its instrumented `fetch` when paused. */
+export function startLoad(
+  registry: DiagnosticsRegistry,
+  targets: LoadTargets,
+  options: LoadOptions = {},
+): LoadGenerator {
   // Owners by role, not by origin: the servers listen on ports the system
   // picks, and a label must not change from one run to the next.
   const roles = new Map([
@@ -50,6 +60,15 @@ export function startLoad(registry: DiagnosticsRegistry, targets: LoadTargets): 
     ownerLinger: 10_000,
     name: (url) => roles.get(url.origin) ?? url.origin,
   });
+  if (options.paused) {
+    return {
+      phase: "paused",
+      stop() {
+        tracked.close();
+        return Promise.resolve();
+      },
+    };
+  }
   let stopped = false;
   const inFlight = new Set<Promise<unknown>>();
   // One controller per request, aborted one by one on stop. (Not

@@ -206,6 +206,53 @@ export function pingDue(
   return now - client.lastEventAt >= settings.pingInterval;
 }
 
+/**
+ * When a client can next be due anything on a tick that publishes nothing:
+ * a ping, a heartbeat or its periodic keyframe. Before that time,
+ * {@linkcode decideForClient} answers `"quiet"` for it (or `"skip"`, should
+ * its queue fill meanwhile) and neither {@linkcode heartbeatDue} nor
+ * {@linkcode pingDue} holds, so such a tick need not visit it at all.
+ * `-Infinity` for a client to visit at every tick: one that skips ticks,
+ * or does not hold the current state.
+ *
+ * A client whose queue fills while nothing is published is noticed at its
+ * next ping (within `pingInterval`), and dropped `slowClientTimeout` after.
+ *
+ * @param client What the stream knows of it.
+ * @param seq The current state, or `undefined` when none was collected.
+ * @param settings The stream's settings.
+ *
+ * @example
+ * ```ts
+ * import { nextDueAt } from "./client_decision.ts";
+ * import { STREAM_DEFAULTS } from "./stream_settings.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const client = {
+ *   seq: 4,
+ *   dirty: false,
+ *   lastKeyframeAt: 0,
+ *   lastSentAt: 500,
+ *   lastEventAt: 700,
+ *   skippingSince: undefined,
+ * };
+ * assert.equal(nextDueAt(client, 4, STREAM_DEFAULTS), 1_700); // its ping
+ * assert.equal(nextDueAt(client, 5, STREAM_DEFAULTS), -Infinity); // behind
+ * ```
+ */
+export function nextDueAt(
+  client: ClientPosition,
+  seq: number | undefined,
+  settings: Pick<StreamSettings, "keyframeInterval" | "pingInterval" | "heartbeatInterval">,
+): number {
+  if (client.skippingSince !== undefined || client.seq !== seq) return -Infinity;
+  const due = Math.min(
+    client.lastEventAt + settings.pingInterval,
+    client.lastSentAt + settings.heartbeatInterval,
+  );
+  return client.dirty ? Math.min(due, client.lastKeyframeAt + settings.keyframeInterval) : due;
+}
+
 /** Whether a client that received pool changes is due its periodic keyframe. */
 function keyframeDue(
   client: ClientPosition,

@@ -16,13 +16,13 @@ import { encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
 import { BASE_HEADERS } from "../http/responses.ts";
-import { encodeServerSentEvent } from "./sse.ts";
+import { encodeServerSentEvent, formatServerSentEvent } from "./sse.ts";
 import {
-  type ClientPosition,
   decideForClient,
   decideOnConnect,
   hasRoom,
   heartbeatDue,
+  nextDueAt,
   pingDue,
 } from "./client_decision.ts";
 import { FlightRecorder } from "./flight_recorder.ts";
@@ -33,6 +33,7 @@ import {
   type StreamSettings,
   streamSettings,
 } from "./stream_settings.ts";
+import { type ClientHost, Pacer, StreamClient } from "./stream_client.ts";
 
 export type { DiagnosticsStreamOptions } from "./stream_settings.ts";
 
@@ -42,19 +43,6 @@ export interface ConnectionInfo {
   completed?: Promise<void>;
   /** The client's address, for per-address caps. */
   remoteAddr?: { hostname: string } | Deno.Addr;
-}
-
-/** One connected client: its position, and the way to reach it. */
-interface Client extends ClientPosition {
-  controller: ReadableStreamDefaultController<Uint8Array>;
-  seq: number;
-  dirty: boolean;
-  lastKeyframeAt: number;
-  lastSentAt: number;
-  lastEventAt: number;
-  skippingSince: number | undefined;
-  closed: boolean;
-  onClose: (() => void) | undefined;
 }
 
 /** This tick's delta event: what it is, and its bytes, shared by every client. */
@@ -76,6 +64,9 @@ type SendKind = "state" | "ping" | "heartbeat" | "preamble";
 
 /** A heartbeat: an empty comment, the same bytes for everyone. */
 const HEARTBEAT = encodeServerSentEvent({ comment: "" });
+const encoder = new TextEncoder();
+/** A queued chunk's size: its bytes. One function for every client's queue. */
+const chunkSize = (chunk: Uint8Array): number => chunk.byteLength;
 
 /**
  * Streams snapshots of a {@linkcode DiagnosticsRegistry} to any number of
@@ -84,7 +75,11 @@ const HEARTBEAT = encodeServerSentEvent({ comment: "" });
  *
  * - One timer for all clients, running only while at least one is
  *   connected. Each tick collects one snapshot and encodes each event once;
- *   every client gets the same bytes.
+ *   every client gets the same bytes. A tick where nothing changed visits
+ *   no client unless one is due a ping, a heartbeat or a keyframe.
+ * - Events larger than 16 KiB go to each client in 4 KiB pieces, a turn of
+ *   the event loop apart, so that `Deno.serve` never holds a large write
+ *   buffer per connection (see `stream_client.ts`).
  * - A quiet stream sends a small `ping` event (data: the current seq) every
  *   second, and a comment every 15 s, so clients can tell quiet from stale.
  * - Every state event has `id: <boot id>-<seq>`. A client reconnecting with the
@@ -131,8 +126,21 @@ export class DiagnosticsStream {
   #boot: string;
   #recorder: FlightRecorder | undefined;
 
-  #clients = new Set<Client>();
+  #clients = new Set<StreamClient>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * No client is due anything on a tick that publishes nothing before this
+   * time (`performance.now()`): at most the earliest {@linkcode nextDueAt}
+   * of any client. Lowered whenever a client's due time may be earlier.
+   */
+  #nextVisit = -Infinity;
+  /** Hands clients' large events over a piece per turn. */
+  #pacer = new Pacer((client) => this.#remove(client));
+  #host: ClientHost = {
+    start: (client) => this.#register(client),
+    end: (client) => this.#remove(client),
+  };
+  #strategy: QueuingStrategy<Uint8Array>;
   #closed = false;
   #current: MemorySnapshot | undefined;
   #keyframe: KeyframeEvent | undefined;
@@ -166,6 +174,7 @@ export class DiagnosticsStream {
   constructor(registry: DiagnosticsRegistry, options: DiagnosticsStreamOptions = {}) {
     this.#registry = registry;
     this.#settings = streamSettings(options);
+    this.#strategy = { highWaterMark: this.#settings.maxQueuedBytes, size: chunkSize };
     this.#boot = options.bootId ?? newBootId();
     if (!/^[0-9a-z]{1,32}$/.test(this.#boot)) {
       throw new RangeError(
@@ -240,18 +249,11 @@ export class DiagnosticsStream {
     const position = parseLastEventId(
       request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId"),
     );
-    const completed = info?.completed;
-    let client: Client | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        client = this.#register(controller, position, onClose);
-        // However the response ends, the client is cleaned up (idempotently).
-        completed?.then(() => this.#remove(client!), () => this.#remove(client!));
-      },
-      cancel: () => {
-        if (client !== undefined) this.#remove(client);
-      },
-    }, { highWaterMark: this.#settings.maxQueuedBytes, size: (chunk) => chunk.byteLength });
+    const client = new StreamClient(this.#host, position, onClose, performance.now());
+    // The client is the stream's source: its start() registers it.
+    const body = new ReadableStream<Uint8Array>(client, this.#strategy);
+    // However the response ends, the client is cleaned up (idempotently).
+    info?.completed?.then(client.end, client.end);
     return new Response(body, {
       status: 200,
       headers: {
@@ -295,35 +297,19 @@ export class DiagnosticsStream {
     return Promise.resolve();
   }
 
-  #register(
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    position: EventPosition | undefined,
-    onClose: (() => void) | undefined,
-  ): Client {
-    const now = performance.now();
-    const client: Client = {
-      controller,
-      seq: -1,
-      lastSentAt: now,
-      lastEventAt: now,
-      lastKeyframeAt: now,
-      dirty: false,
-      skippingSince: undefined,
-      closed: false,
-      onClose,
-    };
+  #register(client: StreamClient): void {
+    const position: EventPosition | undefined = client.position;
     // Bring the state up to date before this client's first keyframe (the
     // client is not registered yet, so the tick sends it nothing).
     if (this.#timer === undefined || this.#current === undefined) this.#tick();
     this.#clients.add(client);
     this.#startTimer();
     const jitter = Math.floor(Math.random() * 1000);
-    this.#send(client, encodeServerSentEvent({ retry: this.#settings.retry + jitter }), "preamble");
-    // The comment makes Deno flush the headers at once.
-    this.#send(client, encodeServerSentEvent({ comment: "connected" }), "preamble");
-    switch (
-      decideOnConnect(position, this.#boot, this.#current?.seq, this.#recorder?.first?.seq)
-    ) {
+    // One chunk: the retry, and a comment that makes Deno flush the headers at once.
+    const preamble = formatServerSentEvent({ retry: this.#settings.retry + jitter }) +
+      formatServerSentEvent({ comment: "connected" });
+    this.#send(client, encoder.encode(preamble), "preamble");
+    switch (decideOnConnect(position, this.#boot, this.#current?.seq, this.#recorder?.first?.seq)) {
       case "error":
         // The first collection failed: say so; the client gets its keyframe
         // from the first tick that succeeds.
@@ -340,18 +326,18 @@ export class DiagnosticsStream {
         this.#sendKeyframe(client);
         break;
     }
-    return client;
+    this.#nextVisit = Math.min(
+      this.#nextVisit,
+      nextDueAt(client, this.#current?.seq, this.#settings),
+    );
   }
 
-  #remove(client: Client): void {
+  #remove(client: StreamClient): void {
     if (client.closed) return;
     client.closed = true;
     this.#clients.delete(client);
-    try {
-      client.controller.close();
-    } catch {
-      // Already closed or errored: nothing left to end.
-    }
+    this.#pacer.delete(client);
+    client.close();
     client.onClose?.();
     if (this.#clients.size > 0 || this.#closed) return;
     if (this.#recorder === undefined) this.#stop();
@@ -373,7 +359,7 @@ export class DiagnosticsStream {
    * Brings a client from a state the recorder holds to the current one with
    * deltas (`recorder_catch_up.ts`); a keyframe when that fails.
    */
-  #catchUp(client: Client, from: number): void {
+  #catchUp(client: StreamClient, from: number): void {
     let events;
     try {
       events = catchUp(this.#recorder!, from, this.#current!, this.#boot);
@@ -390,16 +376,16 @@ export class DiagnosticsStream {
   #stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#pacer.stop();
   }
 
   /** Collects, decides what to publish, encodes once, sends to everyone. */
   #tick(): void {
     const now = performance.now();
-    const started = performance.now();
     const next = this.#collect(now);
     if (next === undefined) return;
     const collected = performance.now();
-    this.#stats.collect_us = Math.round((collected - started) * 1000);
+    this.#stats.collect_us = Math.round((collected - now) * 1000);
     const delta = this.#advance(next, now);
     if (delta === false) return;
     this.#record(delta);
@@ -518,13 +504,22 @@ export class DiagnosticsStream {
     if (spaces) this.#lastSpacesPublish = now;
   }
 
-  /** Sends each client what {@linkcode decideForClient} says. */
+  /**
+   * Sends each client what {@linkcode decideForClient} says. A tick that
+   * publishes nothing visits no client before {@linkcode nextDueAt} says
+   * one can be due (the visit would decide `"quiet"` and send nothing), so
+   * an idle stream costs O(1) per tick however many clients it has.
+   */
   #fanOut(now: number, delta: EncodedDelta | undefined): void {
-    const tick = { now, seq: this.#current!.seq, delta };
+    // Rounding aside (`now < a + b` against `now - a >= b`: at most one tick late).
+    if (delta === undefined && now < this.#nextVisit) return;
+    const seq = this.#current!.seq;
+    const tick = { now, seq, delta };
     const settings = this.#settings;
+    let nextVisit = Infinity;
     for (const client of this.#clients) {
       if (client.closed) continue;
-      switch (decideForClient(client, client.controller.desiredSize, tick, settings)) {
+      switch (decideForClient(client, client.room, tick, settings)) {
         case "skip":
           // Latest wins: skip this tick; once drained it gets a keyframe.
           this.#stats.skipped_ticks++;
@@ -534,24 +529,26 @@ export class DiagnosticsStream {
           this.#stats.skipped_ticks++;
           this.#stats.slow_dropped++;
           this.#remove(client);
-          break;
+          continue;
         case "keyframe":
           client.skippingSince = undefined;
-          this.#sendKeyframe(client);
+          this.#sendKeyframe(client, now);
           break;
         case "delta":
           client.skippingSince = undefined;
           client.dirty ||= delta!.poolChange;
           client.seq = delta!.seq;
-          this.#send(client, delta!.bytes, "state");
+          this.#send(client, delta!.bytes, "state", now);
           break;
         case "quiet":
           client.skippingSince = undefined;
-          if (heartbeatDue(client, now, settings)) this.#send(client, HEARTBEAT, "heartbeat");
-          if (pingDue(client, now, settings)) this.#send(client, this.#ping(), "ping");
+          if (heartbeatDue(client, now, settings)) this.#send(client, HEARTBEAT, "heartbeat", now);
+          if (pingDue(client, now, settings)) this.#send(client, this.#ping(), "ping", now);
           break;
       }
+      nextVisit = Math.min(nextVisit, nextDueAt(client, seq, settings));
     }
+    this.#nextVisit = nextVisit;
   }
 
   /** A `ping` event carrying the current seq; the same bytes for everyone in a tick. */
@@ -586,28 +583,32 @@ export class DiagnosticsStream {
   }
 
   /** The keyframe; an error event instead when it cannot be encoded (a later tick retries). */
-  #sendKeyframe(client: Client): void {
+  #sendKeyframe(client: StreamClient, now: number = performance.now()): void {
     const keyframe = this.#keyframeEvent();
     if ("failure" in keyframe) {
       this.#lastError = keyframe.failure;
-      this.#send(client, this.#errorEvent(keyframe.failure), "state");
+      this.#send(client, this.#errorEvent(keyframe.failure), "state", now);
       return;
     }
     client.seq = keyframe.seq;
     client.dirty = false;
-    client.lastKeyframeAt = performance.now();
-    this.#send(client, keyframe.bytes, "state");
+    client.lastKeyframeAt = now;
+    this.#send(client, keyframe.bytes, "state", now);
   }
 
-  /** Enqueues bytes for one client, and moves its quiet timers as `kind` says. */
-  #send(client: Client, bytes: Uint8Array, kind: SendKind): void {
+  /**
+   * Hands bytes to one client (large ones a piece per turn, see
+   * `stream_client.ts`), and moves its quiet timers as `kind` says.
+   *
+   * @param now The time to record: the tick's, when sending from a tick.
+   */
+  #send(client: StreamClient, bytes: Uint8Array, kind: SendKind, now = performance.now()): void {
     try {
-      client.controller.enqueue(bytes);
+      if (client.send(bytes)) this.#pacer.add(client);
     } catch {
       this.#remove(client); // the stream is gone
       return;
     }
-    const now = performance.now();
     this.#stats.bytes_sent += bytes.byteLength;
     if (kind === "preamble") return;
     if (kind === "heartbeat") {
@@ -624,7 +625,7 @@ export class DiagnosticsStream {
     this.#lastError = message;
     const bytes = this.#errorEvent(message);
     for (const client of this.#clients) {
-      if (!client.closed && hasRoom(client.controller.desiredSize)) {
+      if (!client.closed && hasRoom(client.room)) {
         this.#send(client, bytes, "state");
       }
     }

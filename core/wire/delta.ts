@@ -176,11 +176,14 @@ function diffSlab(a: SlabSnapshot | undefined, b: SlabSnapshot): JsonObject | un
       changed = true;
     }
   }
-  if (!sameSummary(a.summary, b.summary)) {
+  if (a.summary !== b.summary && !sameSummary(a.summary, b.summary)) {
     patch.summary = b.summary;
     changed = true;
   }
-  if (b.kind === "plain" && b.owners === undefined) {
+  if (a.bitmap === b.bitmap && a.states === b.states && a.owners === b.owners) {
+    // The same arrays (a collector reuses an unchanged slab's): no slot
+    // changed, and there is nothing to compare.
+  } else if (b.kind === "plain" && b.owners === undefined) {
     changed = diffBitmap(a.bitmap!, b.bitmap!, patch) || changed;
   } else if (a.owners === undefined) {
     // A plain slab that just started recording owners: send both whole, once.

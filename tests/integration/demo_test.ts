@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { decodeKeyframe } from "../../wire.ts";
 import type { MemorySnapshot } from "../../mod.ts";
+import { isPoolChange } from "../../core/stream/publish_decision.ts";
+import { SseClient } from "./_sse_client.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -160,6 +162,62 @@ Deno.test({
     const login = await fetch(link, { redirect: "manual" });
     assert.equal(login.status, 303);
     assert.match(login.headers.get("set-cookie") ?? "", /HttpOnly/);
+  },
+});
+
+Deno.test({
+  name:
+    "SLABSCOPE_DEMO_LOAD=paused: the Workers hold their slots and the stream sends no pool change",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    await using demo = start({ PORT: String(port), SLABSCOPE_DEMO_LOAD: "paused" });
+    const base = `http://127.0.0.1:${port}/debug/diagnostics`;
+    // Both Workers took their working sets (each its own owner), and they hold still.
+    let last = -1;
+    const held = await until("both Workers' working sets, unchanged", async () => {
+      const now = await snapshot(`${base}/snapshot`);
+      if (now === undefined) return undefined;
+      const objects = slab(now, "shared_objects");
+      const settled = Object.keys(objects.summary.by_owner).length === 2 && objects.allocs === last;
+      last = objects.allocs;
+      return settled ? now : undefined;
+    });
+    assert.match(demo.out.stdout, /load paused/);
+    const client = await SseClient.open(`${base}/memory`);
+    const keyframe = decodeKeyframe((await client.nth(1)).data);
+    for (const name of ["shared_objects", "handles", "http_clients"]) {
+      assert.equal(slab(keyframe, name).allocs, slab(held, name).allocs, name);
+      assert.equal(slab(keyframe, name).frees, slab(held, name).frees, name);
+    }
+    await client.until(() => client.events.filter((e) => e.event === "ping").length >= 3);
+    const changes = client.events.filter((e) =>
+      e.event === "diagnostics-delta" && isPoolChange(JSON.parse(e.data))
+    );
+    assert.deepEqual(changes, [], "no pool changed");
+    await client.close();
+  },
+});
+
+Deno.test({
+  name: "the demo refuses an unknown SLABSCOPE_DEMO_LOAD",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using demo = start({ PORT: String(freePort()), SLABSCOPE_DEMO_LOAD: "fast" });
+    const status = await demo.child.status;
+    assert.equal(status.code, 1);
+    await until(
+      "the message",
+      () =>
+        Promise.resolve(
+          demo.out.stderr.includes(
+            'SLABSCOPE_DEMO_LOAD must be "on" or "paused", received "fast"',
+          ) ||
+            undefined,
+        ),
+    );
   },
 });
 

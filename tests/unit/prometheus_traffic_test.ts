@@ -128,11 +128,15 @@ Deno.test("stream figures, build info and the process start are reported", async
       collect_us: 250,
       encode_us: 100,
       send_us: 12,
+      recorded_ms: 4_500,
+      recorded_bytes: 90_000,
     },
   });
   const text = formatPrometheus(registry.snapshot(), { heap: false });
   assert.equal(value(text, "slabscope_stream_clients"), 3);
   assert.equal(value(text, "slabscope_stream_events_sent_total"), 120);
+  assert.equal(value(text, "slabscope_recorder_bytes"), 90_000);
+  assert.equal(value(text, "slabscope_recorder_window_seconds"), 4.5);
   assert.equal(value(text, "slabscope_stream_bytes_sent_total"), 45_000);
   assert.equal(value(text, "slabscope_stream_skipped_ticks_total"), 4);
   assert.equal(value(text, "slabscope_stream_dropped_clients_total"), 1);

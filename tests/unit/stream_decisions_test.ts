@@ -1,6 +1,7 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // The diagnostics stream's tick decisions, as tables.
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   type ClientDecision,
   type ClientPosition,
@@ -9,6 +10,7 @@ import {
   decideOnConnect,
   hasRoom,
   heartbeatDue,
+  nextDueAt,
   pingDue,
   type TickOutcome,
 } from "../../core/stream/client_decision.ts";
@@ -130,6 +132,54 @@ Deno.test("hasRoom, heartbeatDue and pingDue at their edges", () => {
   for (const [quiet, expected] of pings) {
     assert.equal(pingDue({ lastEventAt: NOW - quiet }, NOW, settings), expected, `${quiet} ms`);
   }
+});
+
+Deno.test("nextDueAt: the first of its ping, heartbeat and (when dirty) keyframe; at every tick when skipping or behind", () => {
+  const at = { lastEventAt: NOW - 300, lastSentAt: NOW - 14_900, lastKeyframeAt: NOW - 29_950 };
+  const table: [string, Partial<ClientPosition>, number | undefined, number][] = [
+    ["clean: its ping", { lastEventAt: NOW - 300 }, 7, NOW + 700],
+    ["clean: its heartbeat first", at, 7, NOW + 100],
+    ["dirty: its keyframe first", { ...at, dirty: true }, 7, NOW + 50],
+    ["dirty, keyframe later than the ping", { dirty: true }, 7, NOW + 900],
+    ["skipping", { skippingSince: NOW - 10 }, 7, -Infinity],
+    ["behind", {}, 8, -Infinity],
+    ["new (seq -1)", { seq: -1 }, 7, -Infinity],
+    ["nothing collected yet", {}, undefined, -Infinity],
+  ];
+  for (const [what, client, seq, expected] of table) {
+    assert.equal(nextDueAt({ ...upToDate, ...client }, seq, settings), expected, what);
+  }
+});
+
+Deno.test("nextDueAt: before it, a tick that publishes nothing has nothing to send the client", () => {
+  // Whole milliseconds, so that `now < a + b` and `now - a >= b` agree exactly.
+  const time = fc.integer({ min: 0, max: 200_000 });
+  const client = fc.record({
+    seq: fc.constantFrom(-1, 6, 7, 8),
+    dirty: fc.boolean(),
+    lastKeyframeAt: time,
+    lastSentAt: time,
+    lastEventAt: time,
+    skippingSince: fc.option(time, { nil: undefined }),
+  });
+  const quick = fc.record({
+    keyframeInterval: fc.integer({ min: 1, max: 60_000 }),
+    pingInterval: fc.integer({ min: 1, max: 5_000 }),
+    heartbeatInterval: fc.integer({ min: 1, max: 30_000 }),
+    slowClientTimeout: fc.integer({ min: 1, max: 10_000 }),
+  });
+  fc.assert(
+    fc.property(client, quick, time, fc.integer({ min: -2, max: 2 }), (c, s, now, room) => {
+      const due = nextDueAt(c, 7, s);
+      if (now >= due) return;
+      const decision = decideForClient(c, room, { now, seq: 7, delta: undefined }, s);
+      // A full queue is noticed at the next due time (see the function's doc).
+      assert.equal(decision, room > 0 ? "quiet" : "skip");
+      assert.equal(heartbeatDue(c, now, s), false);
+      assert.equal(pingDue(c, now, s), false);
+    }),
+    { numRuns: 5_000 },
+  );
 });
 
 Deno.test("decideOnConnect: only the exact current id of this boot resumes", () => {
