@@ -8,6 +8,7 @@
 import { MemPool } from "@thi.ng/malloc";
 import wabtInit from "npm:wabt@1.0.39";
 import { SlabAllocator } from "../mod.ts";
+import { attachJavaScriptCoreForTesting } from "../core/allocator/slab.ts";
 
 const N = 1 << 16;
 const PAIRS = 10_000; // pairs per measured iteration
@@ -114,8 +115,8 @@ const plainLinks = new BareTreiber(true);
 const array = new ArrayFreeList();
 const slab = new SlabAllocator({ name: "bench", slotSize: 64, capacity: N });
 const cached = new SlabAllocator({ name: "bench-cache", slotSize: 64, capacity: N, cache: 32 });
-// Attached over the buffer alone: the JavaScript core.
-const jsCore = SlabAllocator.attach(
+// The JavaScript core, as a Worker that received the buffer alone runs it.
+const jsCore = attachJavaScriptCoreForTesting(
   new SlabAllocator({ name: "bench-js", slotSize: 64, capacity: N }).buffer,
 );
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CoarseClock } from "./coarse_clock.ts";
+import { clockReader, REFRESH_EVERY } from "./coarse_clock.ts";
 import { CounterLanes, laneTotals, laneUsed } from "./counter_lanes.ts";
 import { describe, typeName } from "./describe.ts";
 import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
@@ -36,8 +36,16 @@ import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 import { reclaimLane } from "./slab_reclaim.ts";
-import { instantiateCore, type WasmSlabCore } from "./wasm_core.ts";
+import {
+  instantiateCore,
+  memoryOf,
+  rememberMemory,
+  type WasmSlabCore,
+  wasmSlabCore,
+} from "./wasm_core.ts";
 import { JsSlabCore } from "./slab_js_core.ts";
+import { EMPTY, type SlabCore } from "./slab_core.ts";
+import { FAST_PATH_CLASSES, fastPathClasses } from "./slab_fast_paths.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
@@ -70,6 +78,9 @@ export interface SlabAllocatorOptions {
    */
   cache?: number;
 }
+
+/** The core an instance runs: see {@linkcode SlabAllocator.prototype.core}. */
+export type SlabCoreKind = "webassembly" | "javascript";
 
 /** Options for {@linkcode SlabAllocator.attach}. */
 export interface SlabAttachOptions {
@@ -136,13 +147,32 @@ export interface SlabTestingOptions extends FreeListTestingOptions {
   onSetStateRace?: (slot: number) => void;
 }
 
-// Private construction path for attach(): class fields can only be created
-// by the constructor, so attach() passes this token and the views.
-const ATTACH = Symbol("attach");
-let attaching: SlabViews | undefined;
-let attachingCache = 0;
+// The construction path: class fields can only be created by the
+// constructor, so `new SlabAllocator(options)` and attach() lay out or check
+// the memory, then construct the instance's class (see slab_fast_paths.ts)
+// with this token, the views and the cache size.
+const CONSTRUCT = Symbol("construct");
+let constructing: SlabViews | undefined;
+let constructingCache = 0;
 let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
 let views: (slab: SlabAllocator) => SlabViews;
+/** Classes for this thread's WebAssembly instances, and how many are taken. */
+let fastClasses: (typeof SlabAllocator)[];
+let fastClassesTaken = 0;
+
+/** An instance over `v`, of the class its core calls for. */
+function construct(v: SlabViews, cache: number): SlabAllocator {
+  const cls = v.memory === undefined
+    ? SlabAllocator // the JavaScript core: its methods are the same everywhere
+    : fastClasses[Math.min(fastClassesTaken++, FAST_PATH_CLASSES - 1)]!;
+  constructing = v;
+  constructingCache = cache;
+  try {
+    return Reflect.construct(SlabAllocator, [CONSTRUCT], cls);
+  } finally {
+    constructing = undefined;
+  }
+}
 
 /**
  * A pool of fixed-size slots in one `SharedArrayBuffer`.
@@ -164,11 +194,13 @@ let views: (slab: SlabAllocator) => SlabViews;
  *
  * **Two cores, one memory.** A slab lives in a shared `WebAssembly.Memory`
  * (its {@linkcode SlabAllocator.buffer} is that memory's SharedArrayBuffer)
- * and its operations run in WebAssembly. An instance attached over the
- * buffer alone runs the same algorithm in JavaScript, word for word
- * compatible, several times slower; attach over {@linkcode SlabAllocator.memory}
- * to get the WebAssembly core in a Worker. Slabs over 4 GiB use a plain
- * SharedArrayBuffer and the JavaScript core.
+ * and its operations run in WebAssembly. **Post {@linkcode SlabAllocator.memory}
+ * to a Worker**, not the buffer: a `WebAssembly.Memory` cannot be made from
+ * a buffer, so a Worker that received the buffer alone runs the same
+ * algorithm in JavaScript (word for word compatible, about 5 times slower,
+ * without a cache). {@linkcode SlabAllocator.prototype.core} says which one
+ * runs. Slabs over 4 GiB use a plain SharedArrayBuffer and the JavaScript
+ * core.
  *
  * **Caches.** With `cache: n` an instance keeps up to `n` free slots of its
  * own (a magazine, in Bonwick and Adams' terms): frees go there, allocations
@@ -218,7 +250,7 @@ let views: (slab: SlabAllocator) => SlabViews;
  * ```ts ignore
  * // main.ts
  * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
- * worker.postMessage(slab.memory); // or slab.buffer, for the JavaScript core
+ * worker.postMessage(slab.memory); // the memory, not slab.buffer: see above
  *
  * // worker.ts
  * self.onmessage = (event) => {
@@ -239,7 +271,6 @@ export class SlabAllocator {
   #stride!: number;
   #payload!: number;
   #epoch!: number;
-  #clock!: CoarseClock;
   #indexBits!: number;
   #indexMask!: number;
   #generationMask!: number;
@@ -251,20 +282,25 @@ export class SlabAllocator {
   #slots!: Int32Array;
   #meta!: Int32Array;
   #meta64!: BigInt64Array;
-  /** The WebAssembly core, when the slab lives in WebAssembly memory. */
-  #core: WasmSlabCore | undefined;
+  /** The core: WebAssembly when the slab lives in WebAssembly memory, else JavaScript. */
+  #core!: SlabCore;
+  /** The same core when it is the WebAssembly one (close(), test switches). */
+  #wasm: WasmSlabCore | undefined;
   #onPopRace: ((slot: number) => void) | undefined;
-  /** The JavaScript core, otherwise. */
-  #js: JsSlabCore | undefined;
 
   static {
     configure = (slab, options) => {
       slab.#freeList.configureForTesting(options);
       slab.#onPopRace = options.onPopRace;
-      if (slab.#js !== undefined) slab.#js.onSetStateRace = options.onSetStateRace;
-      slab.#core?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
+      if (slab.#core instanceof JsSlabCore) slab.#core.onSetStateRace = options.onSetStateRace;
+      slab.#wasm?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
     };
     views = (slab) => slab.#views;
+    fastClasses = fastPathClasses(SlabAllocator, {
+      core: (slab) => (slab as SlabAllocator).#core,
+      allocSlowly: (slab, owner, state) => (slab as SlabAllocator).#allocSlowly(owner, state),
+      freeSlowly: (slab, handle) => (slab as SlabAllocator).#freeSlowly(handle),
+    });
   }
 
   /**
@@ -276,21 +312,31 @@ export class SlabAllocator {
    * of range; the message names the value.
    */
   constructor(options: SlabAllocatorOptions) {
-    if ((options as unknown) === ATTACH) {
-      this.#init(attaching!, attachingCache);
-    } else {
+    if ((options as unknown) !== CONSTRUCT) {
       const cache = checkCache(options?.name, options?.cache);
-      this.#init(createSlabMemory(options), cache);
+      return construct(createSlabMemory(options), cache);
     }
+    this.#init(constructing!, constructingCache);
   }
 
   /**
    * Opens an existing slab, typically inside a Worker that received
-   * `slab.memory` (or `slab.buffer`) by `postMessage`. The result shares
-   * every slot, counter and the free list with all other instances.
+   * `slab.memory` by `postMessage`. The result shares every slot, counter
+   * and the free list with all other instances.
    *
-   * @param buffer A slab's {@linkcode SlabAllocator.memory} (the WebAssembly
-   * core runs) or its {@linkcode SlabAllocator.buffer} (the JavaScript core).
+   * Which core the new instance runs depends on what it is given:
+   *
+   * - `slab.memory`: the WebAssembly core.
+   * - `slab.buffer` in the thread that created (or attached) the slab: the
+   *   WebAssembly core too; the thread remembers each slab's memory by its
+   *   buffer.
+   * - `slab.buffer` posted to another thread: the JavaScript core, about 5
+   *   times slower and without a cache (`options.cache` is ignored). The
+   *   posted buffer is a new object there, and a `WebAssembly.Memory` cannot
+   *   be made from it: post `slab.memory` instead.
+   *
+   * @param buffer A slab's {@linkcode SlabAllocator.memory} or its
+   * {@linkcode SlabAllocator.buffer}.
    * @param options This instance's cache size.
    * @returns An allocator over the same memory.
    * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` (or shared
@@ -304,7 +350,8 @@ export class SlabAllocator {
    * import assert from "node:assert/strict";
    *
    * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 });
-   * const twin = SlabAllocator.attach(slab.buffer);
+   * const twin = SlabAllocator.attach(slab.memory!); // what a Worker is sent
+   * assert.equal(twin.core, "webassembly");
    * const handle = twin.alloc()!;
    * assert.equal(slab.stats().used, 1);
    * slab.free(handle);
@@ -319,6 +366,8 @@ export class SlabAllocator {
     if (buffer instanceof WebAssembly.Memory) {
       memory = buffer;
       buffer = memory.buffer as unknown as SharedArrayBuffer;
+    } else if (buffer instanceof SharedArrayBuffer) {
+      memory = memoryOf(buffer);
     }
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new TypeError(
@@ -332,13 +381,9 @@ export class SlabAllocator {
       throw new TypeError(`Cannot attach slab: ${problem}`);
     }
     const views = viewsOf(buffer, memory);
-    attachingCache = checkCache(views.name, options?.cache);
-    attaching = views;
-    try {
-      return new SlabAllocator(ATTACH as unknown as SlabAllocatorOptions);
-    } finally {
-      attaching = undefined;
-    }
+    const slab = construct(views, checkCache(views.name, options?.cache));
+    if (memory !== undefined) rememberMemory(memory);
+    return slab;
   }
 
   /** The slab's name. */
@@ -369,19 +414,43 @@ export class SlabAllocator {
     return this.#kind === "handle" || Atomics.load(this.#words, W_HAS_OWNERS) === 1;
   }
 
-  /** The shared memory holding every slot, the free list and the counters. */
+  /**
+   * The shared memory holding every slot, the free list and the counters:
+   * the buffer of {@linkcode SlabAllocator.memory}. To share the slab with a
+   * Worker, post `memory`, not this: a Worker attached over the buffer alone
+   * runs the JavaScript core (see {@linkcode SlabAllocator.attach}).
+   */
   get buffer(): SharedArrayBuffer {
     return this.#views.buffer;
   }
 
   /**
    * The shared `WebAssembly.Memory` whose buffer is {@linkcode SlabAllocator.buffer},
-   * or `null` for a slab too big for one (over 4 GiB) or attached over its
-   * buffer alone. Post this rather than the buffer to a Worker: attached over
-   * the memory, the Worker runs the WebAssembly core too.
+   * or `null` for a slab too big for one (over 4 GiB) or an instance attached
+   * over a buffer posted from another thread. This is what to post to a
+   * Worker: attached over the memory, the Worker runs the WebAssembly core
+   * too.
    */
   get memory(): WebAssembly.Memory | null {
     return this.#views.memory ?? null;
+  }
+
+  /**
+   * Which core runs this instance's operations: `"webassembly"`, or
+   * `"javascript"` for a slab over 4 GiB or an instance attached over a
+   * buffer posted from another thread (see {@linkcode SlabAllocator.attach}).
+   *
+   * @example A Worker checks that it was sent the memory
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "w", slotSize: 8, capacity: 4 });
+   * assert.equal(SlabAllocator.attach(slab.memory!).core, "webassembly");
+   * ```
+   */
+  get core(): SlabCoreKind {
+    return this.#wasm === undefined ? "javascript" : "webassembly";
   }
 
   /**
@@ -419,31 +488,21 @@ export class SlabAllocator {
    * ```
    */
   alloc(owner?: number, state?: HandleState): number | null {
-    // Small on purpose, so that V8 inlines it, and the core's fast path
-    // into it: the common call (nothing to check) with a cached slot.
+    // Small on purpose, so that V8 inlines it and the core's fast path:
+    // the common call (nothing to check) with a cached slot.
     if (owner === undefined && state === undefined) {
-      const core = this.#core;
-      if (core !== undefined) {
-        const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
-        if (handle >= 0) return handle;
-      } else {
-        const handle = this.#js!.alloc(NO_OWNER, this.#initialState, this.#clock.now());
-        return handle < 0 ? null : handle;
-      }
+      const handle = this.#core.alloc();
+      if (handle >= 0) return handle;
+      if (handle === EMPTY) return null;
     }
     return this.#allocSlowly(owner, state);
   }
 
   /** Everything alloc() does beyond its fast path. */
   #allocSlowly(owner: number | undefined, state: HandleState | undefined): number | null {
-    const core = this.#core;
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
-    if (core !== undefined) {
-      const handle = core.allocSlow(owner ?? NO_OWNER, initial, this.#clock.now());
-      return handle < 0 ? null : handle;
-    }
-    const handle = this.#js!.alloc(owner ?? NO_OWNER, initial, this.#clock.now());
+    const handle = this.#core.allocSlow(owner ?? NO_OWNER, initial);
     return handle < 0 ? null : handle;
   }
 
@@ -468,39 +527,22 @@ export class SlabAllocator {
    * ```
    */
   free(handle: number): void {
-    // Small on purpose, like alloc(). A positive integer below 2^31 is a
-    // well-formed handle (typeof first, so that `|` never calls valueOf());
-    // the core's fast path checks everything else and has no side effect
-    // when it declines. Anything else, 0 and -0 included, takes the full
-    // checks.
-    const core = this.#core;
-    if (typeof handle === "number" && (handle | 0) === handle && handle > 0) {
-      if (core !== undefined) {
-        if (core.free(handle, this.#clock.now()) === 0) return;
-      } else {
-        const index = handle & this.#indexMask;
-        if (index < this.#capacity) {
-          const js = this.#js!;
-          if (js.free(handle, index, this.#clock.now()) === 0) return;
-          throw this.#rejected(handle, index, js.rejected(), "free", true);
-        }
-      }
-    }
+    // Small on purpose, like alloc(). The core takes only an integer from 1
+    // to 2^31 - 1 (typeof first, so that `|` never calls valueOf()); its fast
+    // path checks everything else and has no side effect when it declines.
+    // Anything else, 0 and -0 included, takes the full checks.
+    if (
+      typeof handle === "number" && (handle | 0) === handle && handle > 0 &&
+      this.#core.free(handle) === 0
+    ) return;
     this.#freeSlowly(handle);
   }
 
   /** Everything free() does beyond its fast path. */
   #freeSlowly(handle: number): void {
-    const core = this.#core;
     const index = this.#checkHandle(handle, "free", true);
-    if (core !== undefined) {
-      if (core.freeSlow(handle, this.#clock.now()) !== 0) {
-        throw this.#rejected(handle, index, core.rejected(), "free", true);
-      }
-      return;
-    }
-    if (this.#js!.free(handle, index, this.#clock.now()) !== 0) {
-      throw this.#rejected(handle, index, this.#js!.rejected(), "free", true);
+    if (this.#core.freeSlow(handle) !== 0) {
+      throw this.#rejected(handle, index, this.#core.rejected(), "free", true);
     }
   }
 
@@ -532,17 +574,8 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, "set the state of", false);
     this.#checkState(state);
     if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
-    const core = this.#core;
-    if (core !== undefined) {
-      const time = this.#clock.now();
-      if (core.setState(handle, state, owner ?? -1, time) !== 0) {
-        throw this.#rejected(handle, index, core.rejected(), "set the state of", false);
-      }
-      return;
-    }
-    const js = this.#js!;
-    if (js.setState(handle, index, state, owner ?? -1, this.#clock.now()) !== 0) {
-      throw this.#rejected(handle, index, js.rejected(), "set the state of", false);
+    if (this.#core.setState(handle, state, owner ?? -1) !== 0) {
+      throw this.#rejected(handle, index, this.#core.rejected(), "set the state of", false);
     }
   }
 
@@ -817,9 +850,10 @@ export class SlabAllocator {
    * ```
    */
   close(): void {
-    this.#core?.flushAll();
+    if (this.#lanes.shared) return;
+    this.#core.flushAll();
     this.#lanes.release();
-    this.#core?.useSharedLane(LANES_OFFSET, EPOCHS_OFFSET);
+    if (this.#wasm !== undefined) this.#useLane(this.#wasm, 0);
   }
 
   /**
@@ -863,7 +897,6 @@ export class SlabAllocator {
   #init(v: SlabViews, cacheSize: number): void {
     this.#views = v;
     this.#epoch = v.epoch;
-    this.#clock = new CoarseClock(v.epoch);
     this.#name = v.name;
     this.#kind = v.kind;
     this.#capacity = v.capacity;
@@ -881,26 +914,51 @@ export class SlabAllocator {
     this.#meta = v.meta;
     this.#meta64 = v.meta64;
     if (v.memory !== undefined) {
-      const core = instantiateCore(v.memory, (slot) => this.#onPopRace?.(slot));
-      const lane = this.#lanes.lane;
-      const shared = this.#lanes.shared;
-      core.init(
-        v.capacity,
-        v.indexBits,
-        handleGenerationBits(v.indexBits),
-        v.regions.links,
-        v.regions.slots,
-        v.regions.meta,
-        LANES_OFFSET + lane * LANE_BYTES,
-        shared ? 1 : 0,
-        CACHES_OFFSET + lane * MAX_CACHE * 4,
-        shared ? 0 : cacheSize,
-        EPOCHS_OFFSET + lane * v.regions.epochStride * 4,
-      );
-      this.#core = core;
+      this.#useWasmCore(v.memory, cacheSize);
     } else {
-      this.#js = new JsSlabCore(v, this.#generationMask, this.#freeList, this.#lanes);
+      this.#core = new JsSlabCore(
+        v,
+        this.#generationMask,
+        this.#initialState,
+        this.#freeList,
+        this.#lanes,
+      );
     }
+  }
+
+  /** The WebAssembly core over `memory`, for this instance's lane. */
+  #useWasmCore(memory: WebAssembly.Memory, cacheSize: number): void {
+    const v = this.#views;
+    let core: WasmSlabCore | undefined = undefined;
+    const clock = clockReader(v.epoch, () => core!.expireClock());
+    core = instantiateCore(memory, { clock, race: (slot) => this.#onPopRace?.(slot) });
+    core.init(
+      v.capacity,
+      v.indexBits,
+      handleGenerationBits(v.indexBits),
+      v.regions.links,
+      v.regions.slots,
+      v.regions.meta,
+      this.#initialState,
+      REFRESH_EVERY,
+    );
+    this.#wasm = core;
+    this.#useLane(core, cacheSize);
+  }
+
+  /** Points the WebAssembly core at this instance's current lane. */
+  #useLane(core: WasmSlabCore, cacheSize: number): void {
+    const lane = this.#lanes.lane;
+    const shared = this.#lanes.shared;
+    const cache = shared ? 0 : cacheSize;
+    core.useLane(
+      LANES_OFFSET + lane * LANE_BYTES,
+      shared ? 1 : 0,
+      CACHES_OFFSET + lane * MAX_CACHE * 4,
+      cache,
+      EPOCHS_OFFSET + lane * this.#views.regions.epochStride * 4,
+    );
+    this.#core = wasmSlabCore(core, cache > 0);
   }
 
   /** Validates that a handle names a live slot and returns its index. */
@@ -1033,6 +1091,20 @@ export function configureSlabForTesting(
   options: SlabTestingOptions,
 ): void {
   configure(slab, options);
+}
+
+/**
+ * Test-only: attaches over `buffer` with the JavaScript core, as a thread
+ * that received the buffer alone would. Not part of the public API.
+ */
+export function attachJavaScriptCoreForTesting(
+  buffer: SharedArrayBuffer,
+  options: SlabAttachOptions = {},
+): SlabAllocator {
+  const problem = headerProblem(buffer);
+  if (problem !== undefined) throw new TypeError(`Cannot attach slab: ${problem}`);
+  const views = viewsOf(buffer, undefined);
+  return construct(views, checkCache(views.name, options.cache));
 }
 
 /** Internal: the typed-array views of a slab (verifier and tests). */
