@@ -30,6 +30,8 @@ import {
   W_INVALID_FREES,
   W_OVERFLOW,
   W_PEAK,
+  W_SITES_DROPPED,
+  W_SITES_SKIPPED,
 } from "./slab_layout.ts";
 import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
 import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
@@ -44,12 +46,16 @@ import {
   wasmSlabCore,
 } from "./wasm_core.ts";
 import { JsSlabCore } from "./slab_js_core.ts";
-import { EMPTY, type SlabCore } from "./slab_core.ts";
+import { EMPTY, SAMPLE, type SlabCore } from "./slab_core.ts";
+import { DEFAULT_SAMPLE_BUDGET } from "./site_capture.ts";
+import { labelProblem, SiteSampler } from "./site_sampler.ts";
+import { readSites, scanSites, type SiteInfo, siteOfSlot } from "./site_table.ts";
 import { FAST_PATH_CLASSES, fastPathClasses } from "./slab_fast_paths.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
 export type { SlabRecoveryResult } from "./slab_recover.ts";
+export type { SiteInfo } from "./site_table.ts";
 
 /** Options for {@linkcode SlabAllocator}. */
 export interface SlabAllocatorOptions {
@@ -77,6 +83,32 @@ export interface SlabAllocatorOptions {
    * @default {0}
    */
   cache?: number;
+  /**
+   * Allocation sites (see {@linkcode SlabAllocator.prototype.sites}): N ≥ 1
+   * records the call stack of one allocation in N (at random intervals of
+   * mean N); 0 keeps a site table for labels only
+   * ({@linkcode SlabAllocator.prototype.setSite}, `alloc(…, site)`). Every
+   * instance of the slab shares the setting and the table. An integer from 0
+   * to 2^30; docs/allocator.md says which N to pick.
+   *
+   * @default {0 for handle slabs; none for plain slabs}
+   */
+  sampleSites?: number;
+  /**
+   * Sites the table holds (with `sampleSites`): 1 to 4,096. Each costs 544
+   * bytes of shared memory; sites beyond are counted as dropped.
+   *
+   * @default {256}
+   */
+  maxSites?: number;
+  /**
+   * The fraction of its thread's time this instance may spend capturing
+   * sampled stacks (more than 0, at most 1): samples beyond it are skipped
+   * and counted. 1 captures every sample.
+   *
+   * @default {0.01}
+   */
+  sampleBudget?: number;
 }
 
 /** The core an instance runs: see {@linkcode SlabAllocator.prototype.core}. */
@@ -86,6 +118,22 @@ export type SlabCoreKind = "webassembly" | "javascript";
 export interface SlabAttachOptions {
   /** This instance's cache size, as {@linkcode SlabAllocatorOptions.cache}. @default {0} */
   cache?: number;
+  /** This instance's capture budget, as {@linkcode SlabAllocatorOptions.sampleBudget}. @default {0.01} */
+  sampleBudget?: number;
+}
+
+/** A slab's allocation sites, as returned by {@linkcode SlabAllocator.prototype.sites}. */
+export interface SlabSites {
+  /** One allocation in this many has its stack sampled; 0 when sites are labels only. */
+  sampleEvery: number;
+  /** Entries the table holds. */
+  maxSites: number;
+  /** Sites not recorded because the table was full. */
+  dropped: number;
+  /** Samples not taken because an instance's capture budget was spent. */
+  skipped: number;
+  /** Every site, most slots held first. */
+  sites: SiteInfo[];
 }
 
 /** Counters of one slab, as returned by {@linkcode SlabAllocator.prototype.stats}. */
@@ -132,6 +180,11 @@ export interface SlotInfo {
   owner: number | null;
   /** When the slot entered its current state, in ms since the Unix epoch. */
   since: number;
+  /**
+   * The id of the site its allocation was recorded at (sampled or
+   * labelled; see {@linkcode SlabAllocator.prototype.sites}), or `null`.
+   */
+  site: number | null;
 }
 
 const MAX_OWNER = NO_OWNER - 1;
@@ -153,7 +206,7 @@ export interface SlabTestingOptions extends FreeListTestingOptions {
 // with this token, the views and the cache size.
 const CONSTRUCT = Symbol("construct");
 let constructing: SlabViews | undefined;
-let constructingCache = 0;
+let constructingOwn: InstanceOptions = { cache: 0, sampleBudget: DEFAULT_SAMPLE_BUDGET };
 let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
 let views: (slab: SlabAllocator) => SlabViews;
 /** Classes for this thread's WebAssembly instances, and how many are taken. */
@@ -161,12 +214,12 @@ let fastClasses: (typeof SlabAllocator)[];
 let fastClassesTaken = 0;
 
 /** An instance over `v`, of the class its core calls for. */
-function construct(v: SlabViews, cache: number): SlabAllocator {
+function construct(v: SlabViews, own: InstanceOptions): SlabAllocator {
   const cls = v.memory === undefined
     ? SlabAllocator // the JavaScript core: its methods are the same everywhere
     : fastClasses[Math.min(fastClassesTaken++, FAST_PATH_CLASSES - 1)]!;
   constructing = v;
-  constructingCache = cache;
+  constructingOwn = own;
   try {
     return Reflect.construct(SlabAllocator, [CONSTRUCT], cls);
   } finally {
@@ -286,6 +339,8 @@ export class SlabAllocator {
   #core!: SlabCore;
   /** The same core when it is the WebAssembly one (close(), test switches). */
   #wasm: WasmSlabCore | undefined;
+  /** This instance's side of the site table, when the slab keeps one. */
+  #sites: SiteSampler | undefined;
   #onPopRace: ((slot: number) => void) | undefined;
 
   static {
@@ -298,7 +353,8 @@ export class SlabAllocator {
     views = (slab) => slab.#views;
     fastClasses = fastPathClasses(SlabAllocator, {
       core: (slab) => (slab as SlabAllocator).#core,
-      allocSlowly: (slab, owner, state) => (slab as SlabAllocator).#allocSlowly(owner, state),
+      allocSlowly: (slab, code, owner, state, site) =>
+        (slab as SlabAllocator).#allocSlowly(code, owner, state, site),
       freeSlowly: (slab, handle) => (slab as SlabAllocator).#freeSlowly(handle),
     });
   }
@@ -313,10 +369,10 @@ export class SlabAllocator {
    */
   constructor(options: SlabAllocatorOptions) {
     if ((options as unknown) !== CONSTRUCT) {
-      const cache = checkCache(options?.name, options?.cache);
-      return construct(createSlabMemory(options), cache);
+      const own = instanceOptions(options?.name, options);
+      return construct(createSlabMemory(options), own);
     }
-    this.#init(constructing!, constructingCache);
+    this.#init(constructing!, constructingOwn);
   }
 
   /**
@@ -381,7 +437,7 @@ export class SlabAllocator {
       throw new TypeError(`Cannot attach slab: ${problem}`);
     }
     const views = viewsOf(buffer, memory);
-    const slab = construct(views, checkCache(views.name, options?.cache));
+    const slab = construct(views, instanceOptions(views.name, options));
     if (memory !== undefined) rememberMemory(memory);
     return slab;
   }
@@ -471,10 +527,14 @@ export class SlabAllocator {
    * @param state Optional first state: handle slabs start a slot as
    * `Connecting` unless told otherwise (`Active`, say); plain slabs only
    * know `Used`.
+   * @param site Optional site label recorded for the slot (a slab with a
+   * site table: see {@linkcode SlabAllocator.prototype.setSite}); such an
+   * allocation is never also sampled.
    * @returns A handle (an integer from 0 to 2^31 - 1), or `null` when every
    * slot is in use; that `null` is counted in `stats().overflow`.
    * @throws {RangeError} If `owner` is given and is not a valid owner index,
-   * or `state` is not one this slab's kind has.
+   * `state` is not one this slab's kind has, or `site` is not 1 to 512 bytes.
+   * @throws {TypeError} If `site` is given to a slab without a site table.
    *
    * @example Usage
    * ```ts
@@ -487,23 +547,146 @@ export class SlabAllocator {
    * assert.equal(slab.alloc(), null);
    * ```
    */
-  alloc(owner?: number, state?: HandleState): number | null {
-    // Small on purpose, so that V8 inlines it and the core's fast path:
-    // the common call (nothing to check) with a cached slot.
-    if (owner === undefined && state === undefined) {
-      const handle = this.#core.alloc();
-      if (handle >= 0) return handle;
-      if (handle === EMPTY) return null;
+  alloc(owner?: number, state?: HandleState, site?: string): number | null {
+    // Small on purpose, so that V8 inlines it and the core's fast path: the
+    // common call (nothing to check) with a cached slot. The WebAssembly
+    // instances run copies of this method (slab_fast_paths.ts).
+    if (owner === undefined && state === undefined && site === undefined) {
+      const code = this.#core.alloc();
+      if (code >= 0) return code;
+      if (code === EMPTY) return null;
+      return this.#allocSlowly(code, undefined, undefined, undefined);
     }
-    return this.#allocSlowly(owner, state);
+    return this.#allocSlowly(undefined, owner, state, site);
   }
 
-  /** Everything alloc() does beyond its fast path. */
-  #allocSlowly(owner: number | undefined, state: HandleState | undefined): number | null {
+  /**
+   * Everything alloc() does beyond its fast path. `code` is what the fast
+   * path returned (SLOW or SAMPLE), or `undefined` when it was not tried.
+   */
+  #allocSlowly(
+    code: number | undefined,
+    owner: number | undefined,
+    state: HandleState | undefined,
+    site: string | undefined,
+  ): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
+    if (site !== undefined) this.#checkSite(site, "allocate a slot");
+    const sites = this.#sites;
+    let sampled = code === SAMPLE;
+    if (sites !== undefined && sites.sampleEvery > 0 && site === undefined) {
+      // An allocation the fast path did not see counts here.
+      if (code === undefined) sampled = this.#core.sampleDue() !== 0;
+      if (sampled) this.#core.sampleAfter(sites.nextInterval());
+    }
     const handle = this.#core.allocSlow(owner ?? NO_OWNER, initial);
-    return handle < 0 ? null : handle;
+    if (handle < 0) return null;
+    if (sites !== undefined && (site !== undefined || sampled)) {
+      const index = handle & this.#indexMask;
+      const word = this.#slots[index]!; // this thread's own store
+      const time = this.#meta[2 * index + 1]!; // the allocation's
+      if (site !== undefined) sites.recordLabel(index, word, time, site);
+      else sites.recordStack(index, word, time, this.alloc);
+    }
+    return handle;
+  }
+
+  /**
+   * Records a site label for a live slot: the site its allocation is
+   * counted at in {@linkcode SlabAllocator.prototype.sites}, replacing a
+   * sampled or earlier one. For slots whose site is known without a stack:
+   * `instrumentServer()` labels each request's handle with its method and
+   * route once routed. Needs a site table: handle slabs have one unless
+   * created with another `sampleSites`; plain slabs with `sampleSites`.
+   *
+   * @param handle A live handle of this slab.
+   * @param site The label: 1 to 512 UTF-8 bytes.
+   * @throws {HandleError} If `handle` does not name a live slot.
+   * @throws {RangeError} If `site` is empty or longer than 512 bytes.
+   * @throws {TypeError} If the slab has no site table, or `site` is not a string.
+   *
+   * @example Labelling request handles
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const handles = new SlabAllocator({ name: "req", slotSize: 1, capacity: 8, kind: "handle" });
+   * const a = handles.alloc(undefined, undefined, "GET /users/:id")!;
+   * const b = handles.alloc()!;
+   * handles.setSite(b, "GET /users/:id"); // known once routed
+   * const [site] = handles.sites().sites;
+   * assert.deepEqual([site.site, site.held, site.total], ["GET /users/:id", 2, 2]);
+   * assert.equal(handles.slotInfo(handles.indexOf(a)).site, site.id);
+   * ```
+   */
+  setSite(handle: number, site: string): void {
+    const index = this.#liveIndex(handle, "set the site of");
+    this.#checkSite(site, "set the site of");
+    const word = Atomics.load(this.#slots, index);
+    this.#sites!.recordLabel(index, word, Date.now() - this.#epoch, site);
+  }
+
+  /**
+   * The slab's allocation sites: for each, the slots held now whose
+   * allocation was recorded there (sampled one in N, or labelled), all it
+   * ever recorded, and since when the oldest held slot is held; most held
+   * first. Sites come from every thread that uses the slab: the table is in
+   * the slab's shared memory. Counting the held slots reads every slot's
+   * record (O(capacity): about 1 ms per million slots).
+   *
+   * Sampled counts are samples: with `sampleSites: 64`, a site holding 3
+   * sampled slots holds about 3 × 64.
+   *
+   * @returns The sites, the sampling rate, and what was dropped or skipped;
+   * no sites for a slab without a site table.
+   *
+   * @example The top site by slots held
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 64, sampleSites: 1 });
+   * function leaky() {
+   *   return slab.alloc();
+   * }
+   * for (let i = 0; i < 3; i++) leaky();
+   * const { sites } = slab.sites();
+   * assert.equal(sites[0].held, 3);
+   * assert.match(sites[0].site, /^at leaky /);
+   * ```
+   */
+  sites(): SlabSites {
+    const v = this.#views;
+    return {
+      sampleEvery: v.sites?.sampleEvery ?? 0,
+      maxSites: v.sites?.maxSites ?? 0,
+      dropped: Atomics.load(this.#words, W_SITES_DROPPED),
+      skipped: Atomics.load(this.#words, W_SITES_SKIPPED),
+      sites: readSites(v, (time) => relativeToEpoch(time, this.#epoch)),
+    };
+  }
+
+  /**
+   * Copies every slot's site id (see {@linkcode SlotInfo.site}; 0 for none)
+   * into `into`: what a snapshot needs to name each slot's site.
+   *
+   * @param into Optional reusable target of at least `capacity` entries.
+   * @returns One site id per slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "r", slotSize: 8, capacity: 2, sampleSites: 0 });
+   * slab.alloc(undefined, undefined, "boot");
+   * const [boot] = slab.sites().sites;
+   * assert.deepEqual([...slab.readSites()], [boot.id, 0]);
+   * ```
+   */
+  readSites(into: Uint16Array = new Uint16Array(this.#capacity)): Uint16Array {
+    return scanSites(this.#views, into);
   }
 
   /**
@@ -657,12 +840,14 @@ export class SlabAllocator {
     // One 64-bit read: owner and time of the same state change.
     const meta = Atomics.load(this.#meta64, index);
     const owner = Number(BigInt.asUintN(16, meta));
+    const site = siteOfSlot(this.#views, index, Atomics.load(this.#slots, index));
     return {
       index,
       state,
       cached: raw === CACHED,
       owner: owner === NO_OWNER ? null : owner,
       since: relativeToEpoch(Number(BigInt.asUintN(32, meta >> 32n)), this.#epoch),
+      site: site === 0 ? null : site,
     };
   }
 
@@ -894,7 +1079,7 @@ export class SlabAllocator {
     return reclaimLane(this.#views, lane, this.#freeList, (i) => this.#lanes.touch(i));
   }
 
-  #init(v: SlabViews, cacheSize: number): void {
+  #init(v: SlabViews, own: InstanceOptions): void {
     this.#views = v;
     this.#epoch = v.epoch;
     this.#name = v.name;
@@ -913,8 +1098,9 @@ export class SlabAllocator {
     this.#slots = v.slots;
     this.#meta = v.meta;
     this.#meta64 = v.meta64;
+    if (v.sites !== undefined) this.#sites = new SiteSampler(v, own.sampleBudget);
     if (v.memory !== undefined) {
-      this.#useWasmCore(v.memory, cacheSize);
+      this.#useWasmCore(v.memory, own.cache);
     } else {
       this.#core = new JsSlabCore(
         v,
@@ -923,6 +1109,9 @@ export class SlabAllocator {
         this.#freeList,
         this.#lanes,
       );
+      if (this.#sites !== undefined && this.#sites.sampleEvery > 0) {
+        this.#core.sampleAfter(this.#sites.nextInterval());
+      }
     }
   }
 
@@ -944,6 +1133,9 @@ export class SlabAllocator {
     );
     this.#wasm = core;
     this.#useLane(core, cacheSize);
+    if (this.#sites !== undefined && this.#sites.sampleEvery > 0) {
+      this.#core.sampleAfter(this.#sites.nextInterval());
+    }
   }
 
   /** Points the WebAssembly core at this instance's current lane. */
@@ -958,7 +1150,7 @@ export class SlabAllocator {
       cache,
       EPOCHS_OFFSET + lane * this.#views.regions.epochStride * 4,
     );
-    this.#core = wasmSlabCore(core, cache > 0);
+    this.#core = wasmSlabCore(core, cache > 0, (this.#sites?.sampleEvery ?? 0) > 0);
   }
 
   /** Validates that a handle names a live slot and returns its index. */
@@ -1071,6 +1263,23 @@ export class SlabAllocator {
     );
   }
 
+  #checkSite(site: string, action: string): void {
+    if (this.#sites === undefined) {
+      throw new TypeError(
+        `Cannot ${action} of slab "${this.#name}" with a site: the slab keeps no site table; create it with sampleSites (0 for labels only)`,
+      );
+    }
+    const problem = labelProblem(site);
+    if (problem !== undefined) {
+      const error = typeof site === "string" ? RangeError : TypeError;
+      throw new error(
+        `Cannot ${action} of slab "${this.#name}": site must be a label, ${problem}${
+          typeof site === "string" ? "" : `, received ${typeName(site)}`
+        }`,
+      );
+    }
+  }
+
   #checkOwner(owner: number, action: string): void {
     if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
       throw new RangeError(
@@ -1104,7 +1313,7 @@ export function attachJavaScriptCoreForTesting(
   const problem = headerProblem(buffer);
   if (problem !== undefined) throw new TypeError(`Cannot attach slab: ${problem}`);
   const views = viewsOf(buffer, undefined);
-  return construct(views, checkCache(views.name, options.cache));
+  return construct(views, instanceOptions(views.name, options));
 }
 
 /** Internal: the typed-array views of a slab (verifier and tests). */
@@ -1121,8 +1330,17 @@ function relativeToEpoch(stamp: number, epoch: number): number {
   return since;
 }
 
-function checkCache(name: unknown, cache: unknown): number {
-  if (cache === undefined) return 0;
+/** What each instance chooses for itself: its cache and its capture budget. */
+interface InstanceOptions {
+  cache: number;
+  sampleBudget: number;
+}
+
+function instanceOptions(
+  name: unknown,
+  options: { cache?: number; sampleBudget?: number } | undefined,
+): InstanceOptions {
+  const cache = options?.cache ?? 0;
   if (typeof cache !== "number" || !Number.isInteger(cache) || cache < 0 || cache > MAX_CACHE) {
     throw new RangeError(
       `Cannot open slab ${
@@ -1130,5 +1348,13 @@ function checkCache(name: unknown, cache: unknown): number {
       }: cache must be an integer from 0 to ${MAX_CACHE}, received ${describe(cache)}`,
     );
   }
-  return cache;
+  const sampleBudget = options?.sampleBudget ?? DEFAULT_SAMPLE_BUDGET;
+  if (typeof sampleBudget !== "number" || !(sampleBudget > 0 && sampleBudget <= 1)) {
+    throw new RangeError(
+      `Cannot open slab ${
+        JSON.stringify(String(name))
+      }: sampleBudget must be a number above 0 and at most 1, received ${describe(sampleBudget)}`,
+    );
+  }
+  return { cache, sampleBudget };
 }

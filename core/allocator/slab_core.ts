@@ -24,7 +24,18 @@ export interface SlabCore {
   rejected(): number;
   /** Returns every cached slot to the shared free list. */
   flushAll(): void;
+  /** The next allocation to sample (see {@linkcode SAMPLE}) comes after `n` more. */
+  sampleAfter(n: number): void;
+  /** Counts an allocation made with `allocSlow()` alone; 1 when it is the one to sample. */
+  sampleDue(): number;
 }
 
 /** What `alloc()` and `allocSlow()` return when no slot is free (counted as an overflow). */
 export const EMPTY = -1;
+/** What `alloc()` returns when the slow path must do this allocation. */
+export const SLOW = -2;
+/**
+ * What `alloc()` of a slab that samples allocation sites returns, instead
+ * of allocating, when this allocation is the one in N to sample.
+ */
+export const SAMPLE = -3;

@@ -9,6 +9,7 @@
 import { describe, typeName } from "./describe.ts";
 import { initializeFreeList } from "./free_list.ts";
 import {
+  DEFAULT_MAX_SITES,
   GENERATION_SHIFT,
   HEADER_BYTES,
   headerChecksum,
@@ -18,6 +19,8 @@ import {
   MAGIC,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
+  MAX_SAMPLE_EVERY,
+  MAX_SITES,
   MAX_SLOT_SIZE,
   META_GENERATION_MASK,
   NAME_BYTES,
@@ -31,8 +34,10 @@ import {
   W_INDEX_BITS,
   W_KIND,
   W_MAGIC,
+  W_MAX_SITES,
   W_NAME_LENGTH,
   W_SALT,
+  W_SAMPLE_EVERY,
   W_SLOT_SIZE,
   W_STRIDE,
   W_VERSION,
@@ -46,6 +51,8 @@ export interface SlabShape {
   slotSize: number;
   capacity: number;
   kind?: SlabKind;
+  sampleSites?: number;
+  maxSites?: number;
 }
 
 /**
@@ -62,7 +69,7 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       `Cannot create slab: expected an options object, received ${typeName(options)}`,
     );
   }
-  const { name, slotSize, capacity, kind = "plain" } = options;
+  const { name, slotSize, capacity, kind = "plain", sampleSites, maxSites } = options;
   const nameBytes = encodeName(name);
   checkInteger(name, "capacity", capacity, 1, MAX_CAPACITY);
   checkInteger(name, "slotSize", slotSize, 1, MAX_SLOT_SIZE);
@@ -73,7 +80,21 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       }`,
     );
   }
-  const regions = regionsFor(capacity, slotSize);
+  // Handle slabs keep a table for labels (setSite()) unless told otherwise.
+  if (sampleSites !== undefined) {
+    checkInteger(name, "sampleSites", sampleSites, 0, MAX_SAMPLE_EVERY);
+  }
+  const sampleEvery = sampleSites ?? (kind === "handle" ? 0 : -1);
+  if (maxSites !== undefined) {
+    checkInteger(name, "maxSites", maxSites, 1, MAX_SITES);
+    if (sampleEvery === -1) {
+      throw new TypeError(
+        `Cannot create slab "${name}": maxSites needs a site table; set sampleSites (0 for labels only)`,
+      );
+    }
+  }
+  const sites = sampleEvery === -1 ? 0 : maxSites ?? DEFAULT_MAX_SITES;
+  const regions = regionsFor(capacity, slotSize, sites);
   if (regions.stride * capacity > MAX_PAYLOAD_BYTES) {
     throw new RangeError(
       `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
@@ -98,6 +119,8 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   words[W_NAME_LENGTH] = nameBytes.length;
   words[W_EPOCH_LO] = epoch % 2 ** 32;
   words[W_EPOCH_HI] = Math.floor(epoch / 2 ** 32);
+  words[W_SAMPLE_EVERY] = sampleEvery;
+  words[W_MAX_SITES] = sites;
   const header = new Uint8Array(buffer, 0, HEADER_BYTES);
   header.set(nameBytes, NAME_OFFSET);
   words[W_CHECKSUM] = headerChecksum(words, header);

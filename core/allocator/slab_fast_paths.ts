@@ -36,7 +36,7 @@ import { EMPTY, type SlabCore } from "./slab_core.ts";
 
 /** The methods the copies override. */
 export interface FastPaths {
-  alloc(owner?: number, state?: HandleState): number | null;
+  alloc(owner?: number, state?: HandleState, site?: string): number | null;
   free(handle: number): void;
 }
 
@@ -44,11 +44,16 @@ export interface FastPaths {
 export interface SlabInternals {
   /** The instance's core. */
   core(slab: FastPaths): SlabCore;
-  /** Everything `alloc()` does beyond its fast path. */
+  /**
+   * Everything `alloc()` does beyond its fast path; `code` is what the fast
+   * path returned, or `undefined` when it was not tried.
+   */
   allocSlowly(
     slab: FastPaths,
+    code: number | undefined,
     owner: number | undefined,
     state: HandleState | undefined,
+    site: string | undefined,
   ): number | null;
   /** Everything `free()` does beyond its fast path. */
   freeSlowly(slab: FastPaths, handle: number): void;
@@ -72,13 +77,14 @@ export function fastPathClasses<B extends Constructor>(
 ): B[] {
   return [
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -88,13 +94,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -104,13 +111,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -120,13 +128,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -136,13 +145,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -152,13 +162,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -168,13 +179,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (
@@ -184,13 +196,14 @@ export function fastPathClasses<B extends Constructor>(
       }
     },
     class SlabAllocator extends Base {
-      override alloc(owner?: number, state?: HandleState): number | null {
-        if (owner === undefined && state === undefined) {
-          const handle = core(this).alloc();
-          if (handle >= 0) return handle;
-          if (handle === EMPTY) return null;
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
         }
-        return allocSlowly(this, owner, state);
+        return allocSlowly(this, undefined, owner, state, site);
       }
       override free(handle: number): void {
         if (

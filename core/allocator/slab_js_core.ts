@@ -13,7 +13,7 @@
  */
 
 import { CoarseClock } from "./coarse_clock.ts";
-import type { SlabCore } from "./slab_core.ts";
+import { SAMPLE, type SlabCore } from "./slab_core.ts";
 import type { CounterLanes } from "./counter_lanes.ts";
 import type { TaggedFreeList } from "./free_list.ts";
 import { HandleState } from "./handle_state.ts";
@@ -48,6 +48,9 @@ export class JsSlabCore implements SlabCore {
   #generationMask: number;
   #initialState: number;
   #clock: CoarseClock;
+  #sampled: boolean;
+  /** Allocations left before the next one to sample. */
+  #sampleLeft = 0;
   #freeList: TaggedFreeList;
   #lanes: CounterLanes;
   #rejected = 0;
@@ -71,6 +74,7 @@ export class JsSlabCore implements SlabCore {
     this.#generationMask = generationMask;
     this.#initialState = initialState;
     this.#clock = new CoarseClock(v.epoch);
+    this.#sampled = (v.sites?.sampleEvery ?? 0) > 0;
     this.#freeList = freeList;
     this.#lanes = lanes;
   }
@@ -80,9 +84,23 @@ export class JsSlabCore implements SlabCore {
     return this.#rejected;
   }
 
-  /** A handle, or -1 when no slot is free (counted as an overflow). */
+  /**
+   * A handle, or -1 when no slot is free (counted as an overflow); on a slab
+   * that samples sites, {@linkcode SAMPLE} for the allocation to sample.
+   */
   alloc(): number {
+    if (this.#sampled && --this.#sampleLeft <= 0) return SAMPLE;
     return this.allocSlow(NO_OWNER, this.#initialState);
+  }
+
+  /** The next allocation to sample comes after `n` more. */
+  sampleAfter(n: number): void {
+    this.#sampleLeft = n;
+  }
+
+  /** Counts an allocation made with `allocSlow()` alone; 1 when it is the one to sample. */
+  sampleDue(): number {
+    return --this.#sampleLeft <= 0 ? 1 : 0;
   }
 
   /** A handle, or -1 when no slot is free (counted as an overflow). */

@@ -21,10 +21,13 @@ import {
   MAX_CACHE,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
+  MAX_SITES,
   MAX_SLOT_SIZE,
   NAME_BYTES,
   NAME_OFFSET,
   regionsFor,
+  SITE_ENTRY_WORDS,
+  SITE_TEXT_BYTES,
   type SlabRegions,
   W_CAPACITY,
   W_CHECKSUM,
@@ -33,7 +36,9 @@ import {
   W_INDEX_BITS,
   W_KIND,
   W_MAGIC,
+  W_MAX_SITES,
   W_NAME_LENGTH,
+  W_SAMPLE_EVERY,
   W_SLOT_SIZE,
   W_STRIDE,
   W_VERSION,
@@ -74,6 +79,24 @@ export interface SlabViews {
   meta: Int32Array;
   /** The same metadata as one 64-bit word per slot, for `setState()`'s CAS. */
   meta64: BigInt64Array;
+  /** The site table, or `undefined` when the slab keeps none (see `site_table.ts`). */
+  sites: SiteViews | undefined;
+}
+
+/** Views of a slab's site table. */
+export interface SiteViews {
+  /** -1 never here; 0: labels only; N ≥ 1: one allocation in N has its stack sampled. */
+  sampleEvery: number;
+  /** Entries in the table. */
+  maxSites: number;
+  /** Per-slot records as Int32 pairs: `[2i]` site id << 16 | generation & 0xFFFF, `[2i + 1]` time. */
+  records: Int32Array;
+  /** `SITE_ENTRY_WORDS` Int32 words per entry. */
+  entries: Int32Array;
+  /** The entries as 64-bit words, for their totals. */
+  entries64: BigInt64Array;
+  /** `SITE_TEXT_BYTES` bytes of UTF-8 per entry. */
+  texts: Uint8Array;
 }
 
 /** Builds views for a buffer whose header is known to be valid. */
@@ -84,7 +107,8 @@ export function viewsOf(
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const capacity = words[W_CAPACITY]!;
   const slotSize = words[W_SLOT_SIZE]!;
-  const regions = regionsFor(capacity, slotSize);
+  const maxSites = words[W_MAX_SITES]!;
+  const regions = regionsFor(capacity, slotSize, maxSites);
   const nameBytes = new Uint8Array(
     buffer,
     NAME_OFFSET,
@@ -111,6 +135,14 @@ export function viewsOf(
     slots: new Int32Array(buffer, regions.slots, capacity),
     meta: new Int32Array(buffer, regions.meta, 2 * capacity),
     meta64: new BigInt64Array(buffer, regions.meta, capacity),
+    sites: maxSites === 0 ? undefined : {
+      sampleEvery: words[W_SAMPLE_EVERY]!,
+      maxSites,
+      records: new Int32Array(buffer, regions.siteRecords, 2 * capacity),
+      entries: new Int32Array(buffer, regions.siteEntries, SITE_ENTRY_WORDS * maxSites),
+      entries64: new BigInt64Array(buffer, regions.siteEntries, (SITE_ENTRY_WORDS / 2) * maxSites),
+      texts: new Uint8Array(buffer, regions.siteTexts, SITE_TEXT_BYTES * maxSites),
+    },
   };
 }
 
@@ -144,7 +176,15 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
   if (words[W_INDEX_BITS] !== indexBitsFor(capacity)) {
     return `index width ${words[W_INDEX_BITS]} does not fit capacity ${capacity}`;
   }
-  const regions = regionsFor(capacity, slotSize);
+  const sampleEvery = words[W_SAMPLE_EVERY]!;
+  const maxSites = words[W_MAX_SITES]!;
+  if (
+    sampleEvery < -1 || maxSites < 0 || maxSites > MAX_SITES ||
+    (sampleEvery === -1) !== (maxSites === 0)
+  ) {
+    return `site table of ${maxSites} entries sampling ${sampleEvery} is not a valid setting`;
+  }
+  const regions = regionsFor(capacity, slotSize, maxSites);
   if (
     words[W_STRIDE] !== regions.stride ||
     regions.stride * capacity > MAX_PAYLOAD_BYTES

@@ -35,6 +35,12 @@ export interface WasmSlabCore {
   alloc(): number;
   /** `alloc()` without a cache: a handle, or -1 when no slot is free. */
   allocFresh(): number;
+  /** `alloc()` or `allocFresh()` that returns -3 instead for the allocation to sample. */
+  allocSampled(): number;
+  /** The next allocation to sample comes after `n` more. */
+  sampleAfter(n: number): void;
+  /** Counts an allocation made outside `allocSampled()`; 1 when it is the one to sample. */
+  sampleDue(): number;
   /** A handle, or -1 when no slot is free. */
   allocSlow(owner: number, state: number): number;
   /** Fast path, for a handle from 1 to 2^31 - 1: 0 freed, or 3 (call `freeSlow()`). */
@@ -71,20 +77,23 @@ export function instantiateCore(memory: WebAssembly.Memory, imports: CoreImports
 
 /**
  * The {@linkcode SlabCore} of a WebAssembly core: its fast paths when it has
- * a cache, else the functions that do the whole work in one call. A plain
- * object of one shape for every instance: an exports object's hidden class
- * differs from instance to instance, which would make every property load on
- * the hot paths polymorphic.
+ * a cache, else the functions that do the whole work in one call; the
+ * sampling `alloc()` when the slab samples allocation sites. A plain object
+ * of one shape for every instance: an exports object's hidden class differs
+ * from instance to instance, which would make every property load on the hot
+ * paths polymorphic.
  */
-export function wasmSlabCore(core: WasmSlabCore, cached: boolean): SlabCore {
+export function wasmSlabCore(core: WasmSlabCore, cached: boolean, sampled: boolean): SlabCore {
   return {
-    alloc: cached ? core.alloc : core.allocFresh,
+    alloc: sampled ? core.allocSampled : cached ? core.alloc : core.allocFresh,
     allocSlow: core.allocSlow,
     free: cached ? core.free : core.freeSlow,
     freeSlow: core.freeSlow,
     setState: core.setState,
     rejected: core.rejected,
     flushAll: core.flushAll,
+    sampleAfter: core.sampleAfter,
+    sampleDue: core.sampleDue,
   };
 }
 

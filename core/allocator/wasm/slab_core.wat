@@ -76,6 +76,9 @@
   ;; straight to the shared list because another thread found it empty.
   (global $seenOverflow (mut i32) (i32.const 0))
   (global $giveBack (mut i32) (i32.const 0))
+  ;; Allocations left before the next one to sample (slabs that sample
+  ;; allocation sites; see allocSampled()).
+  (global $sampleLeft (mut i32) (i32.const 0))
 
   (func (export "init")
     (param $cap i32) (param $ibits i32) (param $gbits i32)
@@ -119,6 +122,15 @@
   (func (export "rejected") (result i32) (global.get $rejected))
 
   (func (export "expireClock") (global.set $left (i32.const 0)))
+
+  ;; The next allocation to sample comes after $n more.
+  (func (export "sampleAfter") (param $n i32) (global.set $sampleLeft (local.get $n)))
+
+  ;; Counts one allocation made outside allocSampled(); 1 when it is the one
+  ;; to sample (the caller then calls sampleAfter()).
+  (func (export "sampleDue") (result i32)
+    (global.set $sampleLeft (i32.sub (global.get $sampleLeft) (i32.const 1)))
+    (i32.le_s (global.get $sampleLeft) (i32.const 0)))
 
   ;; One operation's use of the clock (the slow paths; the fast paths inline
   ;; the countdown and leave the read to these).
@@ -381,7 +393,7 @@
 
   ;; Returns a handle, or -2: call allocSlow(). Takes a slot from this
   ;; lane's cache.
-  (func (export "alloc") (result i32)
+  (func $alloc (export "alloc") (result i32)
     (local $n i32) (local $left i32) (local $i i32) (local $at i32) (local $word i32)
     (local $chunk i32)
     (block $slow
@@ -423,6 +435,19 @@
   ;; free (counted as an overflow).
   (func (export "allocFresh") (result i32)
     (call $allocSlow (i32.const 65535) (global.get $STATE)))
+
+  ;; alloc() or allocFresh() of an instance that samples allocation sites:
+  ;; -3 instead when this allocation is the one to sample (nothing is
+  ;; allocated; the caller re-arms with sampleAfter() and allocates with
+  ;; allocSlow()).
+  (func (export "allocSampled") (result i32)
+    (local $left i32)
+    (local.set $left (i32.sub (global.get $sampleLeft) (i32.const 1)))
+    (if (i32.le_s (local.get $left) (i32.const 0)) (then (return (i32.const -3))))
+    (global.set $sampleLeft (local.get $left))
+    (if (result i32) (global.get $MAG_MAX)
+      (then (call $alloc))
+      (else (call $allocSlow (i32.const 65535) (global.get $STATE)))))
 
   ;; Returns a handle, or -1 when no slot is free (counted as an overflow).
   ;; $owner 65535 means none; $state is a valid first state.
