@@ -177,6 +177,65 @@ Deno.bench({
   },
 });
 
+// --- Allocation sites: the cost of sampling (WebAssembly core, cache 32) ----
+
+const SITES_GROUP = "alloc+free pair, allocation sites sampled";
+const unsampled = new SlabAllocator({ name: "sites-off", slotSize: 64, capacity: N, cache: 32 });
+const sampled = (name: string, sampleSites: number, sampleBudget?: number) =>
+  new SlabAllocator({ name, slotSize: 64, capacity: N, cache: 32, sampleSites, sampleBudget });
+const siteRows: [string, SlabAllocator][] = [
+  ["sampleSites 2^30 (the countdown alone)", sampled("sites-never", 2 ** 30)],
+  ["sampleSites 64, default budget (1 % of the thread)", sampled("sites-64", 64)],
+  ["sampleSites 64, every sample captured", sampled("sites-64-all", 64, 1)],
+  ["sampleSites 4096, every sample captured", sampled("sites-4096-all", 4096, 1)],
+];
+
+Deno.bench({
+  name: "no site table",
+  group: SITES_GROUP,
+  baseline: true,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) unsampled.free(unsampled.alloc()!);
+  },
+});
+
+// One function each: a loop shared by several slabs would see several
+// receiver classes at one call site (see core/allocator/slab_fast_paths.ts).
+const [never, every64, all64, all4096] = siteRows.map(([, slab]) => slab) as [
+  SlabAllocator,
+  SlabAllocator,
+  SlabAllocator,
+  SlabAllocator,
+];
+Deno.bench({
+  name: siteRows[0]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) never.free(never.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[1]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) every64.free(every64.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[2]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) all64.free(all64.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[3]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) all4096.free(all4096.alloc()!);
+  },
+});
+
 // --- Fixed-size buffer churn: 256 buffers held, round-robin replace --------
 
 const HELD = 256;

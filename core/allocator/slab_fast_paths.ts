@@ -64,11 +64,12 @@ export interface SlabInternals {
 type Constructor = new (...args: any[]) => FastPaths;
 
 /** Number of classes; the last is shared by the instances beyond the others. */
-export const FAST_PATH_CLASSES = 8;
+export const FAST_PATH_CLASSES = 16;
 
 /**
  * The subclasses of `Base`, each with its own `alloc()` and `free()`, written
- * out eight times on purpose: each copy has its own call feedback. Each
+ * out {@linkcode FAST_PATH_CLASSES} times on purpose: each copy has its own
+ * call feedback. Each
  * copy's code is `SlabAllocator.prototype.alloc()`'s and `free()`'s.
  */
 export function fastPathClasses<B extends Constructor>(
@@ -76,6 +77,142 @@ export function fastPathClasses<B extends Constructor>(
   { core, allocSlowly, freeSlowly }: SlabInternals,
 ): B[] {
   return [
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
+    class SlabAllocator extends Base {
+      override alloc(owner?: number, state?: HandleState, site?: string): number | null {
+        if (owner === undefined && state === undefined && site === undefined) {
+          const code = core(this).alloc();
+          if (code >= 0) return code;
+          if (code === EMPTY) return null;
+          return allocSlowly(this, code, undefined, undefined, undefined);
+        }
+        return allocSlowly(this, undefined, owner, state, site);
+      }
+      override free(handle: number): void {
+        if (
+          typeof handle !== "number" || (handle | 0) !== handle || handle <= 0 ||
+          core(this).free(handle) !== 0
+        ) freeSlowly(this, handle);
+      }
+    },
     class SlabAllocator extends Base {
       override alloc(owner?: number, state?: HandleState, site?: string): number | null {
         if (owner === undefined && state === undefined && site === undefined) {

@@ -153,7 +153,14 @@
       (then (drop (i64.atomic.rmw.add offset=8 (global.get $LANE) (i64.const 1))))
       (else
         (global.set $allocs (i64.add (global.get $allocs) (i64.const 1)))
-        (i64.store offset=8 (global.get $LANE) (global.get $allocs)))))
+        ;; Without a cache $raisePeak sums every lane right after this: a
+        ;; seq_cst store, so that of two threads allocating at once the later
+        ;; sees the other's count and the peak misses no level (the
+        ;; JavaScript core does the same). With a cache the peak is raised
+        ;; after refills, whose fill is stored seq_cst for the same reason.
+        (if (global.get $MAG_MAX)
+          (then (i64.store offset=8 (global.get $LANE) (global.get $allocs)))
+          (else (i64.atomic.store offset=8 (global.get $LANE) (global.get $allocs)))))))
 
   (func $countFree
     (if (global.get $SHARED)
@@ -348,7 +355,8 @@
             (call $touch (local.get $i))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $next)))
-    (call $setCached (local.get $kept))
+    ;; seq_cst: $raisePeak sums every lane next (see $countAlloc).
+    (i32.atomic.store offset=4 (global.get $LANE) (local.get $kept))
     (call $raisePeak)
     (local.get $kept))
 
