@@ -48,12 +48,14 @@ export {
   stateLetter,
 } from "./core/allocator/handle_state.ts";
 export {
+  type SiteInfo,
   SlabAllocator,
   type SlabAllocatorOptions,
   type SlabAttachOptions,
   type SlabCoreKind,
   type SlabKind,
   type SlabRecoveryResult,
+  type SlabSites,
   type SlabStats,
   type SlabVerifyResult,
   type SlotInfo,

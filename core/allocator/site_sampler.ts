@@ -10,7 +10,7 @@
 
 import { CaptureBudget, captureCallSite } from "./site_capture.ts";
 import { internSite, recordSite, SITE_LABEL, SITE_STACK, siteBytes } from "./site_table.ts";
-import { SITE_TEXT_BYTES, W_SITES_DROPPED, W_SITES_SKIPPED } from "./slab_layout.ts";
+import { SITE_TEXT_BYTES, W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
 import type { SlabViews } from "./slab_views.ts";
 
 /** Texts this instance found the table full for, remembered at most (then forgotten). */

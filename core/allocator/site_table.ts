@@ -27,7 +27,7 @@
  */
 
 import { CACHED, STATE_MASK } from "./slab_layout.ts";
-import { SITE_ENTRY_WORDS, SITE_TEXT_BYTES, W_SITES_DROPPED } from "./slab_layout.ts";
+import { SITE_ENTRY_WORDS, SITE_TEXT_BYTES, W_SITES_DROPPED } from "./site_layout.ts";
 import type { SiteViews, SlabViews } from "./slab_views.ts";
 
 /** A site recorded from a sampled allocation's call stack. */

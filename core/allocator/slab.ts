@@ -30,9 +30,8 @@ import {
   W_INVALID_FREES,
   W_OVERFLOW,
   W_PEAK,
-  W_SITES_DROPPED,
-  W_SITES_SKIPPED,
 } from "./slab_layout.ts";
+import { W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
 import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
 import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";

@@ -9,7 +9,6 @@
 import { describe, typeName } from "./describe.ts";
 import { initializeFreeList } from "./free_list.ts";
 import {
-  DEFAULT_MAX_SITES,
   GENERATION_SHIFT,
   HEADER_BYTES,
   headerChecksum,
@@ -19,8 +18,6 @@ import {
   MAGIC,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
-  MAX_SAMPLE_EVERY,
-  MAX_SITES,
   MAX_SLOT_SIZE,
   META_GENERATION_MASK,
   NAME_BYTES,
@@ -34,14 +31,22 @@ import {
   W_INDEX_BITS,
   W_KIND,
   W_MAGIC,
-  W_MAX_SITES,
   W_NAME_LENGTH,
   W_SALT,
-  W_SAMPLE_EVERY,
   W_SLOT_SIZE,
   W_STRIDE,
   W_VERSION,
 } from "./slab_layout.ts";
+import {
+  DEFAULT_MAX_SITES,
+  MAX_SAMPLE_EVERY,
+  MAX_SITES,
+  siteCheck,
+  siteRegionsFor,
+  W_MAX_SITES,
+  W_SAMPLE_EVERY,
+  W_SITES_CHECK,
+} from "./site_layout.ts";
 import { type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 import { sharedWasmMemory } from "./wasm_core.ts";
 
@@ -94,7 +99,7 @@ export function createSlabMemory(options: SlabShape): SlabViews {
     }
   }
   const sites = sampleEvery === -1 ? 0 : maxSites ?? DEFAULT_MAX_SITES;
-  const regions = regionsFor(capacity, slotSize, sites);
+  const regions = regionsFor(capacity, slotSize);
   if (regions.stride * capacity > MAX_PAYLOAD_BYTES) {
     throw new RangeError(
       `Cannot create slab "${name}": ${capacity} slots of ${slotSize} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte payload limit`,
@@ -102,9 +107,10 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   }
   // Shared WebAssembly memory where possible, so that the WebAssembly core
   // can run on it; its buffer is a SharedArrayBuffer like any other.
-  const memory = sharedWasmMemory(regions.total);
+  const total = sites === 0 ? regions.total : siteRegionsFor(regions.total, capacity, sites).end;
+  const memory = sharedWasmMemory(total);
   const buffer = memory?.buffer as unknown as SharedArrayBuffer | undefined ??
-    new SharedArrayBuffer(regions.total);
+    new SharedArrayBuffer(total);
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
   const epoch = Date.now();
@@ -119,8 +125,11 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   words[W_NAME_LENGTH] = nameBytes.length;
   words[W_EPOCH_LO] = epoch % 2 ** 32;
   words[W_EPOCH_HI] = Math.floor(epoch / 2 ** 32);
-  words[W_SAMPLE_EVERY] = sampleEvery;
-  words[W_MAX_SITES] = sites;
+  if (sites > 0) {
+    words[W_SAMPLE_EVERY] = sampleEvery;
+    words[W_MAX_SITES] = sites;
+    words[W_SITES_CHECK] = siteCheck(sampleEvery, sites);
+  }
   const header = new Uint8Array(buffer, 0, HEADER_BYTES);
   header.set(nameBytes, NAME_OFFSET);
   words[W_CHECKSUM] = headerChecksum(words, header);

@@ -21,12 +21,6 @@
  *                           high word = Uint32 ms since the slab's epoch of the
  *                           last state change
  * PAYLOAD stride × capacity slot payloads, 8-byte aligned
- * SITES   (only when the slab keeps a site table; see `site_table.ts`)
- *         8 × capacity      per-slot site records, Int32 pairs:
- *                           [2i] = site id << 16 | (generation & 0xFFFF),
- *                           [2i + 1] = Uint32 ms since the epoch it was recorded
- *         32 × maxSites     site entries (`SITE_ENTRY_WORDS` Int32 words each)
- *         512 × maxSites    site texts, UTF-8, `SITE_TEXT_BYTES` per entry
  * ```
  *
  * Owner and time share one 64-bit word with the low 16 bits of the slot's
@@ -40,7 +34,7 @@
 /** "SLAB" in ASCII, big-endian. */
 export const MAGIC = 0x534c4142;
 /** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 3;
 
 // Header words (Int32 indexes). Words 0‥11 are written once at creation and
 // covered by the checksum; the rest are live counters.
@@ -75,22 +69,8 @@ export const W_CORRUPT_POPS = 17;
 export const W_CORRUPT_LINKS = 19;
 /** 1 once any slot of a plain slab was given an owner: snapshots then send owners. */
 export const W_HAS_OWNERS = 18;
-/**
- * Allocation sites: -1 when the slab keeps no site table, 0 when it keeps
- * one for labels only, N ≥ 1 when it also samples the call stack of one
- * allocation in N. Written once at creation (checksummed).
- */
-export const W_SAMPLE_EVERY = 20;
-/** Entries of the site table (0 without one). Written once at creation (checksummed). */
-export const W_MAX_SITES = 21;
-/** Sites that found the table full and were not recorded. */
-export const W_SITES_DROPPED = 22;
-/** Samples not taken because the instance's capture budget was spent. */
-export const W_SITES_SKIPPED = 23;
-/** Number of header words protected by the checksum, from word 0. */
+/** Number of header words protected by the checksum. */
 export const CHECKSUMMED_WORDS = 11;
-/** Further constant words protected by the checksum. */
-export const CHECKSUMMED_EXTRA = [W_SAMPLE_EVERY, W_MAX_SITES] as const;
 
 /** Bytes reserved for the slab's UTF-8 name inside the header. */
 export const NAME_BYTES = 64;
@@ -182,17 +162,6 @@ export const MAX_SLOT_SIZE = 1 << 24;
 /** Largest total payload region (4 GiB). */
 export const MAX_PAYLOAD_BYTES = 2 ** 32;
 
-/** Int32 words per site entry: hash, ready, length, kind, 64-bit total, two spare. */
-export const SITE_ENTRY_WORDS = 8;
-/** Bytes of text each site entry holds (longer stacks are cut at a line end). */
-export const SITE_TEXT_BYTES = 512;
-/** Largest sampling interval: one allocation in 2^30. */
-export const MAX_SAMPLE_EVERY = 2 ** 30;
-/** Largest site table. */
-export const MAX_SITES = 4096;
-/** Site table size of a slab that samples sites without saying how many. */
-export const DEFAULT_MAX_SITES = 256;
-
 /** Byte offsets of every region for one slab geometry. */
 export interface SlabRegions {
   /** Change-epoch chunks per lane: `ceil(capacity / CHUNK_SLOTS)`. */
@@ -208,10 +177,6 @@ export interface SlabRegions {
   meta: number;
   payload: number;
   stride: number;
-  /** Per-slot site records, site entries and texts (0 without a site table). */
-  siteRecords: number;
-  siteEntries: number;
-  siteTexts: number;
   /** Total bytes of the SharedArrayBuffer. */
   total: number;
 }
@@ -220,11 +185,8 @@ function align(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }
 
-/**
- * Computes where each region lives for a given capacity, slot size and
- * site table size (0 for none).
- */
-export function regionsFor(capacity: number, slotSize: number, maxSites = 0): SlabRegions {
+/** Computes where each region lives for a given capacity and slot size. */
+export function regionsFor(capacity: number, slotSize: number): SlabRegions {
   const stride = align(slotSize, 8);
   const chunks = Math.ceil(capacity / CHUNK_SLOTS);
   const epochStride = align(chunks, LANE_WORDS);
@@ -235,10 +197,6 @@ export function regionsFor(capacity: number, slotSize: number, maxSites = 0): Sl
   const slots = align(self + 8 * capacity, LANE_BYTES);
   const meta = align(slots + 4 * capacity, LANE_BYTES);
   const payload = align(meta + 8 * capacity, LANE_BYTES);
-  const end = payload + stride * capacity;
-  const siteRecords = maxSites > 0 ? align(end, LANE_BYTES) : 0;
-  const siteEntries = maxSites > 0 ? siteRecords + 8 * capacity : 0;
-  const siteTexts = maxSites > 0 ? siteEntries + 4 * SITE_ENTRY_WORDS * maxSites : 0;
   return {
     chunks,
     epochStride,
@@ -248,10 +206,7 @@ export function regionsFor(capacity: number, slotSize: number, maxSites = 0): Sl
     meta,
     payload,
     stride,
-    siteRecords,
-    siteEntries,
-    siteTexts,
-    total: maxSites > 0 ? siteTexts + SITE_TEXT_BYTES * maxSites : end,
+    total: payload + stride * capacity,
   };
 }
 
@@ -274,8 +229,8 @@ export function handleGenerationBits(indexBits: number): number {
 /** FNV-1a over the constant header words and the name bytes. */
 export function headerChecksum(words: Int32Array, bytes: Uint8Array): number {
   let hash = 0x811c9dc5;
-  for (let k = 0; k < CHECKSUMMED_WORDS + CHECKSUMMED_EXTRA.length; k++) {
-    const word = words[k < CHECKSUMMED_WORDS ? k : CHECKSUMMED_EXTRA[k - CHECKSUMMED_WORDS]!]!;
+  for (let w = 0; w < CHECKSUMMED_WORDS; w++) {
+    const word = words[w]!;
     for (let shift = 0; shift < 32; shift += 8) {
       hash = Math.imul(hash ^ ((word >>> shift) & 0xff), 0x01000193);
     }

@@ -21,13 +21,10 @@ import {
   MAX_CACHE,
   MAX_CAPACITY,
   MAX_PAYLOAD_BYTES,
-  MAX_SITES,
   MAX_SLOT_SIZE,
   NAME_BYTES,
   NAME_OFFSET,
   regionsFor,
-  SITE_ENTRY_WORDS,
-  SITE_TEXT_BYTES,
   type SlabRegions,
   W_CAPACITY,
   W_CHECKSUM,
@@ -36,13 +33,19 @@ import {
   W_INDEX_BITS,
   W_KIND,
   W_MAGIC,
-  W_MAX_SITES,
   W_NAME_LENGTH,
-  W_SAMPLE_EVERY,
   W_SLOT_SIZE,
   W_STRIDE,
   W_VERSION,
 } from "./slab_layout.ts";
+import {
+  SITE_ENTRY_WORDS,
+  SITE_TEXT_BYTES,
+  siteRegionsFor,
+  siteSettingsProblem,
+  W_MAX_SITES,
+  W_SAMPLE_EVERY,
+} from "./site_layout.ts";
 
 /** Whether slots carry only Free/Used, or the full connection lifecycle. */
 export type SlabKind = "plain" | "handle";
@@ -85,7 +88,7 @@ export interface SlabViews {
 
 /** Views of a slab's site table. */
 export interface SiteViews {
-  /** -1 never here; 0: labels only; N ≥ 1: one allocation in N has its stack sampled. */
+  /** 0: labels only; N ≥ 1: one allocation in N has its stack sampled. */
   sampleEvery: number;
   /** Entries in the table. */
   maxSites: number;
@@ -108,7 +111,8 @@ export function viewsOf(
   const capacity = words[W_CAPACITY]!;
   const slotSize = words[W_SLOT_SIZE]!;
   const maxSites = words[W_MAX_SITES]!;
-  const regions = regionsFor(capacity, slotSize, maxSites);
+  const regions = regionsFor(capacity, slotSize);
+  const siteRegions = siteRegionsFor(regions.total, capacity, maxSites);
   const nameBytes = new Uint8Array(
     buffer,
     NAME_OFFSET,
@@ -138,10 +142,10 @@ export function viewsOf(
     sites: maxSites === 0 ? undefined : {
       sampleEvery: words[W_SAMPLE_EVERY]!,
       maxSites,
-      records: new Int32Array(buffer, regions.siteRecords, 2 * capacity),
-      entries: new Int32Array(buffer, regions.siteEntries, SITE_ENTRY_WORDS * maxSites),
-      entries64: new BigInt64Array(buffer, regions.siteEntries, (SITE_ENTRY_WORDS / 2) * maxSites),
-      texts: new Uint8Array(buffer, regions.siteTexts, SITE_TEXT_BYTES * maxSites),
+      records: new Int32Array(buffer, siteRegions.records, 2 * capacity),
+      entries: new Int32Array(buffer, siteRegions.entries, SITE_ENTRY_WORDS * maxSites),
+      entries64: new BigInt64Array(buffer, siteRegions.entries, (SITE_ENTRY_WORDS / 2) * maxSites),
+      texts: new Uint8Array(buffer, siteRegions.texts, SITE_TEXT_BYTES * maxSites),
     },
   };
 }
@@ -176,15 +180,9 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
   if (words[W_INDEX_BITS] !== indexBitsFor(capacity)) {
     return `index width ${words[W_INDEX_BITS]} does not fit capacity ${capacity}`;
   }
-  const sampleEvery = words[W_SAMPLE_EVERY]!;
-  const maxSites = words[W_MAX_SITES]!;
-  if (
-    sampleEvery < -1 || maxSites < 0 || maxSites > MAX_SITES ||
-    (sampleEvery === -1) !== (maxSites === 0)
-  ) {
-    return `site table of ${maxSites} entries sampling ${sampleEvery} is not a valid setting`;
-  }
-  const regions = regionsFor(capacity, slotSize, maxSites);
+  const sites = siteSettingsProblem(words);
+  if (sites !== undefined) return sites;
+  const regions = regionsFor(capacity, slotSize);
   if (
     words[W_STRIDE] !== regions.stride ||
     regions.stride * capacity > MAX_PAYLOAD_BYTES
@@ -192,8 +190,14 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
     return `slot stride ${words[W_STRIDE]} does not fit slot size ${slotSize}`;
   }
   // A WebAssembly memory comes in whole 64 KiB pages.
-  if (buffer.byteLength < regions.total || buffer.byteLength - regions.total >= 65_536) {
-    return `buffer is ${buffer.byteLength} bytes, expected ${regions.total} for ${capacity} slots of ${slotSize} bytes`;
+  const maxSites = words[W_MAX_SITES]!;
+  const total = maxSites === 0
+    ? regions.total
+    : siteRegionsFor(regions.total, capacity, maxSites).end;
+  if (buffer.byteLength < total || buffer.byteLength - total >= 65_536) {
+    return `buffer is ${buffer.byteLength} bytes, expected ${total} for ${capacity} slots of ${slotSize} bytes${
+      maxSites === 0 ? "" : ` and ${maxSites} sites`
+    }`;
   }
   if (words[W_KIND] !== 0 && words[W_KIND] !== 1) {
     return `unknown slab kind ${words[W_KIND]}`;
