@@ -152,6 +152,13 @@ function construct(v: SlabViews, own: InstanceOptions): SlabAllocator {
  * `close()` returns the cache; a Worker that died without it can have its
  * cache taken back with {@linkcode SlabAllocator.prototype.reclaim}.
  *
+ * **Allocation sites.** With `sampleSites: N` a slab records the caller's
+ * frames of one allocation in N, and any allocation can carry a label
+ * (`alloc(owner, state, site)`, {@linkcode SlabAllocator.prototype.setSite});
+ * {@linkcode SlabAllocator.prototype.sites} lists the sites with the slots
+ * each holds now. The table is in the slab's shared memory, so every
+ * Worker's sites are there too.
+ *
  * **Threads that stop mid-operation.** `Worker.terminate()` can stop a
  * Worker between the steps of an `alloc()` or `free()`; see
  * {@linkcode SlabAllocator.prototype.recover}.
