@@ -17,8 +17,10 @@
  * import assert from "node:assert/strict";
  *
  * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
- * // worker.postMessage(slab.buffer); then, in the Worker:
- * const mine = SlabAllocator.attach(slab.buffer);
+ * // worker.postMessage(slab.memory); (the memory, not slab.buffer: over the
+ * // buffer alone a Worker runs the slower JavaScript core) then, in the Worker:
+ * const mine = SlabAllocator.attach(slab.memory!);
+ * assert.equal(mine.core, "webassembly");
  * const handle = mine.alloc()!;
  * assert.equal(slab.stats().used, 1);
  * mine.free(handle);
@@ -46,11 +48,14 @@ export {
   stateLetter,
 } from "./core/allocator/handle_state.ts";
 export {
+  type SiteInfo,
   SlabAllocator,
   type SlabAllocatorOptions,
   type SlabAttachOptions,
+  type SlabCoreKind,
   type SlabKind,
   type SlabRecoveryResult,
+  type SlabSites,
   type SlabStats,
   type SlabVerifyResult,
   type SlotInfo,

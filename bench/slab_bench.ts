@@ -8,6 +8,7 @@
 import { MemPool } from "@thi.ng/malloc";
 import wabtInit from "npm:wabt@1.0.39";
 import { SlabAllocator } from "../mod.ts";
+import { attachJavaScriptCoreForTesting } from "../core/allocator/slab.ts";
 
 const N = 1 << 16;
 const PAIRS = 10_000; // pairs per measured iteration
@@ -114,8 +115,8 @@ const plainLinks = new BareTreiber(true);
 const array = new ArrayFreeList();
 const slab = new SlabAllocator({ name: "bench", slotSize: 64, capacity: N });
 const cached = new SlabAllocator({ name: "bench-cache", slotSize: 64, capacity: N, cache: 32 });
-// Attached over the buffer alone: the JavaScript core.
-const jsCore = SlabAllocator.attach(
+// The JavaScript core, as a Worker that received the buffer alone runs it.
+const jsCore = attachJavaScriptCoreForTesting(
   new SlabAllocator({ name: "bench-js", slotSize: 64, capacity: N }).buffer,
 );
 
@@ -173,6 +174,65 @@ Deno.bench({
   group: "alloc+free pair, one thread",
   fn() {
     for (let i = 0; i < PAIRS; i++) jsCore.free(jsCore.alloc()!);
+  },
+});
+
+// --- Allocation sites: the cost of sampling (WebAssembly core, cache 32) ----
+
+const SITES_GROUP = "alloc+free pair, allocation sites sampled";
+const unsampled = new SlabAllocator({ name: "sites-off", slotSize: 64, capacity: N, cache: 32 });
+const sampled = (name: string, sampleSites: number, sampleBudget?: number) =>
+  new SlabAllocator({ name, slotSize: 64, capacity: N, cache: 32, sampleSites, sampleBudget });
+const siteRows: [string, SlabAllocator][] = [
+  ["sampleSites 2^30 (the countdown alone)", sampled("sites-never", 2 ** 30)],
+  ["sampleSites 64, default budget (1 % of the thread)", sampled("sites-64", 64)],
+  ["sampleSites 64, every sample captured", sampled("sites-64-all", 64, 1)],
+  ["sampleSites 4096, every sample captured", sampled("sites-4096-all", 4096, 1)],
+];
+
+Deno.bench({
+  name: "no site table",
+  group: SITES_GROUP,
+  baseline: true,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) unsampled.free(unsampled.alloc()!);
+  },
+});
+
+// One function each: a loop shared by several slabs would see several
+// receiver classes at one call site (see core/allocator/slab_fast_paths.ts).
+const [never, every64, all64, all4096] = siteRows.map(([, slab]) => slab) as [
+  SlabAllocator,
+  SlabAllocator,
+  SlabAllocator,
+  SlabAllocator,
+];
+Deno.bench({
+  name: siteRows[0]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) never.free(never.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[1]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) every64.free(every64.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[2]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) all64.free(all64.alloc()!);
+  },
+});
+Deno.bench({
+  name: siteRows[3]![0],
+  group: SITES_GROUP,
+  fn() {
+    for (let i = 0; i < PAIRS; i++) all4096.free(all4096.alloc()!);
   },
 });
 

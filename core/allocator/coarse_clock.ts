@@ -7,12 +7,16 @@
  * alloc+free pair. Slots only need "when did this state start" to the
  * precision a human reads in a tooltip, so the clock is read once per
  * event-loop task and again every {@linkcode REFRESH_EVERY} calls within a
- * task. Each slab instance keeps its own {@linkcode CoarseClock}: a field of
- * the instance is cheaper to read and count down than module state shared by
- * every slab (about 8 ns per alloc+free pair less, measured). The microtask that marks the reading stale runs when the current
+ * task. The microtask that marks the reading stale runs when the current
  * task's synchronous code ends, so work arriving in a later task (a new
  * request, a timer, a message) always sees a fresh reading; a long
  * synchronous loop sees one at least every 1,024 calls.
+ *
+ * The WebAssembly core keeps the reading and the countdown in its own
+ * globals and calls {@linkcode clockReader}'s function to read; the
+ * JavaScript core keeps a {@linkcode CoarseClock} per instance (a field of
+ * the instance is cheaper to read and count down than module state shared by
+ * every slab: about 8 ns per alloc+free pair less, measured).
  *
  * Microtasks are not async ops, so this never trips `deno test`'s sanitizers
  * and keeps no timer alive.
@@ -89,6 +93,32 @@ export class CoarseClock {
     }
     return this.#reading = Date.now() - this.#epoch;
   }
+}
+
+/**
+ * The clock read of one WebAssembly core (its `clock` import): milliseconds
+ * since `epoch` (the held reading while {@linkcode holdClock} is held), and
+ * `expire` queued to run once the current task's synchronous code ends, so
+ * that the core reads again in the next task. The core itself reads again
+ * every {@linkcode REFRESH_EVERY} operations.
+ *
+ * @param epoch Milliseconds since the Unix epoch that readings count from.
+ * @param expire Makes the core read again at its next operation.
+ * @returns The function the core imports.
+ */
+export function clockReader(epoch: number, expire: () => void): () => number {
+  let queued = false;
+  const stale = (): void => {
+    queued = false;
+    expire();
+  };
+  return () => {
+    if (!queued) {
+      queued = true;
+      queueMicrotask(stale);
+    }
+    return (ticker !== undefined ? reading : Date.now()) - epoch;
+  };
 }
 
 /** Milliseconds between readings while the clock is held. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CoarseClock } from "./coarse_clock.ts";
+import { clockReader, REFRESH_EVERY } from "./coarse_clock.ts";
 import { CounterLanes, laneTotals, laneUsed } from "./counter_lanes.ts";
 import { describe, typeName } from "./describe.ts";
 import { type FreeListTestingOptions, TaggedFreeList } from "./free_list.ts";
@@ -31,97 +31,46 @@ import {
   W_OVERFLOW,
   W_PEAK,
 } from "./slab_layout.ts";
+import { W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
 import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
 import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
 import { headerProblem, type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 import { reclaimLane } from "./slab_reclaim.ts";
-import { instantiateCore, type WasmSlabCore } from "./wasm_core.ts";
+import {
+  instantiateCore,
+  memoryOf,
+  rememberMemory,
+  type WasmSlabCore,
+  wasmSlabCore,
+} from "./wasm_core.ts";
 import { JsSlabCore } from "./slab_js_core.ts";
+import { EMPTY, SAMPLE, type SlabCore } from "./slab_core.ts";
+import { DEFAULT_SAMPLE_BUDGET } from "./site_capture.ts";
+import { labelProblem, SiteSampler } from "./site_sampler.ts";
+import { readSites, scanSites, siteOfSlot } from "./site_table.ts";
+import { FAST_PATH_CLASSES, fastPathClasses } from "./slab_fast_paths.ts";
 
 export type { SlabKind } from "./slab_views.ts";
+export type {
+  SlabAllocatorOptions,
+  SlabAttachOptions,
+  SlabCoreKind,
+  SlabSites,
+  SlabStats,
+  SlotInfo,
+} from "./slab_options.ts";
+import type {
+  SlabAllocatorOptions,
+  SlabAttachOptions,
+  SlabCoreKind,
+  SlabSites,
+  SlabStats,
+  SlotInfo,
+} from "./slab_options.ts";
 export type { SlabVerifyResult } from "./slab_verify.ts";
 export type { SlabRecoveryResult } from "./slab_recover.ts";
-
-/** Options for {@linkcode SlabAllocator}. */
-export interface SlabAllocatorOptions {
-  /** Name shown in snapshots and error messages: 1 to 64 UTF-8 bytes. */
-  name: string;
-  /** Payload bytes per slot: an integer from 1 to 16,777,216. */
-  slotSize: number;
-  /** Number of slots: an integer from 1 to 4,194,304. */
-  capacity: number;
-  /**
-   * `"plain"` slots are Free or Used. `"handle"` slots track a connection
-   * lifecycle (Connecting, Active, Idle, Closing) set with
-   * {@linkcode SlabAllocator.prototype.setState}.
-   *
-   * @default {"plain"}
-   */
-  kind?: SlabKind;
-  /**
-   * Slots this instance may keep in its own cache (a magazine, after
-   * Bonwick and Adams' slab allocator): frees go there and allocations come
-   * from there, and the shared free list is only touched to move half a
-   * cache at a time, in one CAS. An integer from 0 to 64; see
-   * {@linkcode SlabAllocator} for what a cache changes.
-   *
-   * @default {0}
-   */
-  cache?: number;
-}
-
-/** Options for {@linkcode SlabAllocator.attach}. */
-export interface SlabAttachOptions {
-  /** This instance's cache size, as {@linkcode SlabAllocatorOptions.cache}. @default {0} */
-  cache?: number;
-}
-
-/** Counters of one slab, as returned by {@linkcode SlabAllocator.prototype.stats}. */
-export interface SlabStats {
-  /** The slab's name. */
-  name: string;
-  /** `"plain"` or `"handle"`. */
-  kind: SlabKind;
-  /** Number of slots. */
-  capacity: number;
-  /** Payload bytes per slot. */
-  slotSize: number;
-  /** Slots currently allocated. */
-  used: number;
-  /**
-   * High-water mark: the most slots ever off the shared free list at once,
-   * in use or cached. Without caches that is the most slots ever allocated
-   * at once; with caches it exceeds that by at most the slots then cached.
-   */
-  peak: number;
-  /** Free slots held in instances' caches (state `Cached`), not on the shared list. */
-  cached: number;
-  /** Calls to `alloc()` that found the slab empty and returned `null`. */
-  overflow: number;
-  /** Successful allocations since the slab was created. */
-  allocs: number;
-  /** Successful frees since the slab was created. */
-  frees: number;
-  /** Rejected `free()` calls: double frees, stale or foreign handles, bad numbers. */
-  invalidFrees: number;
-  /** Compare-and-swap attempts that lost a race and were retried. */
-  casRetries: number;
-}
-
-/** What one slot holds, as returned by {@linkcode SlabAllocator.prototype.slotInfo}. */
-export interface SlotInfo {
-  /** Slot index, from 0 to capacity - 1. */
-  index: number;
-  /** Current state (a cached slot is `Free`). */
-  state: HandleState;
-  /** Whether the slot is free but held in an instance's cache, not on the shared list. */
-  cached: boolean;
-  /** Owner index (see `OwnerRegistry`), or `null` when the slot has none. */
-  owner: number | null;
-  /** When the slot entered its current state, in ms since the Unix epoch. */
-  since: number;
-}
+export type { SiteInfo } from "./site_table.ts";
 
 const MAX_OWNER = NO_OWNER - 1;
 const MAX_HANDLE = 2 ** 31 - 1;
@@ -136,13 +85,32 @@ export interface SlabTestingOptions extends FreeListTestingOptions {
   onSetStateRace?: (slot: number) => void;
 }
 
-// Private construction path for attach(): class fields can only be created
-// by the constructor, so attach() passes this token and the views.
-const ATTACH = Symbol("attach");
-let attaching: SlabViews | undefined;
-let attachingCache = 0;
+// The construction path: class fields can only be created by the
+// constructor, so `new SlabAllocator(options)` and attach() lay out or check
+// the memory, then construct the instance's class (see slab_fast_paths.ts)
+// with this token, the views and the cache size.
+const CONSTRUCT = Symbol("construct");
+let constructing: SlabViews | undefined;
+let constructingOwn: InstanceOptions = { cache: 0, sampleBudget: DEFAULT_SAMPLE_BUDGET };
 let configure: (slab: SlabAllocator, options: SlabTestingOptions) => void;
 let views: (slab: SlabAllocator) => SlabViews;
+/** Classes for this thread's WebAssembly instances, and how many are taken. */
+let fastClasses: (typeof SlabAllocator)[];
+let fastClassesTaken = 0;
+
+/** An instance over `v`, of the class its core calls for. */
+function construct(v: SlabViews, own: InstanceOptions): SlabAllocator {
+  const cls = v.memory === undefined
+    ? SlabAllocator // the JavaScript core: its methods are the same everywhere
+    : fastClasses[Math.min(fastClassesTaken++, FAST_PATH_CLASSES - 1)]!;
+  constructing = v;
+  constructingOwn = own;
+  try {
+    return Reflect.construct(SlabAllocator, [CONSTRUCT], cls);
+  } finally {
+    constructing = undefined;
+  }
+}
 
 /**
  * A pool of fixed-size slots in one `SharedArrayBuffer`.
@@ -164,11 +132,13 @@ let views: (slab: SlabAllocator) => SlabViews;
  *
  * **Two cores, one memory.** A slab lives in a shared `WebAssembly.Memory`
  * (its {@linkcode SlabAllocator.buffer} is that memory's SharedArrayBuffer)
- * and its operations run in WebAssembly. An instance attached over the
- * buffer alone runs the same algorithm in JavaScript, word for word
- * compatible, several times slower; attach over {@linkcode SlabAllocator.memory}
- * to get the WebAssembly core in a Worker. Slabs over 4 GiB use a plain
- * SharedArrayBuffer and the JavaScript core.
+ * and its operations run in WebAssembly. **Post {@linkcode SlabAllocator.memory}
+ * to a Worker**, not the buffer: a `WebAssembly.Memory` cannot be made from
+ * a buffer, so a Worker that received the buffer alone runs the same
+ * algorithm in JavaScript (word for word compatible, about 5 times slower,
+ * without a cache). {@linkcode SlabAllocator.prototype.core} says which one
+ * runs. Slabs over 4 GiB use a plain SharedArrayBuffer and the JavaScript
+ * core.
  *
  * **Caches.** With `cache: n` an instance keeps up to `n` free slots of its
  * own (a magazine, in Bonwick and Adams' terms): frees go there, allocations
@@ -181,6 +151,13 @@ let views: (slab: SlabAllocator) => SlabViews;
  * list to give slots back), and `stats().peak` counts cached slots as taken.
  * `close()` returns the cache; a Worker that died without it can have its
  * cache taken back with {@linkcode SlabAllocator.prototype.reclaim}.
+ *
+ * **Allocation sites.** With `sampleSites: N` a slab records the caller's
+ * frames of one allocation in N, and any allocation can carry a label
+ * (`alloc(owner, state, site)`, {@linkcode SlabAllocator.prototype.setSite});
+ * {@linkcode SlabAllocator.prototype.sites} lists the sites with the slots
+ * each holds now. The table is in the slab's shared memory, so every
+ * Worker's sites are there too.
  *
  * **Threads that stop mid-operation.** `Worker.terminate()` can stop a
  * Worker between the steps of an `alloc()` or `free()`; see
@@ -218,7 +195,7 @@ let views: (slab: SlabAllocator) => SlabViews;
  * ```ts ignore
  * // main.ts
  * const slab = new SlabAllocator({ name: "shared", slotSize: 32, capacity: 1024 });
- * worker.postMessage(slab.memory); // or slab.buffer, for the JavaScript core
+ * worker.postMessage(slab.memory); // the memory, not slab.buffer: see above
  *
  * // worker.ts
  * self.onmessage = (event) => {
@@ -239,7 +216,6 @@ export class SlabAllocator {
   #stride!: number;
   #payload!: number;
   #epoch!: number;
-  #clock!: CoarseClock;
   #indexBits!: number;
   #indexMask!: number;
   #generationMask!: number;
@@ -251,20 +227,28 @@ export class SlabAllocator {
   #slots!: Int32Array;
   #meta!: Int32Array;
   #meta64!: BigInt64Array;
-  /** The WebAssembly core, when the slab lives in WebAssembly memory. */
-  #core: WasmSlabCore | undefined;
+  /** The core: WebAssembly when the slab lives in WebAssembly memory, else JavaScript. */
+  #core!: SlabCore;
+  /** The same core when it is the WebAssembly one (close(), test switches). */
+  #wasm: WasmSlabCore | undefined;
+  /** This instance's side of the site table, when the slab keeps one. */
+  #sites: SiteSampler | undefined;
   #onPopRace: ((slot: number) => void) | undefined;
-  /** The JavaScript core, otherwise. */
-  #js: JsSlabCore | undefined;
 
   static {
     configure = (slab, options) => {
       slab.#freeList.configureForTesting(options);
       slab.#onPopRace = options.onPopRace;
-      if (slab.#js !== undefined) slab.#js.onSetStateRace = options.onSetStateRace;
-      slab.#core?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
+      if (slab.#core instanceof JsSlabCore) slab.#core.onSetStateRace = options.onSetStateRace;
+      slab.#wasm?.configure(options.tagBits ?? -1, options.onPopRace === undefined ? 0 : 1);
     };
     views = (slab) => slab.#views;
+    fastClasses = fastPathClasses(SlabAllocator, {
+      core: (slab) => (slab as SlabAllocator).#core,
+      allocSlowly: (slab, code, owner, state, site) =>
+        (slab as SlabAllocator).#allocSlowly(code, owner, state, site),
+      freeSlowly: (slab, handle) => (slab as SlabAllocator).#freeSlowly(handle),
+    });
   }
 
   /**
@@ -276,21 +260,31 @@ export class SlabAllocator {
    * of range; the message names the value.
    */
   constructor(options: SlabAllocatorOptions) {
-    if ((options as unknown) === ATTACH) {
-      this.#init(attaching!, attachingCache);
-    } else {
-      const cache = checkCache(options?.name, options?.cache);
-      this.#init(createSlabMemory(options), cache);
+    if ((options as unknown) !== CONSTRUCT) {
+      const own = instanceOptions(options?.name, options);
+      return construct(createSlabMemory(options), own);
     }
+    this.#init(constructing!, constructingOwn);
   }
 
   /**
    * Opens an existing slab, typically inside a Worker that received
-   * `slab.memory` (or `slab.buffer`) by `postMessage`. The result shares
-   * every slot, counter and the free list with all other instances.
+   * `slab.memory` by `postMessage`. The result shares every slot, counter
+   * and the free list with all other instances.
    *
-   * @param buffer A slab's {@linkcode SlabAllocator.memory} (the WebAssembly
-   * core runs) or its {@linkcode SlabAllocator.buffer} (the JavaScript core).
+   * Which core the new instance runs depends on what it is given:
+   *
+   * - `slab.memory`: the WebAssembly core.
+   * - `slab.buffer` in the thread that created (or attached) the slab: the
+   *   WebAssembly core too; the thread remembers each slab's memory by its
+   *   buffer.
+   * - `slab.buffer` posted to another thread: the JavaScript core, about 5
+   *   times slower and without a cache (`options.cache` is ignored). The
+   *   posted buffer is a new object there, and a `WebAssembly.Memory` cannot
+   *   be made from it: post `slab.memory` instead.
+   *
+   * @param buffer A slab's {@linkcode SlabAllocator.memory} or its
+   * {@linkcode SlabAllocator.buffer}.
    * @param options This instance's cache size.
    * @returns An allocator over the same memory.
    * @throws {TypeError} If `buffer` is not a `SharedArrayBuffer` (or shared
@@ -304,7 +298,8 @@ export class SlabAllocator {
    * import assert from "node:assert/strict";
    *
    * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 4 });
-   * const twin = SlabAllocator.attach(slab.buffer);
+   * const twin = SlabAllocator.attach(slab.memory!); // what a Worker is sent
+   * assert.equal(twin.core, "webassembly");
    * const handle = twin.alloc()!;
    * assert.equal(slab.stats().used, 1);
    * slab.free(handle);
@@ -319,6 +314,8 @@ export class SlabAllocator {
     if (buffer instanceof WebAssembly.Memory) {
       memory = buffer;
       buffer = memory.buffer as unknown as SharedArrayBuffer;
+    } else if (buffer instanceof SharedArrayBuffer) {
+      memory = memoryOf(buffer);
     }
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new TypeError(
@@ -332,13 +329,9 @@ export class SlabAllocator {
       throw new TypeError(`Cannot attach slab: ${problem}`);
     }
     const views = viewsOf(buffer, memory);
-    attachingCache = checkCache(views.name, options?.cache);
-    attaching = views;
-    try {
-      return new SlabAllocator(ATTACH as unknown as SlabAllocatorOptions);
-    } finally {
-      attaching = undefined;
-    }
+    const slab = construct(views, instanceOptions(views.name, options));
+    if (memory !== undefined) rememberMemory(memory);
+    return slab;
   }
 
   /** The slab's name. */
@@ -369,19 +362,43 @@ export class SlabAllocator {
     return this.#kind === "handle" || Atomics.load(this.#words, W_HAS_OWNERS) === 1;
   }
 
-  /** The shared memory holding every slot, the free list and the counters. */
+  /**
+   * The shared memory holding every slot, the free list and the counters:
+   * the buffer of {@linkcode SlabAllocator.memory}. To share the slab with a
+   * Worker, post `memory`, not this: a Worker attached over the buffer alone
+   * runs the JavaScript core (see {@linkcode SlabAllocator.attach}).
+   */
   get buffer(): SharedArrayBuffer {
     return this.#views.buffer;
   }
 
   /**
    * The shared `WebAssembly.Memory` whose buffer is {@linkcode SlabAllocator.buffer},
-   * or `null` for a slab too big for one (over 4 GiB) or attached over its
-   * buffer alone. Post this rather than the buffer to a Worker: attached over
-   * the memory, the Worker runs the WebAssembly core too.
+   * or `null` for a slab too big for one (over 4 GiB) or an instance attached
+   * over a buffer posted from another thread. This is what to post to a
+   * Worker: attached over the memory, the Worker runs the WebAssembly core
+   * too.
    */
   get memory(): WebAssembly.Memory | null {
     return this.#views.memory ?? null;
+  }
+
+  /**
+   * Which core runs this instance's operations: `"webassembly"`, or
+   * `"javascript"` for a slab over 4 GiB or an instance attached over a
+   * buffer posted from another thread (see {@linkcode SlabAllocator.attach}).
+   *
+   * @example A Worker checks that it was sent the memory
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "w", slotSize: 8, capacity: 4 });
+   * assert.equal(SlabAllocator.attach(slab.memory!).core, "webassembly");
+   * ```
+   */
+  get core(): SlabCoreKind {
+    return this.#wasm === undefined ? "javascript" : "webassembly";
   }
 
   /**
@@ -402,10 +419,14 @@ export class SlabAllocator {
    * @param state Optional first state: handle slabs start a slot as
    * `Connecting` unless told otherwise (`Active`, say); plain slabs only
    * know `Used`.
+   * @param site Optional site label recorded for the slot (a slab with a
+   * site table: see {@linkcode SlabAllocator.prototype.setSite}); such an
+   * allocation is never also sampled.
    * @returns A handle (an integer from 0 to 2^31 - 1), or `null` when every
    * slot is in use; that `null` is counted in `stats().overflow`.
    * @throws {RangeError} If `owner` is given and is not a valid owner index,
-   * or `state` is not one this slab's kind has.
+   * `state` is not one this slab's kind has, or `site` is not 1 to 512 bytes.
+   * @throws {TypeError} If `site` is given to a slab without a site table.
    *
    * @example Usage
    * ```ts
@@ -418,33 +439,146 @@ export class SlabAllocator {
    * assert.equal(slab.alloc(), null);
    * ```
    */
-  alloc(owner?: number, state?: HandleState): number | null {
-    // Small on purpose, so that V8 inlines it, and the core's fast path
-    // into it: the common call (nothing to check) with a cached slot.
-    if (owner === undefined && state === undefined) {
-      const core = this.#core;
-      if (core !== undefined) {
-        const handle = core.alloc(NO_OWNER, this.#initialState, this.#clock.now());
-        if (handle >= 0) return handle;
-      } else {
-        const handle = this.#js!.alloc(NO_OWNER, this.#initialState, this.#clock.now());
-        return handle < 0 ? null : handle;
-      }
+  alloc(owner?: number, state?: HandleState, site?: string): number | null {
+    // Small on purpose, so that V8 inlines it and the core's fast path: the
+    // common call (nothing to check) with a cached slot. The WebAssembly
+    // instances run copies of this method (slab_fast_paths.ts).
+    if (owner === undefined && state === undefined && site === undefined) {
+      const code = this.#core.alloc();
+      if (code >= 0) return code;
+      if (code === EMPTY) return null;
+      return this.#allocSlowly(code, undefined, undefined, undefined);
     }
-    return this.#allocSlowly(owner, state);
+    return this.#allocSlowly(undefined, owner, state, site);
   }
 
-  /** Everything alloc() does beyond its fast path. */
-  #allocSlowly(owner: number | undefined, state: HandleState | undefined): number | null {
-    const core = this.#core;
+  /**
+   * Everything alloc() does beyond its fast path. `code` is what the fast
+   * path returned (SLOW or SAMPLE), or `undefined` when it was not tried.
+   */
+  #allocSlowly(
+    code: number | undefined,
+    owner: number | undefined,
+    state: HandleState | undefined,
+    site: string | undefined,
+  ): number | null {
     if (owner !== undefined) this.#checkOwner(owner, "allocate a slot");
     const initial = state === undefined ? this.#initialState : this.#checkState(state);
-    if (core !== undefined) {
-      const handle = core.allocSlow(owner ?? NO_OWNER, initial, this.#clock.now());
-      return handle < 0 ? null : handle;
+    if (site !== undefined) this.#checkSite(site, "allocate a slot");
+    const sites = this.#sites;
+    let sampled = code === SAMPLE;
+    if (sites !== undefined && sites.sampleEvery > 0 && site === undefined) {
+      // An allocation the fast path did not see counts here.
+      if (code === undefined) sampled = this.#core.sampleDue() !== 0;
+      if (sampled) this.#core.sampleAfter(sites.nextInterval());
     }
-    const handle = this.#js!.alloc(owner ?? NO_OWNER, initial, this.#clock.now());
-    return handle < 0 ? null : handle;
+    const handle = this.#core.allocSlow(owner ?? NO_OWNER, initial);
+    if (handle < 0) return null;
+    if (sites !== undefined && (site !== undefined || sampled)) {
+      const index = handle & this.#indexMask;
+      const word = this.#slots[index]!; // this thread's own store
+      const time = this.#meta[2 * index + 1]!; // the allocation's
+      if (site !== undefined) sites.recordLabel(index, word, time, site);
+      else sites.recordStack(index, word, time, this.alloc);
+    }
+    return handle;
+  }
+
+  /**
+   * Records a site label for a live slot: the site its allocation is
+   * counted at in {@linkcode SlabAllocator.prototype.sites}, replacing a
+   * sampled or earlier one. For slots whose site is known without a stack:
+   * `instrumentServer()` labels each request's handle with its method and
+   * route once routed. Needs a site table: handle slabs have one unless
+   * created with another `sampleSites`; plain slabs with `sampleSites`.
+   *
+   * @param handle A live handle of this slab.
+   * @param site The label: 1 to 512 UTF-8 bytes.
+   * @throws {HandleError} If `handle` does not name a live slot.
+   * @throws {RangeError} If `site` is empty or longer than 512 bytes.
+   * @throws {TypeError} If the slab has no site table, or `site` is not a string.
+   *
+   * @example Labelling request handles
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const handles = new SlabAllocator({ name: "req", slotSize: 1, capacity: 8, kind: "handle" });
+   * const a = handles.alloc(undefined, undefined, "GET /users/:id")!;
+   * const b = handles.alloc()!;
+   * handles.setSite(b, "GET /users/:id"); // known once routed
+   * const [site] = handles.sites().sites;
+   * assert.deepEqual([site.site, site.held, site.total], ["GET /users/:id", 2, 2]);
+   * assert.equal(handles.slotInfo(handles.indexOf(a)).site, site.id);
+   * ```
+   */
+  setSite(handle: number, site: string): void {
+    const index = this.#liveIndex(handle, "set the site of");
+    this.#checkSite(site, "set the site of");
+    const word = Atomics.load(this.#slots, index);
+    this.#sites!.recordLabel(index, word, Date.now() - this.#epoch, site);
+  }
+
+  /**
+   * The slab's allocation sites: for each, the slots held now whose
+   * allocation was recorded there (sampled one in N, or labelled), all it
+   * ever recorded, and since when the oldest held slot is held; most held
+   * first. Sites come from every thread that uses the slab: the table is in
+   * the slab's shared memory. Counting the held slots reads every slot's
+   * record (O(capacity): about 1 ms per million slots).
+   *
+   * Sampled counts are samples: with `sampleSites: 64`, a site holding 3
+   * sampled slots holds about 3 × 64.
+   *
+   * @returns The sites, the sampling rate, and what was dropped or skipped;
+   * no sites for a slab without a site table.
+   *
+   * @example The top site by slots held
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 64, sampleSites: 1 });
+   * function leaky() {
+   *   return slab.alloc();
+   * }
+   * for (let i = 0; i < 3; i++) leaky();
+   * const { sites } = slab.sites();
+   * assert.equal(sites[0].held, 3);
+   * assert.match(sites[0].site, /^at leaky /);
+   * ```
+   */
+  sites(): SlabSites {
+    const v = this.#views;
+    return {
+      sampleEvery: v.sites?.sampleEvery ?? 0,
+      maxSites: v.sites?.maxSites ?? 0,
+      dropped: Atomics.load(this.#words, W_SITES_DROPPED),
+      skipped: Atomics.load(this.#words, W_SITES_SKIPPED),
+      sites: readSites(v, (time) => relativeToEpoch(time, this.#epoch)),
+    };
+  }
+
+  /**
+   * Copies every slot's site id (see {@linkcode SlotInfo.site}; 0 for none)
+   * into `into`: what a snapshot needs to name each slot's site.
+   *
+   * @param into Optional reusable target of at least `capacity` entries.
+   * @returns One site id per slot.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "r", slotSize: 8, capacity: 2, sampleSites: 0 });
+   * slab.alloc(undefined, undefined, "boot");
+   * const [boot] = slab.sites().sites;
+   * assert.deepEqual([...slab.readSites()], [boot.id, 0]);
+   * ```
+   */
+  readSites(into: Uint16Array = new Uint16Array(this.#capacity)): Uint16Array {
+    return scanSites(this.#views, into);
   }
 
   /**
@@ -468,39 +602,22 @@ export class SlabAllocator {
    * ```
    */
   free(handle: number): void {
-    // Small on purpose, like alloc(). A positive integer below 2^31 is a
-    // well-formed handle (typeof first, so that `|` never calls valueOf());
-    // the core's fast path checks everything else and has no side effect
-    // when it declines. Anything else, 0 and -0 included, takes the full
-    // checks.
-    const core = this.#core;
-    if (typeof handle === "number" && (handle | 0) === handle && handle > 0) {
-      if (core !== undefined) {
-        if (core.free(handle, this.#clock.now()) === 0) return;
-      } else {
-        const index = handle & this.#indexMask;
-        if (index < this.#capacity) {
-          const js = this.#js!;
-          if (js.free(handle, index, this.#clock.now()) === 0) return;
-          throw this.#rejected(handle, index, js.rejected(), "free", true);
-        }
-      }
-    }
+    // Small on purpose, like alloc(). The core takes only an integer from 1
+    // to 2^31 - 1 (typeof first, so that `|` never calls valueOf()); its fast
+    // path checks everything else and has no side effect when it declines.
+    // Anything else, 0 and -0 included, takes the full checks.
+    if (
+      typeof handle === "number" && (handle | 0) === handle && handle > 0 &&
+      this.#core.free(handle) === 0
+    ) return;
     this.#freeSlowly(handle);
   }
 
   /** Everything free() does beyond its fast path. */
   #freeSlowly(handle: number): void {
-    const core = this.#core;
     const index = this.#checkHandle(handle, "free", true);
-    if (core !== undefined) {
-      if (core.freeSlow(handle, this.#clock.now()) !== 0) {
-        throw this.#rejected(handle, index, core.rejected(), "free", true);
-      }
-      return;
-    }
-    if (this.#js!.free(handle, index, this.#clock.now()) !== 0) {
-      throw this.#rejected(handle, index, this.#js!.rejected(), "free", true);
+    if (this.#core.freeSlow(handle) !== 0) {
+      throw this.#rejected(handle, index, this.#core.rejected(), "free", true);
     }
   }
 
@@ -532,17 +649,8 @@ export class SlabAllocator {
     const index = this.#checkHandle(handle, "set the state of", false);
     this.#checkState(state);
     if (owner !== undefined) this.#checkOwner(owner, "set the owner of a slot");
-    const core = this.#core;
-    if (core !== undefined) {
-      const time = this.#clock.now();
-      if (core.setState(handle, state, owner ?? -1, time) !== 0) {
-        throw this.#rejected(handle, index, core.rejected(), "set the state of", false);
-      }
-      return;
-    }
-    const js = this.#js!;
-    if (js.setState(handle, index, state, owner ?? -1, this.#clock.now()) !== 0) {
-      throw this.#rejected(handle, index, js.rejected(), "set the state of", false);
+    if (this.#core.setState(handle, state, owner ?? -1) !== 0) {
+      throw this.#rejected(handle, index, this.#core.rejected(), "set the state of", false);
     }
   }
 
@@ -624,12 +732,14 @@ export class SlabAllocator {
     // One 64-bit read: owner and time of the same state change.
     const meta = Atomics.load(this.#meta64, index);
     const owner = Number(BigInt.asUintN(16, meta));
+    const site = siteOfSlot(this.#views, index, Atomics.load(this.#slots, index));
     return {
       index,
       state,
       cached: raw === CACHED,
       owner: owner === NO_OWNER ? null : owner,
       since: relativeToEpoch(Number(BigInt.asUintN(32, meta >> 32n)), this.#epoch),
+      site: site === 0 ? null : site,
     };
   }
 
@@ -817,9 +927,10 @@ export class SlabAllocator {
    * ```
    */
   close(): void {
-    this.#core?.flushAll();
+    if (this.#lanes.shared) return;
+    this.#core.flushAll();
     this.#lanes.release();
-    this.#core?.useSharedLane(LANES_OFFSET, EPOCHS_OFFSET);
+    if (this.#wasm !== undefined) this.#useLane(this.#wasm, 0);
   }
 
   /**
@@ -860,10 +971,9 @@ export class SlabAllocator {
     return reclaimLane(this.#views, lane, this.#freeList, (i) => this.#lanes.touch(i));
   }
 
-  #init(v: SlabViews, cacheSize: number): void {
+  #init(v: SlabViews, own: InstanceOptions): void {
     this.#views = v;
     this.#epoch = v.epoch;
-    this.#clock = new CoarseClock(v.epoch);
     this.#name = v.name;
     this.#kind = v.kind;
     this.#capacity = v.capacity;
@@ -880,27 +990,59 @@ export class SlabAllocator {
     this.#slots = v.slots;
     this.#meta = v.meta;
     this.#meta64 = v.meta64;
+    if (v.sites !== undefined) this.#sites = new SiteSampler(v, own.sampleBudget);
     if (v.memory !== undefined) {
-      const core = instantiateCore(v.memory, (slot) => this.#onPopRace?.(slot));
-      const lane = this.#lanes.lane;
-      const shared = this.#lanes.shared;
-      core.init(
-        v.capacity,
-        v.indexBits,
-        handleGenerationBits(v.indexBits),
-        v.regions.links,
-        v.regions.slots,
-        v.regions.meta,
-        LANES_OFFSET + lane * LANE_BYTES,
-        shared ? 1 : 0,
-        CACHES_OFFSET + lane * MAX_CACHE * 4,
-        shared ? 0 : cacheSize,
-        EPOCHS_OFFSET + lane * v.regions.epochStride * 4,
-      );
-      this.#core = core;
+      this.#useWasmCore(v.memory, own.cache);
     } else {
-      this.#js = new JsSlabCore(v, this.#generationMask, this.#freeList, this.#lanes);
+      this.#core = new JsSlabCore(
+        v,
+        this.#generationMask,
+        this.#initialState,
+        this.#freeList,
+        this.#lanes,
+      );
+      if (this.#sites !== undefined && this.#sites.sampleEvery > 0) {
+        this.#core.sampleAfter(this.#sites.nextInterval());
+      }
     }
+  }
+
+  /** The WebAssembly core over `memory`, for this instance's lane. */
+  #useWasmCore(memory: WebAssembly.Memory, cacheSize: number): void {
+    const v = this.#views;
+    let core: WasmSlabCore | undefined = undefined;
+    const clock = clockReader(v.epoch, () => core!.expireClock());
+    core = instantiateCore(memory, { clock, race: (slot) => this.#onPopRace?.(slot) });
+    core.init(
+      v.capacity,
+      v.indexBits,
+      handleGenerationBits(v.indexBits),
+      v.regions.links,
+      v.regions.slots,
+      v.regions.meta,
+      this.#initialState,
+      REFRESH_EVERY,
+    );
+    this.#wasm = core;
+    this.#useLane(core, cacheSize);
+    if (this.#sites !== undefined && this.#sites.sampleEvery > 0) {
+      this.#core.sampleAfter(this.#sites.nextInterval());
+    }
+  }
+
+  /** Points the WebAssembly core at this instance's current lane. */
+  #useLane(core: WasmSlabCore, cacheSize: number): void {
+    const lane = this.#lanes.lane;
+    const shared = this.#lanes.shared;
+    const cache = shared ? 0 : cacheSize;
+    core.useLane(
+      LANES_OFFSET + lane * LANE_BYTES,
+      shared ? 1 : 0,
+      CACHES_OFFSET + lane * MAX_CACHE * 4,
+      cache,
+      EPOCHS_OFFSET + lane * this.#views.regions.epochStride * 4,
+    );
+    this.#core = wasmSlabCore(core, cache > 0, (this.#sites?.sampleEvery ?? 0) > 0);
   }
 
   /** Validates that a handle names a live slot and returns its index. */
@@ -1013,6 +1155,23 @@ export class SlabAllocator {
     );
   }
 
+  #checkSite(site: string, action: string): void {
+    if (this.#sites === undefined) {
+      throw new TypeError(
+        `Cannot ${action} of slab "${this.#name}" with a site: the slab keeps no site table; create it with sampleSites (0 for labels only)`,
+      );
+    }
+    const problem = labelProblem(site);
+    if (problem !== undefined) {
+      const error = typeof site === "string" ? RangeError : TypeError;
+      throw new error(
+        `Cannot ${action} of slab "${this.#name}": site must be a label, ${problem}${
+          typeof site === "string" ? "" : `, received ${typeName(site)}`
+        }`,
+      );
+    }
+  }
+
   #checkOwner(owner: number, action: string): void {
     if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
       throw new RangeError(
@@ -1035,6 +1194,20 @@ export function configureSlabForTesting(
   configure(slab, options);
 }
 
+/**
+ * Test-only: attaches over `buffer` with the JavaScript core, as a thread
+ * that received the buffer alone would. Not part of the public API.
+ */
+export function attachJavaScriptCoreForTesting(
+  buffer: SharedArrayBuffer,
+  options: SlabAttachOptions = {},
+): SlabAllocator {
+  const problem = headerProblem(buffer);
+  if (problem !== undefined) throw new TypeError(`Cannot attach slab: ${problem}`);
+  const views = viewsOf(buffer, undefined);
+  return construct(views, instanceOptions(views.name, options));
+}
+
 /** Internal: the typed-array views of a slab (verifier and tests). */
 export function slabViews(slab: SlabAllocator): SlabViews {
   return views(slab);
@@ -1049,8 +1222,17 @@ function relativeToEpoch(stamp: number, epoch: number): number {
   return since;
 }
 
-function checkCache(name: unknown, cache: unknown): number {
-  if (cache === undefined) return 0;
+/** What each instance chooses for itself: its cache and its capture budget. */
+interface InstanceOptions {
+  cache: number;
+  sampleBudget: number;
+}
+
+function instanceOptions(
+  name: unknown,
+  options: { cache?: number; sampleBudget?: number } | undefined,
+): InstanceOptions {
+  const cache = options?.cache ?? 0;
   if (typeof cache !== "number" || !Number.isInteger(cache) || cache < 0 || cache > MAX_CACHE) {
     throw new RangeError(
       `Cannot open slab ${
@@ -1058,5 +1240,13 @@ function checkCache(name: unknown, cache: unknown): number {
       }: cache must be an integer from 0 to ${MAX_CACHE}, received ${describe(cache)}`,
     );
   }
-  return cache;
+  const sampleBudget = options?.sampleBudget ?? DEFAULT_SAMPLE_BUDGET;
+  if (typeof sampleBudget !== "number" || !(sampleBudget > 0 && sampleBudget <= 1)) {
+    throw new RangeError(
+      `Cannot open slab ${
+        JSON.stringify(String(name))
+      }: sampleBudget must be a number above 0 and at most 1, received ${describe(sampleBudget)}`,
+    );
+  }
+  return { cache, sampleBudget };
 }

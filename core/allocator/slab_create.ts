@@ -37,6 +37,16 @@ import {
   W_STRIDE,
   W_VERSION,
 } from "./slab_layout.ts";
+import {
+  DEFAULT_MAX_SITES,
+  MAX_SAMPLE_EVERY,
+  MAX_SITES,
+  siteCheck,
+  siteRegionsFor,
+  W_MAX_SITES,
+  W_SAMPLE_EVERY,
+  W_SITES_CHECK,
+} from "./site_layout.ts";
 import { type SlabKind, type SlabViews, viewsOf } from "./slab_views.ts";
 import { sharedWasmMemory } from "./wasm_core.ts";
 
@@ -46,6 +56,8 @@ export interface SlabShape {
   slotSize: number;
   capacity: number;
   kind?: SlabKind;
+  sampleSites?: number;
+  maxSites?: number;
 }
 
 /**
@@ -62,7 +74,7 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       `Cannot create slab: expected an options object, received ${typeName(options)}`,
     );
   }
-  const { name, slotSize, capacity, kind = "plain" } = options;
+  const { name, slotSize, capacity, kind = "plain", sampleSites, maxSites } = options;
   const nameBytes = encodeName(name);
   checkInteger(name, "capacity", capacity, 1, MAX_CAPACITY);
   checkInteger(name, "slotSize", slotSize, 1, MAX_SLOT_SIZE);
@@ -73,6 +85,20 @@ export function createSlabMemory(options: SlabShape): SlabViews {
       }`,
     );
   }
+  // Handle slabs keep a table for labels (setSite()) unless told otherwise.
+  if (sampleSites !== undefined) {
+    checkInteger(name, "sampleSites", sampleSites, 0, MAX_SAMPLE_EVERY);
+  }
+  const sampleEvery = sampleSites ?? (kind === "handle" ? 0 : -1);
+  if (maxSites !== undefined) {
+    checkInteger(name, "maxSites", maxSites, 1, MAX_SITES);
+    if (sampleEvery === -1) {
+      throw new TypeError(
+        `Cannot create slab "${name}": maxSites needs a site table; set sampleSites (0 for labels only)`,
+      );
+    }
+  }
+  const sites = sampleEvery === -1 ? 0 : maxSites ?? DEFAULT_MAX_SITES;
   const regions = regionsFor(capacity, slotSize);
   if (regions.stride * capacity > MAX_PAYLOAD_BYTES) {
     throw new RangeError(
@@ -81,9 +107,10 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   }
   // Shared WebAssembly memory where possible, so that the WebAssembly core
   // can run on it; its buffer is a SharedArrayBuffer like any other.
-  const memory = sharedWasmMemory(regions.total);
+  const total = sites === 0 ? regions.total : siteRegionsFor(regions.total, capacity, sites).end;
+  const memory = sharedWasmMemory(total);
   const buffer = memory?.buffer as unknown as SharedArrayBuffer | undefined ??
-    new SharedArrayBuffer(regions.total);
+    new SharedArrayBuffer(total);
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const salt = crypto.getRandomValues(new Int32Array(1))[0]!;
   const epoch = Date.now();
@@ -98,6 +125,11 @@ export function createSlabMemory(options: SlabShape): SlabViews {
   words[W_NAME_LENGTH] = nameBytes.length;
   words[W_EPOCH_LO] = epoch % 2 ** 32;
   words[W_EPOCH_HI] = Math.floor(epoch / 2 ** 32);
+  if (sites > 0) {
+    words[W_SAMPLE_EVERY] = sampleEvery;
+    words[W_MAX_SITES] = sites;
+    words[W_SITES_CHECK] = siteCheck(sampleEvery, sites);
+  }
   const header = new Uint8Array(buffer, 0, HEADER_BYTES);
   header.set(nameBytes, NAME_OFFSET);
   words[W_CHECKSUM] = headerChecksum(words, header);

@@ -6,11 +6,14 @@
  * WebAssembly core (`wasm/slab_core.wat`): both can work on one slab at
  * once. No cache: every alloc pops and every free pushes. Internal to
  * `SlabAllocator`, which validates arguments and turns result codes into
- * errors, exactly as for the WebAssembly core.
+ * errors, exactly as for the WebAssembly core (the same {@linkcode SlabCore}
+ * contract).
  *
  * @module
  */
 
+import { CoarseClock } from "./coarse_clock.ts";
+import { SAMPLE, type SlabCore } from "./slab_core.ts";
 import type { CounterLanes } from "./counter_lanes.ts";
 import type { TaggedFreeList } from "./free_list.ts";
 import { HandleState } from "./handle_state.ts";
@@ -34,14 +37,20 @@ const FREE = HandleState.Free;
 const MAX_CORRUPT_POPS = 64;
 
 /** One instance's JavaScript core. */
-export class JsSlabCore {
+export class JsSlabCore implements SlabCore {
   #words: Int32Array;
   #slots: Int32Array;
   #meta: Int32Array;
   #meta64: BigInt64Array;
   #capacity: number;
   #indexBits: number;
+  #indexMask: number;
   #generationMask: number;
+  #initialState: number;
+  #clock: CoarseClock;
+  #sampled: boolean;
+  /** Allocations left before the next one to sample. */
+  #sampleLeft = 0;
   #freeList: TaggedFreeList;
   #lanes: CounterLanes;
   #rejected = 0;
@@ -51,6 +60,7 @@ export class JsSlabCore {
   constructor(
     v: SlabViews,
     generationMask: number,
+    initialState: number,
     freeList: TaggedFreeList,
     lanes: CounterLanes,
   ) {
@@ -60,7 +70,11 @@ export class JsSlabCore {
     this.#meta64 = v.meta64;
     this.#capacity = v.capacity;
     this.#indexBits = v.indexBits;
+    this.#indexMask = (1 << v.indexBits) - 1;
     this.#generationMask = generationMask;
+    this.#initialState = initialState;
+    this.#clock = new CoarseClock(v.epoch);
+    this.#sampled = (v.sites?.sampleEvery ?? 0) > 0;
     this.#freeList = freeList;
     this.#lanes = lanes;
   }
@@ -70,8 +84,27 @@ export class JsSlabCore {
     return this.#rejected;
   }
 
+  /**
+   * A handle, or -1 when no slot is free (counted as an overflow); on a slab
+   * that samples sites, {@linkcode SAMPLE} for the allocation to sample.
+   */
+  alloc(): number {
+    if (this.#sampled && --this.#sampleLeft <= 0) return SAMPLE;
+    return this.allocSlow(NO_OWNER, this.#initialState);
+  }
+
+  /** The next allocation to sample comes after `n` more. */
+  sampleAfter(n: number): void {
+    this.#sampleLeft = n;
+  }
+
+  /** Counts an allocation made with `allocSlow()` alone; 1 when it is the one to sample. */
+  sampleDue(): number {
+    return --this.#sampleLeft <= 0 ? 1 : 0;
+  }
+
   /** A handle, or -1 when no slot is free (counted as an overflow). */
-  alloc(owner: number, state: number, time: number): number {
+  allocSlow(owner: number, state: number): number {
     const slots = this.#slots;
     for (let corrupt = 0;; corrupt++) {
       const index = corrupt < MAX_CORRUPT_POPS ? this.#freeList.pop() : -1;
@@ -97,7 +130,7 @@ export class JsSlabCore {
       // setState() of the slot's previous life can no longer touch either.
       const meta = this.#meta;
       meta[2 * index] = ((word >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16 | owner;
-      meta[2 * index + 1] = time;
+      meta[2 * index + 1] = this.#clock.now();
       if (owner !== NO_OWNER) this.#markOwners();
       this.#lanes.countAlloc();
       this.#lanes.touch(index);
@@ -107,8 +140,18 @@ export class JsSlabCore {
     }
   }
 
-  /** 0: freed. 1: rejected (see `rejected()`). The index is below the capacity. */
-  free(handle: number, index: number, time: number): number {
+  /** 0: freed; anything else: call `freeSlow()`, which says why. */
+  free(handle: number): number {
+    return this.freeSlow(handle);
+  }
+
+  /** Returns every cached slot to the free list: there are none. */
+  flushAll(): void {}
+
+  /** 0: freed. 1: rejected (see `rejected()`). 2: the index is not below the capacity. */
+  freeSlow(handle: number): number {
+    const index = handle & this.#indexMask;
+    if (index >= this.#capacity) return 2;
     const generation = handle >>> this.#indexBits;
     const slots = this.#slots;
     let retries = 0;
@@ -149,15 +192,17 @@ export class JsSlabCore {
     // seq_cst CAS of the push below publishes both plain stores.
     const meta = this.#meta;
     meta[2 * index] = (((next >>> GENERATION_SHIFT) & META_GENERATION_MASK) << 16) | NO_OWNER;
-    meta[2 * index + 1] = time;
+    meta[2 * index + 1] = this.#clock.now();
     this.#lanes.countFree(); // before the push, which publishes it
     this.#lanes.touch(index);
     this.#freeList.push(index);
     return 0;
   }
 
-  /** 0: done (owner -1 keeps the owner). 1: rejected (see `rejected()`). */
-  setState(handle: number, index: number, state: number, owner: number, time: number): number {
+  /** 0: done (owner -1 keeps the owner). 1: rejected (see `rejected()`). 2: out of range. */
+  setState(handle: number, state: number, owner: number): number {
+    const index = handle & this.#indexMask;
+    if (index >= this.#capacity) return 2;
     const generation = handle >>> this.#indexBits;
     const slots = this.#slots;
     for (;;) {
@@ -173,6 +218,7 @@ export class JsSlabCore {
       // not be undone by writing a live state over it.
       if (Atomics.compareExchange(slots, index, word, (word & ~STATE_MASK) | state) === word) {
         this.onSetStateRace?.(index);
+        const time = this.#clock.now();
         this.#stamp(index, (word >>> GENERATION_SHIFT) & META_GENERATION_MASK, owner, time);
         this.#lanes.touch(index);
         return 0;

@@ -38,6 +38,14 @@ import {
   W_STRIDE,
   W_VERSION,
 } from "./slab_layout.ts";
+import {
+  SITE_ENTRY_WORDS,
+  SITE_TEXT_BYTES,
+  siteRegionsFor,
+  siteSettingsProblem,
+  W_MAX_SITES,
+  W_SAMPLE_EVERY,
+} from "./site_layout.ts";
 
 /** Whether slots carry only Free/Used, or the full connection lifecycle. */
 export type SlabKind = "plain" | "handle";
@@ -74,6 +82,24 @@ export interface SlabViews {
   meta: Int32Array;
   /** The same metadata as one 64-bit word per slot, for `setState()`'s CAS. */
   meta64: BigInt64Array;
+  /** The site table, or `undefined` when the slab keeps none (see `site_table.ts`). */
+  sites: SiteViews | undefined;
+}
+
+/** Views of a slab's site table. */
+export interface SiteViews {
+  /** 0: labels only; N ≥ 1: one allocation in N has its stack sampled. */
+  sampleEvery: number;
+  /** Entries in the table. */
+  maxSites: number;
+  /** Per-slot records as Int32 pairs: `[2i]` site id << 16 | generation & 0xFFFF, `[2i + 1]` time. */
+  records: Int32Array;
+  /** `SITE_ENTRY_WORDS` Int32 words per entry. */
+  entries: Int32Array;
+  /** The entries as 64-bit words, for their totals. */
+  entries64: BigInt64Array;
+  /** `SITE_TEXT_BYTES` bytes of UTF-8 per entry. */
+  texts: Uint8Array;
 }
 
 /** Builds views for a buffer whose header is known to be valid. */
@@ -84,7 +110,9 @@ export function viewsOf(
   const words = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   const capacity = words[W_CAPACITY]!;
   const slotSize = words[W_SLOT_SIZE]!;
+  const maxSites = words[W_MAX_SITES]!;
   const regions = regionsFor(capacity, slotSize);
+  const siteRegions = siteRegionsFor(regions.total, capacity, maxSites);
   const nameBytes = new Uint8Array(
     buffer,
     NAME_OFFSET,
@@ -111,6 +139,14 @@ export function viewsOf(
     slots: new Int32Array(buffer, regions.slots, capacity),
     meta: new Int32Array(buffer, regions.meta, 2 * capacity),
     meta64: new BigInt64Array(buffer, regions.meta, capacity),
+    sites: maxSites === 0 ? undefined : {
+      sampleEvery: words[W_SAMPLE_EVERY]!,
+      maxSites,
+      records: new Int32Array(buffer, siteRegions.records, 2 * capacity),
+      entries: new Int32Array(buffer, siteRegions.entries, SITE_ENTRY_WORDS * maxSites),
+      entries64: new BigInt64Array(buffer, siteRegions.entries, (SITE_ENTRY_WORDS / 2) * maxSites),
+      texts: new Uint8Array(buffer, siteRegions.texts, SITE_TEXT_BYTES * maxSites),
+    },
   };
 }
 
@@ -144,6 +180,8 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
   if (words[W_INDEX_BITS] !== indexBitsFor(capacity)) {
     return `index width ${words[W_INDEX_BITS]} does not fit capacity ${capacity}`;
   }
+  const sites = siteSettingsProblem(words);
+  if (sites !== undefined) return sites;
   const regions = regionsFor(capacity, slotSize);
   if (
     words[W_STRIDE] !== regions.stride ||
@@ -152,8 +190,14 @@ export function headerProblem(buffer: SharedArrayBuffer): string | undefined {
     return `slot stride ${words[W_STRIDE]} does not fit slot size ${slotSize}`;
   }
   // A WebAssembly memory comes in whole 64 KiB pages.
-  if (buffer.byteLength < regions.total || buffer.byteLength - regions.total >= 65_536) {
-    return `buffer is ${buffer.byteLength} bytes, expected ${regions.total} for ${capacity} slots of ${slotSize} bytes`;
+  const maxSites = words[W_MAX_SITES]!;
+  const total = maxSites === 0
+    ? regions.total
+    : siteRegionsFor(regions.total, capacity, maxSites).end;
+  if (buffer.byteLength < total || buffer.byteLength - total >= 65_536) {
+    return `buffer is ${buffer.byteLength} bytes, expected ${total} for ${capacity} slots of ${slotSize} bytes${
+      maxSites === 0 ? "" : ` and ${maxSites} sites`
+    }`;
   }
   if (words[W_KIND] !== 0 && words[W_KIND] !== 1) {
     return `unknown slab kind ${words[W_KIND]}`;

@@ -2,7 +2,7 @@
 // Snapshots read only the chunks whose change epochs moved.
 import assert from "node:assert/strict";
 import { DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
-import { slabViews } from "../../core/allocator/slab.ts";
+import { attachJavaScriptCoreForTesting, slabViews } from "../../core/allocator/slab.ts";
 
 /** The picture a full scan of the slot words gives: cached slots (state 6) are K. */
 function fullScan(slab: SlabAllocator) {
@@ -57,7 +57,7 @@ Deno.test("incremental snapshots equal a full scan through random work on both c
     const wasm = registry.addSlab(
       new SlabAllocator({ name: kind, slotSize: 4, capacity: 5000, kind, cache: 16 }),
     );
-    const js = SlabAllocator.attach(wasm.buffer);
+    const js = attachJavaScriptCoreForTesting(wasm.buffer);
     const cached = SlabAllocator.attach(wasm.memory!, { cache: 8 });
     const instances = [wasm, js, cached];
     const held: [SlabAllocator, number][] = [];

@@ -2,14 +2,18 @@
 // Defects an outside review found in the allocator: each test replays one.
 import assert from "node:assert/strict";
 import { Arena, ArenaPool, HandleError, HandleState, SlabAllocator } from "../../mod.ts";
-import { configureSlabForTesting, slabViews } from "../../core/allocator/slab.ts";
+import {
+  attachJavaScriptCoreForTesting,
+  configureSlabForTesting,
+  slabViews,
+} from "../../core/allocator/slab.ts";
 import { L_ALLOCS, LANE_WORDS } from "../../core/allocator/slab_layout.ts";
 
 Deno.test("a setState() that loses the race to free() never puts its owner on the next allocation", () => {
   // The hook sits in the JavaScript core (an instance attached over the
   // buffer alone); B runs the WebAssembly core. Both keep the promise.
   const b = new SlabAllocator({ name: "late", slotSize: 1, capacity: 1, kind: "handle" });
-  const a = SlabAllocator.attach(b.buffer);
+  const a = attachJavaScriptCoreForTesting(b.buffer);
   const first = a.alloc()!;
   let next = -1;
   // A wins its slot-word CAS, then sleeps; B frees the handle and allocates
@@ -189,20 +193,29 @@ Deno.test("allocs and frees are exact past the ABA tag's wrap", () => {
 });
 
 Deno.test("allocs and frees are exact past 2^32 in one lane (the 64-bit carry)", () => {
-  const slab = new SlabAllocator({ name: "carry", slotSize: 1, capacity: 2 });
-  const v = slabViews(slab);
-  slab.free(slab.alloc()!); // claims the lane
-  const lane = LANE_WORDS; // the creating instance counts in lane 1
-  const base = 2 ** 32 - 2;
-  // Pretend 2^32 − 2 pairs already happened in this lane.
-  v.lanes64[(lane + L_ALLOCS) >> 1] = BigInt(base);
-  v.lanes64[(lane + L_ALLOCS + 2) >> 1] = BigInt(base);
-  for (let i = 0; i < 5; i++) slab.free(slab.alloc()!);
-  const h = slab.alloc()!;
-  const stats = slab.stats();
-  assert.deepEqual([stats.allocs, stats.frees, stats.used], [base + 6, base + 5, 1]);
-  slab.free(h);
-  assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+  for (
+    const attach of [(s: SlabAllocator) => SlabAllocator.attach(s.memory!, { cache: 2 }), (
+      s: SlabAllocator,
+    ) => attachJavaScriptCoreForTesting(s.buffer)]
+  ) {
+    const creator = new SlabAllocator({ name: "carry", slotSize: 1, capacity: 2 });
+    const v = slabViews(creator);
+    const lane = 2 * LANE_WORDS; // the creator counts in lane 1; the next instance takes lane 2
+    const base = 2 ** 32 - 2;
+    // Pretend 2^32 − 2 pairs already happened in lane 2 (an instance that
+    // closed), before the next instance takes it over.
+    v.lanes64[(lane + L_ALLOCS) >> 1] = BigInt(base);
+    v.lanes64[(lane + L_ALLOCS + 2) >> 1] = BigInt(base);
+    const slab = attach(creator);
+    assert.equal(slab.lane, 2);
+    for (let i = 0; i < 5; i++) slab.free(slab.alloc()!);
+    const h = slab.alloc()!;
+    const stats = slab.stats();
+    assert.deepEqual([stats.allocs, stats.frees, stats.used], [base + 6, base + 5, 1]);
+    slab.free(h);
+    slab.close();
+    assert.deepEqual(slab.verify(), { ok: true, errors: [] });
+  }
 });
 
 Deno.test("free(-0) is not handle 0", () => {

@@ -6,7 +6,10 @@
 // installs slot 1, which B holds, as the new head.
 import assert from "node:assert/strict";
 import { SlabAllocator } from "../../mod.ts";
-import { configureSlabForTesting } from "../../core/allocator/slab.ts";
+import {
+  attachJavaScriptCoreForTesting,
+  configureSlabForTesting,
+} from "../../core/allocator/slab.ts";
 import { HEAD_INDEX_BITS, HEAD_TAG_BITS } from "../../core/allocator/slab_layout.ts";
 
 /** The explanation verify() appends to its list of unreachable slots. */
@@ -15,7 +18,7 @@ const UNREACHABLE =
 
 function replayAba(tagBits?: number) {
   const a = new SlabAllocator({ name: "aba", slotSize: 8, capacity: 4 });
-  const b = SlabAllocator.attach(a.buffer);
+  const b = attachJavaScriptCoreForTesting(a.buffer);
   // A tiny tag is a property of the build, so every thread gets it.
   if (tagBits !== undefined) configureSlabForTesting(b, { tagBits });
   let bHolds = -1;

@@ -5,6 +5,11 @@
  * loads no npm package). Run with `deno task build:wasm`;
  * `tests/unit/slab_wasm_build_test.ts` fails when the two disagree.
  *
+ * Before assembling, every read of an immutable `i32` global becomes an
+ * `i32.const` of its initializer: V8 folds an immediate into the
+ * instruction, and drops the bounds check of a constant address, but loads
+ * a global from the instance on every use. The text keeps the names.
+ *
  * @module
  */
 
@@ -13,10 +18,29 @@ import wabtInit from "npm:wabt@1.0.39";
 const SOURCE = new URL("./slab_core.wat", import.meta.url);
 const TARGET = new URL("./slab_core_wasm.ts", import.meta.url);
 
+/**
+ * Turns every `(global.get $X)` of an immutable i32 global into
+ * `(i32.const <initializer of $X>)`.
+ */
+export function inlineImmutableGlobals(source: string): string {
+  const values = new Map<string, string>();
+  for (
+    const match of source.matchAll(/\(global \$(\w+) i32 \(i32\.const (-?(?:0x[0-9a-f]+|\d+))\)\)/g)
+  ) {
+    values.set(match[1]!, match[2]!);
+  }
+  return source.replace(/\(global\.get \$(\w+)\)/g, (read, name: string) => {
+    const value = values.get(name);
+    return value === undefined ? read : `(i32.const ${value})`;
+  });
+}
+
 /** Assembles the WebAssembly text into its binary form. */
 export async function assembleSlabCore(source: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat("slab_core.wat", source, { threads: true });
+  const module = wabt.parseWat("slab_core.wat", inlineImmutableGlobals(source), {
+    threads: true,
+  });
   try {
     // wabt.js 1.0.39's validate() ignores the features given to parseWat and
     // refuses shared memory; V8 validates the result below instead.

@@ -1,0 +1,104 @@
+// Copyright 2026 the slabscope authors. MIT license.
+// This module is browser compatible.
+/**
+ * One allocator instance's side of a slab's site table: when to sample, and
+ * recording a sampled stack or a label for a slot. Internal to
+ * `SlabAllocator`; the table itself is `site_table.ts`.
+ *
+ * @module
+ */
+
+import { CaptureBudget, captureCallSite } from "./site_capture.ts";
+import { internSite, recordSite, SITE_LABEL, SITE_STACK, siteBytes } from "./site_table.ts";
+import { SITE_TEXT_BYTES, W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
+import type { SlabViews } from "./slab_views.ts";
+
+/** Texts this instance found the table full for, remembered at most (then forgotten). */
+const DROPPED_MEMORY = 1024;
+
+/** Samples and records allocation sites for one instance. */
+export class SiteSampler {
+  #views: SlabViews;
+  #budget: CaptureBudget;
+  /** Site ids this instance interned, by kind and text: each site is probed once. */
+  #ids = new Map<string, number>();
+  #dropped = new Set<string>();
+
+  /** A sampler over the slab's table, spending at most `budget` of the thread's time. */
+  constructor(v: SlabViews, budget: number) {
+    this.#views = v;
+    this.#budget = new CaptureBudget(budget);
+  }
+
+  /** One allocation in this many is sampled; 0 when sites are labels only. */
+  get sampleEvery(): number {
+    return this.#views.sites!.sampleEvery;
+  }
+
+  /**
+   * Allocations until the next sample: uniform from 1 to 2N − 1 (mean N), so
+   * that a periodic pattern of allocations cannot keep hitting one site.
+   */
+  nextInterval(): number {
+    const every = this.sampleEvery;
+    return 1 + Math.floor(Math.random() * (2 * every - 1));
+  }
+
+  /**
+   * Records the caller's stack for slot `index` (slot word `word`, at
+   * `time` ms since the slab's epoch), unless the capture budget is spent
+   * (then counts a skipped sample). `above` is the public method called.
+   */
+  recordStack(
+    index: number,
+    word: number,
+    time: number,
+    above: (...args: never[]) => unknown,
+  ): void {
+    const start = performance.now();
+    if (!this.#budget.allows(start)) {
+      Atomics.add(this.#views.words, W_SITES_SKIPPED, 1);
+      return;
+    }
+    const id = this.#idOf(SITE_STACK, captureCallSite(above));
+    if (id !== 0) recordSite(this.#views, index, word, id, time);
+    this.#budget.spend(performance.now() - start);
+  }
+
+  /** Records label `label` (checked by {@linkcode labelProblem}) for slot `index`. */
+  recordLabel(index: number, word: number, time: number, label: string): void {
+    const id = this.#idOf(SITE_LABEL, label);
+    if (id !== 0) recordSite(this.#views, index, word, id, time);
+  }
+
+  #idOf(kind: number, text: string): number {
+    const key = kind === SITE_LABEL ? "l" + text : "s" + text;
+    const known = this.#ids.get(key);
+    if (known !== undefined) return known;
+    if (this.#dropped.has(key)) {
+      Atomics.add(this.#views.words, W_SITES_DROPPED, 1);
+      return 0;
+    }
+    const id = internSite(this.#views, siteBytes(text), kind);
+    if (id !== 0) {
+      this.#ids.set(key, id);
+    } else {
+      if (this.#dropped.size >= DROPPED_MEMORY) this.#dropped.clear();
+      this.#dropped.add(key);
+    }
+    return id;
+  }
+}
+
+/**
+ * The reason `label` cannot be a site label, or `undefined`: a string of 1
+ * to {@linkcode SITE_TEXT_BYTES} UTF-8 bytes.
+ */
+export function labelProblem(label: unknown): string | undefined {
+  if (typeof label !== "string") return `expected a string`;
+  const length = new TextEncoder().encode(label).length;
+  if (length === 0 || length > SITE_TEXT_BYTES) {
+    return `expected 1 to ${SITE_TEXT_BYTES} UTF-8 bytes, received ${length}`;
+  }
+  return undefined;
+}
