@@ -52,7 +52,7 @@ export interface ArenaPoolStats {
 
 /**
  * A fixed set of equally sized arenas, carved from one {@linkcode SlabAllocator}
- * (the seed's per-request "stream arenas"). Acquire an arena for a unit of
+ * (per-request "stream arenas", for example). Acquire an arena for a unit of
  * work, bump-allocate from it, and release it when the work ends: the
  * release resets it for the next user.
  *

@@ -51,7 +51,8 @@ export interface ServerInstrumentationOptions {
   name?: string;
   /**
    * The handle slab to track requests in; by default the registry's
-   * `"handles"` slab, created (2,056 slots, the seed's size) if missing.
+   * `"handles"` slab, created with 2,056 slots if missing (a request
+   * beyond them is served, counted as an overflow, not tracked).
    */
   handles?: SlabAllocator;
   /**

@@ -73,7 +73,7 @@ Deno.test("the real tag does not wrap for hours even at the fastest pop rate a t
   const fastestPopsPerSecond = 108e6;
   const secondsToWrap = 2 ** HEAD_TAG_BITS / fastestPopsPerSecond;
   assert.ok(secondsToWrap > 2.5 * 3600, `2^40 pops take ${(secondsToWrap / 3600).toFixed(1)} h`);
-  // The arithmetic of the brief: a 13-bit tag (an Int32 head with a 19-bit
+  // The alternative rejected: a 13-bit tag (an Int32 head with a 19-bit
   // index) wraps in under a tenth of a millisecond at the same rate.
   assert.ok(2 ** 13 / fastestPopsPerSecond < 1e-4);
   // And the stats read the pop count out of the tag exactly.
