@@ -199,7 +199,11 @@ export class SlabGrid {
     const steps = this.#flashStep;
     for (let k = 0; k < this.#activeCount;) {
       const index = active[k]!;
-      const step = Math.floor((now - starts[index]!) / STEP_MS);
+      // A frame's timestamp is when the frame began, which can be before a
+      // flash an event handler of the same frame started: that flash is at
+      // its first step (a negative step would read as NOT_FLASHING and let
+      // the slot be listed twice).
+      const step = Math.max(0, Math.floor((now - starts[index]!) / STEP_MS));
       if (step >= FLASH_STEPS) {
         steps[index] = NOT_FLASHING;
         this.#paint(index);
