@@ -144,8 +144,8 @@ function construct(v: SlabViews, own: InstanceOptions): SlabAllocator {
  * own (a magazine, in Bonwick and Adams' terms): frees go there, allocations
  * come from there, and the shared free list is touched only to move half a
  * cache in one CAS, so Workers stop contending on its head. Cached slots are
- * free, never live: they show as Free in `readStates()` and snapshots, as
- * `cached` in `slotInfo()`, `stats()` and snapshots. What a cache changes:
+ * free, never live: they show as Free in `readStates()`, and as cached
+ * (state `K`) in `slotInfo()`, `stats()` and snapshots. What a cache changes:
  * `alloc()` may return `null` while other instances' caches hold slots (at
  * most their `cache` each; a free after any overflow goes to the shared
  * list to give slots back), and `stats().peak` counts cached slots as taken.

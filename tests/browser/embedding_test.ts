@@ -134,11 +134,16 @@ async function tryApp(
     const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     while (!/event:diagnostics\ndata:.*\n/.test(text)) text += (await reader.read()).value ?? "";
-    await reader.cancel();
     const keyframe = decodeKeyframe(/event:diagnostics\ndata:(.*)\n/.exec(text)![1]!);
     const handles = keyframe.slabs.find((slab) => slab.name === "handles");
     assert.ok(handles !== undefined && handles.allocs >= REQUESTS + 1, JSON.stringify(handles));
     assert.ok(keyframe.owner_map.includes(`:${port}`), JSON.stringify(keyframe.owner_map));
+    const served = keyframe.requests?.server.find((record) => record.name === `:${port}`);
+    assert.ok(served !== undefined && served.completed >= REQUESTS + 1, JSON.stringify(served));
+    // And keeps flowing: one more request of the app's reaches this stream as a delta.
+    await (await fetch(`${base}/hello/after`)).body?.cancel();
+    while (!text.includes("event:diagnostics-delta\n")) text += (await reader.read()).value ?? "";
+    await reader.cancel();
 
     if (!noBrowser) await checkInBrowser(`${base}/debug/`);
   } catch (error) {

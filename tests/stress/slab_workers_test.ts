@@ -103,9 +103,12 @@ for (const core of CORES) {
     assert.deepEqual(slab.verify(), { ok: true, errors: [] });
   });
 
-  Deno.test(`8 Workers, 100,000 handles (${core.name}): cookies intact, counters exact`, async () => {
+  Deno.test(`8 Workers, 100,000 handles (${core.name}): handles passed between them, cookies intact, counters exact`, async () => {
     const { slab, results, held } = await churn(8, 4096, 100_000, core);
     assert.deepEqual(results.flatMap((r) => r.errors), []);
+    const passed = results.reduce((n, r) => n + r.passed, 0);
+    const received = results.reduce((n, r) => n + r.received, 0);
+    assert.ok(passed > 100 && received > 100, `handles crossed workers: ${passed}/${received}`);
     const stats = slab.stats();
     assert.deepEqual([stats.used, stats.cached, stats.invalidFrees], [0, 0, 0]);
     assert.equal(stats.allocs, results.reduce((n, r) => n + r.allocs, 0));
