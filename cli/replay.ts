@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { createReplayDashboard, openRecording } from "../app/replay_dashboard.ts";
 import { formatDuration } from "../client/format.ts";
 import { callerPath } from "./caller_path.ts";
+import { sanitize } from "./top/format.ts";
 
 /** What `--help` prints. */
 export const REPLAY_USAGE = `Usage: deno task replay [options] FILE
@@ -66,8 +67,12 @@ export async function replay(
     onListen?: (url: string) => void;
   } = {},
 ): Promise<number> {
-  const log = options.log ?? console.log;
-  const error = options.error ?? console.error;
+  // Every line passes the terminal sanitizer: a recording's own text (its
+  // name, V8's error quoting a line) must not act on the user's terminal.
+  const printable = (print: (line: string) => void) => (text: string) =>
+    print(text.split("\n").map(sanitize).join("\n"));
+  const log = printable(options.log ?? console.log);
+  const error = printable(options.error ?? console.error);
   let parsed;
   try {
     parsed = parseArgs({

@@ -81,6 +81,8 @@ export function UsageChart(props: UsageChartProps) {
       role="img"
       aria-label={props.label}
       data-overflows={overflows.size}
+      data-start={start}
+      data-end={end}
       onClick={onClick}
     >
       <path class="used" d={area} />

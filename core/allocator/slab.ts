@@ -538,7 +538,15 @@ export class SlabAllocator {
    * import { SlabAllocator } from "@slabscope/slabscope";
    * import assert from "node:assert/strict";
    *
-   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 64, sampleSites: 1 });
+   * // Every allocation sampled, every sample captured (the default budget
+   * // would skip some on a busy machine).
+   * const slab = new SlabAllocator({
+   *   name: "s",
+   *   slotSize: 8,
+   *   capacity: 64,
+   *   sampleSites: 1,
+   *   sampleBudget: 1,
+   * });
    * function leaky() {
    *   return slab.alloc();
    * }
@@ -824,6 +832,10 @@ export class SlabAllocator {
    * in use. **Call it only while no other thread uses the slab** (for
    * example after terminating every Worker that attached it, before
    * starting new ones): it rewrites the list without synchronization.
+   * `Worker.terminate()` returns before the Worker's thread has stopped,
+   * and nothing reports when it has: wait until the slab's `allocs` and
+   * `frees` stand still for a while (a loaded machine can leave a live
+   * thread unscheduled for tens of milliseconds).
    *
    * @returns What was repaired.
    *

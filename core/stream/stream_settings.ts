@@ -63,10 +63,11 @@ export interface DiagnosticsStreamOptions {
    */
   maxQueuedBytes?: number;
   /**
-   * A client that has skipped ticks for this long is disconnected. The
-   * default leaves room for the ~1 s a stalled socket takes to fill its
-   * kernel buffers (which the server cannot see), so that a client that
-   * never reads is gone about 6 s after it stopped reading.
+   * A client that has skipped ticks for this long is dropped at the next
+   * tick. It starts skipping only once its queue is full, which for a
+   * client that stopped reading comes after the kernel's socket buffers
+   * filled (several MB on loopback, which the server cannot see): how long
+   * after it stopped reading depends on the stream's rate (SECURITY.md).
    *
    * @default {4500}
    */

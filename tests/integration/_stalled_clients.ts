@@ -45,8 +45,9 @@ export function renamingOwners(stats: () => DiagnosticsStream["stats"]) {
 }
 
 /**
- * Checks that no client was dropped before it had skipped for `timeout` ms,
- * and that every client that skipped was dropped. Tick k's counts are the
+ * Checks that no client was dropped before it had skipped for `timeout` ms
+ * (the caller checks how many were dropped: a client that reads can skip a
+ * tick on a loaded machine, and is not dropped for it). Tick k's counts are the
  * difference between the records of ticks k and k + 1; every tick here
  * publishes a delta, so it visits every client.
  *
@@ -95,10 +96,7 @@ export function assertDroppedOnTime(
     while (since > 0 && skipped[since - 1]! > 0) since--;
     longest = Math.max(longest, ticks[j]!.at - ticks[since]!.at);
   }
-  const everSkipped = skipped.some((count) => count > 0);
-  const stillSkipping = skipped.length > 0 ? skipped.at(-1)! - dropped.at(-1)! : 0;
-  assert.equal(stillSkipping, 0, "every client that skipped was dropped");
-  assert.ok(!everSkipped || gone > 0, "clients skipped, none was dropped");
+  assert.ok(gone > 0, "no client was dropped");
   const first = skipped.findIndex((count) => count > 0);
   return { firstSkip: first >= 0 ? ticks[first]!.at : NaN, longest };
 }

@@ -83,3 +83,17 @@ Deno.test("deno task replay refuses a truncated file, a gap, a wrong version and
     assert.equal(err.trim().split("\n").length, 1, `one line: ${err}`);
   }
 });
+
+Deno.test("deno task replay prints nothing of a hostile file that could act on the terminal", async () => {
+  const good = await lines();
+  // A line of terminal escapes (a clipboard write, a clear screen, a CSI in
+  // its C1 form, a bidi override) that V8's JSON error quotes.
+  const hostile = "\x1b]52;c;aGVsbG8=\x07\x1b[2J\u009b31m\u202etxt";
+  const { code, err } = await run(
+    [...good.slice(0, 4), hostile, ...good.slice(5)].map((l) => `${l}\n`).join(""),
+  );
+  assert.equal(code, 1, err);
+  assert.match(err, /line 5: expected a JSON object/);
+  assert.doesNotMatch(err, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  assert.equal(err.trim().split("\n").length, 1, `one line: ${err}`);
+});
