@@ -94,6 +94,7 @@ Deno.test("deno task replay prints nothing of a hostile file that could act on t
   );
   assert.equal(code, 1, err);
   assert.match(err, /line 5: expected a JSON object/);
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
   assert.doesNotMatch(err, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
   assert.equal(err.trim().split("\n").length, 1, `one line: ${err}`);
 });
