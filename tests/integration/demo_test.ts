@@ -133,6 +133,33 @@ Deno.test({
   },
 });
 
+/** Whether this machine has an IPv6 loopback to listen on. */
+const HAS_IPV6_LOOPBACK = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+for (const [host, origin] of [["localhost", "localhost"], ["::1", "[::1]"]] as const) {
+  Deno.test({
+    name: `the demo listens on HOST=${host} and answers there, without a token`,
+    ignore: host === "::1" && !HAS_IPV6_LOOPBACK,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const port = freePort();
+      await using demo = start({ PORT: String(port), HOST: host });
+      const url = `http://${origin}:${port}/debug/diagnostics/snapshot`;
+      const served = await until(`a snapshot at ${url}`, () => snapshot(url));
+      assert.ok(served.slabs.length > 0);
+      assert.doesNotMatch(demo.out.stderr, /Warning|error/i, demo.out.stderr);
+    },
+  });
+}
+
 Deno.test({
   name:
     "the demo listens on 0.0.0.0 with a token and SLABSCOPE_ALLOWED_HOSTS, and prints a usable login link",
