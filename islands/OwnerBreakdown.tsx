@@ -78,7 +78,11 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
                 <tr>
                   <th scope="col">owner</th>
                   <th scope="col" class="bar-col">by state</th>
-                  {segments.map((s) => <th scope="col" key={s.key} title={s.label}>{s.key}</th>)}
+                  {segments.map((s) => (
+                    <th scope="col" key={s.key} class="num state-head" data-state={s.key}>
+                      {s.label}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
