@@ -73,7 +73,7 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
               {slab.name} <span class="muted">{formatCount(total(slab.summary))} {held}</span>
             </h3>
             {rows.length === 0 && <p class="muted">No open handles.</p>}
-            <table class="owner-table">
+            <table class="owner-table" hidden={rows.length === 0}>
               <thead>
                 <tr>
                   <th scope="col">owner</th>
