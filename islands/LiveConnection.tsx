@@ -79,7 +79,7 @@ export default function LiveConnection(
   // The whole page reads as frozen (styles.css dims it) while the stream is silent.
   useSignalEffect(() => {
     const state = connection.value;
-    document.documentElement.dataset.connection = FROZEN.has(state) ? "frozen" : state;
+    document.documentElement.dataset.stream = FROZEN.has(state) ? "frozen" : state;
   });
   // Back to live: the latest state, at once.
   useSignalEffect(() => {

@@ -105,7 +105,7 @@ Deno.test({
       const cut = Date.now();
       proxy.refuse(true);
       proxy.dropAll();
-      await page.waitForSelector('html[data-connection="frozen"]');
+      await page.waitForSelector('html[data-stream="frozen"]');
       const notice = page.locator(".stale-notice");
       await notice.waitFor();
       const text = await notice.innerText();
