@@ -1,14 +1,15 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // This module is browser compatible.
 /**
- * The capacity banner's rules: warning at ≥ 80 % used, critical at ≥ 95 %
- * or on any overflow; at most three messages, then "+N more".
+ * The capacity banner's rules (`core/capacity_level.ts`): warning at ≥ 80 %
+ * used or on an arena's heap fallback, critical at ≥ 95 % or on a slab's
+ * overflow; at most three messages, then "+N more".
  *
  * @module
  */
 
 import type { MemorySnapshot } from "../core/wire/types.ts";
-import { CRITICAL_RATIO, WARNING_RATIO } from "../core/capacity_level.ts";
+import { poolLevel } from "../core/capacity_level.ts";
 import { formatCount, formatPercent } from "./format.ts";
 
 /** One line of the banner. */
@@ -33,6 +34,7 @@ export function capacityReport(snapshot: MemorySnapshot | null, limit = 3): Capa
   const all: CapacityMessage[] = [];
   const pools = [
     ...(snapshot?.slabs ?? []).map((s) => ({
+      kind: "slab" as const,
       name: s.name,
       used: s.used,
       total: s.total,
@@ -40,6 +42,7 @@ export function capacityReport(snapshot: MemorySnapshot | null, limit = 3): Capa
       unit: "slots",
     })),
     ...(snapshot?.arenas ?? []).map((a) => ({
+      kind: "arena" as const,
       name: a.name,
       used: a.used,
       total: a.capacity,
@@ -49,27 +52,21 @@ export function capacityReport(snapshot: MemorySnapshot | null, limit = 3): Capa
   ];
   for (const pool of pools) {
     const ratio = pool.total === 0 ? 0 : pool.used / pool.total;
-    if (pool.overflow > 0) {
-      all.push({
-        level: "critical",
-        pool: pool.name,
-        text: `${pool.name}: ${formatCount(pool.overflow)} overflow${
-          pool.overflow === 1 ? "" : "s"
-        }`,
-      });
-    } else if (ratio >= CRITICAL_RATIO) {
-      all.push({
-        level: "critical",
-        pool: pool.name,
-        text: `${pool.name} at ${formatPercent(ratio)} of ${formatCount(pool.total)} ${pool.unit}`,
-      });
-    } else if (ratio >= WARNING_RATIO) {
-      all.push({
-        level: "warning",
-        pool: pool.name,
-        text: `${pool.name} at ${formatPercent(ratio)} of ${formatCount(pool.total)} ${pool.unit}`,
-      });
-    }
+    const level = poolLevel(pool.kind, ratio, pool.overflow);
+    if (level === "ok") continue;
+    const fill = `${pool.name} at ${formatPercent(ratio)} of ${
+      formatCount(pool.total)
+    } ${pool.unit}`;
+    const overflows = pool.kind === "slab"
+      ? `${formatCount(pool.overflow)} overflow${pool.overflow === 1 ? "" : "s"}`
+      : `${formatCount(pool.overflow)} heap fallback${pool.overflow === 1 ? "" : "s"}`;
+    all.push({
+      level,
+      pool: pool.name,
+      text: pool.overflow === 0
+        ? fill
+        : `${pool.name}: ${overflows} (${formatPercent(ratio)} used)`,
+    });
   }
   all.sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
   const level = all.length === 0 ? "none" : all[0]!.level;

@@ -33,10 +33,16 @@ export class FleetPoll {
   #options: FleetPollOptions;
   #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastEventTime: number | undefined;
 
   /** @param options Which instance, where to ask, and what to call. */
   constructor(options: FleetPollOptions) {
     this.#options = options;
+  }
+
+  /** When the last keyframe came, in ms since the epoch by the local clock. */
+  get lastEventTime(): number | undefined {
+    return this.#lastEventTime;
   }
 
   /** Asks at once, then `interval` after every answer. */
@@ -58,6 +64,7 @@ export class FleetPoll {
       const response = await fetch(`${url}?id=${encodeURIComponent(id)}`, { signal });
       if (response.ok) {
         onState(decodeKeyframe(await response.text()));
+        this.#lastEventTime = Date.now();
         onConnection("live");
       } else {
         const { error } = await response.json().catch(() => ({ error: response.statusText }));

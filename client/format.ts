@@ -41,6 +41,13 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** A moment in ms since the epoch as the local time of day, `"12:04:31"`. */
+export function formatClock(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 /** A duration in µs as `"42 µs"`, `"1.25 ms"`, `"380 ms"`, `"2.50 s"`. */
 export function formatMicros(us: number): string {
   if (us < 1000) return `${Math.round(us)} µs`;

@@ -69,6 +69,7 @@ export class LiveStream {
   /** The id of the state held, to resume from; `undefined` when a keyframe is needed. */
   #lastEventId: string | undefined;
   #lastEventAt = 0;
+  #lastEventTime: number | undefined;
   #openedAt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -78,6 +79,15 @@ export class LiveStream {
   constructor(options: LiveStreamOptions) {
     this.#options = options;
     this.#staleAfter = options.staleAfter ?? 2000;
+  }
+
+  /**
+   * When the last event (a state or a ping) arrived, in ms since the epoch
+   * by the local clock; `undefined` before the first. A stale page is stale
+   * since then.
+   */
+  get lastEventTime(): number | undefined {
+    return this.#lastEventTime;
   }
 
   /** The latest state, if any arrived. */
@@ -206,6 +216,7 @@ export class LiveStream {
 
   #received(): void {
     this.#lastEventAt = performance.now();
+    this.#lastEventTime = Date.now();
     this.#nativeRetries = 0;
     if (this.#connection !== "live") this.#setConnection("live");
   }

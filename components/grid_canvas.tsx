@@ -312,6 +312,8 @@ export function GridCanvas(
     selection.value = isSelected(selection.value, name, index) ? null : { slab: name, slot: index };
   };
   const press = useRef<{ x: number; y: number } | null>(null);
+  /** Whether the tooltip shown was opened by a tap (it then stays until the next tap or blur). */
+  const touched = useRef(false);
   const drag = useRef<{ x: number; y: number; view: GridView } | null>(null);
   const onPointerDown = (event: PointerEvent) => {
     press.current = { x: event.clientX, y: event.clientY };
@@ -348,9 +350,20 @@ export function GridCanvas(
     if (Math.hypot(event.clientX - from.x, event.clientY - from.y) > CLICK_SLOP) return;
     const rect = (event.currentTarget as Element).getBoundingClientRect();
     const s = state.current;
-    choose(s.grid?.hitTest(event.clientX - rect.left, event.clientY - rect.top, s.view) ?? -1);
+    const px = event.clientX - rect.left;
+    const py = event.clientY - rect.top;
+    const index = s.grid?.hitTest(px, py, s.view) ?? -1;
+    // A finger or a pen has no hover: the tap itself shows the slot, and the
+    // tooltip stays until the next tap (on a cell, or off the grid).
+    if (event.pointerType !== "mouse") {
+      touched.current = index >= 0;
+      showTip(index, px, py);
+    }
+    choose(index);
   };
-  const onPointerLeave = () => {
+  const onPointerLeave = (event: PointerEvent) => {
+    // A touch "leaves" as soon as the finger lifts: the tapped tooltip stays.
+    if (event.pointerType !== "mouse" && touched.current) return;
     state.current.hover = -1;
     if (state.current.cursor < 0) setTip(null);
     redraw();
@@ -412,7 +425,7 @@ export function GridCanvas(
         <button type="button" onClick={fit}>
           fit
         </button>
-        <span class="muted hint">
+        <span class="muted hint keyboard-only">
           arrows: inspect · enter: select · shift+arrows: pan · +/−: zoom · ctrl+wheel
         </span>
       </div>
@@ -431,7 +444,11 @@ export function GridCanvas(
         onWheel={onWheel}
         onKeyDown={onKeyDown}
         onBlur={() => {
+          // Focus gone: the keyboard's cursor and its tooltip go with it
+          // (a mouse still over a cell shows it again on its next move).
           state.current.cursor = -1;
+          touched.current = false;
+          setTip(null);
           redraw();
         }}
       />
@@ -441,7 +458,7 @@ export function GridCanvas(
           role="status"
           style={{
             left: `${Math.min(tip.x + 14, state.current.width - 200)}px`,
-            top: `${tip.y + 44}px`,
+            top: `${(canvas.current?.offsetTop ?? 0) + tip.y + 14}px`,
           }}
         >
           <strong>slot {formatCount(tip.index)}</strong>

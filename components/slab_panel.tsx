@@ -10,12 +10,13 @@
 
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useRef, useState } from "npm:preact@^10.29.8/hooks";
-import { capacityLevel } from "../core/capacity_level.ts";
+import { poolLevel } from "../core/capacity_level.ts";
 import { CACHED_STATE, SLOT_LETTERS } from "../core/wire/slot_states.ts";
 import type { MemorySnapshot, SlabSnapshot } from "../core/wire/types.ts";
 import type { SlotSelection } from "../client/slot_selection.ts";
 import { formatCount, formatPercent } from "../client/format.ts";
 import { findSlab, GridCanvas, highlights } from "./grid_canvas.tsx";
+import { poolAnchor } from "../client/pool_anchor.ts";
 import { STATE_COLORS, STATE_NAMES } from "../client/palette.ts";
 import type { MomentDiff } from "../client/moment_diff.ts";
 
@@ -45,9 +46,18 @@ export function SlabPanel({ snapshot, name, slotUrl, selection, diff, moment }: 
   const slab = findSlab(snapshot.value, name);
   if (slab === undefined) return null;
   const usedRatio = slab.used / slab.total;
-  const level = slab.overflow > 0 ? "critical" : capacityLevel(usedRatio);
+  const level = poolLevel("slab", usedRatio, slab.overflow);
+  // An arena pool is registered as a slab of arenas and as an arena of the
+  // same name (`DiagnosticsRegistry.addArenaPool`).
+  const backs = snapshot.value?.arenas.some((arena) =>
+    arena.name === name && arena.pool !== undefined
+  );
   return (
-    <section class={`panel slab ${level}`} aria-labelledby={`slab-${name}`}>
+    <section
+      class={`panel slab ${level}`}
+      id={poolAnchor("slab", name)}
+      aria-labelledby={`slab-${name}`}
+    >
       <header class="slab-head">
         <h3 id={`slab-${name}`}>{name}</h3>
         <span class="muted">
@@ -57,6 +67,11 @@ export function SlabPanel({ snapshot, name, slotUrl, selection, diff, moment }: 
           <span class="badge critical" title="alloc() calls that found the slab full">
             ⚠ {formatCount(slab.overflow)} overflow{slab.overflow === 1 ? "" : "s"}
           </span>
+        )}
+        {backs && (
+          <a class="backs" href={`#${poolAnchor("arena", name)}`} data-backs-arena={name}>
+            backs arena pool {name}: one slot per arena
+          </a>
         )}
         {slab.invalid_frees > 0 && (
           <span class="badge warning" title="double frees, stale or foreign handles">

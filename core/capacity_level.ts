@@ -25,3 +25,32 @@ export type CapacityLevel = "ok" | "warning" | "critical";
 export function capacityLevel(ratio: number): CapacityLevel {
   return ratio >= CRITICAL_RATIO ? "critical" : ratio >= WARNING_RATIO ? "warning" : "ok";
 }
+
+/**
+ * The level of a pool from its fill and its overflows. A slab's overflow is
+ * an allocation it refused: critical. An arena's overflow is an allocation
+ * it served from the heap instead, which is what an arena plans for when it
+ * is full: a warning, whatever the fill. Either way a fill at or above
+ * {@linkcode CRITICAL_RATIO} is critical.
+ *
+ * @param kind `"slab"` or `"arena"`.
+ * @param ratio Used over capacity, from 0 to 1.
+ * @param overflow Overflows so far.
+ * @returns The level.
+ *
+ * @example
+ * ```ts
+ * import { poolLevel } from "./capacity_level.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(poolLevel("slab", 0.02, 1), "critical");
+ * assert.equal(poolLevel("arena", 0.02, 1), "warning");
+ * assert.equal(poolLevel("arena", 0.96, 1), "critical");
+ * assert.equal(poolLevel("arena", 0.5, 0), "ok");
+ * ```
+ */
+export function poolLevel(kind: "slab" | "arena", ratio: number, overflow: number): CapacityLevel {
+  const level = capacityLevel(ratio);
+  if (overflow === 0 || level === "critical") return level;
+  return kind === "slab" ? "critical" : "warning";
+}

@@ -38,7 +38,13 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  await page.waitForTimeout(seconds * 1000);
+  await page.waitForSelector('[data-connection="live"]');
+  await page.waitForTimeout(seconds * 1000); // the demo's load moving for a while: the point of the picture
+  // The side column is sticky with its own scroll, as tall as the window: a
+  // window as tall as the page shows all of it beside the grids.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
+  await page.waitForTimeout(500); // one more tick drawn at the new size
   const path = new URL("../docs/dashboard.png", import.meta.url).pathname;
   await page.screenshot({ path, fullPage: true });
   console.log(`wrote ${path}`);

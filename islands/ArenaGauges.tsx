@@ -1,9 +1,10 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /** @jsxImportSource npm:preact@^10.29.8 */
 import type { Signal } from "npm:@preact/signals@^2.11.4";
-import { capacityLevel } from "../core/capacity_level.ts";
+import { poolLevel } from "../core/capacity_level.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatPercent } from "../client/format.ts";
+import { poolAnchor } from "../client/pool_anchor.ts";
 
 /** Props of {@linkcode ArenaGauges}. */
 export interface ArenaGaugesProps {
@@ -11,7 +12,10 @@ export interface ArenaGaugesProps {
   snapshot: Signal<MemorySnapshot | null>;
 }
 
-/** Used vs capacity per arena, with the high-water mark, resets and heap fallbacks. */
+/**
+ * Used vs capacity per arena, with the high-water mark, resets and heap
+ * fallbacks; an arena pool links to the slab of arenas that backs it.
+ */
 export default function ArenaGauges({ snapshot }: ArenaGaugesProps) {
   const arenas = snapshot.value?.arenas ?? [];
   return (
@@ -20,16 +24,26 @@ export default function ArenaGauges({ snapshot }: ArenaGaugesProps) {
       {arenas.length === 0 && <p class="muted">No arenas registered.</p>}
       {arenas.map((arena) => {
         const ratio = arena.capacity === 0 ? 0 : arena.used / arena.capacity;
-        const level = arena.overflow > 0 ? "critical" : capacityLevel(ratio);
+        const level = poolLevel("arena", ratio, arena.overflow);
         return (
-          <div class="arena" key={arena.name}>
+          <div class="arena" key={arena.name} id={poolAnchor("arena", arena.name)}>
             <div class="arena-head">
               <strong>{arena.name}</strong>
               {arena.pool !== undefined && (
-                <span class="muted">
-                  {formatCount(arena.pool.in_use)} / {formatCount(arena.pool.count)} arenas of{" "}
-                  {formatBytes(arena.pool.arena_capacity)}
-                </span>
+                <>
+                  <span class="muted">
+                    {formatCount(arena.pool.in_use)} / {formatCount(arena.pool.count)} arenas of
+                    {" "}
+                    {formatBytes(arena.pool.arena_capacity)}
+                  </span>
+                  <a
+                    class="backed-by"
+                    href={`#${poolAnchor("slab", arena.name)}`}
+                    data-backed-by={arena.name}
+                  >
+                    backed by slab {arena.name} ↓
+                  </a>
+                </>
               )}
             </div>
             <div
@@ -57,7 +71,7 @@ export default function ArenaGauges({ snapshot }: ArenaGaugesProps) {
               </span>
               <span>hwm {formatBytes(arena.hwm)}</span>
               <span>{formatCount(arena.resets)} resets</span>
-              <span class={arena.overflow > 0 ? "critical-text" : ""}>
+              <span class={arena.overflow > 0 ? "warning-text" : ""}>
                 {formatCount(arena.overflow)} heap fallbacks ({formatBytes(arena.overflow_bytes)})
               </span>
             </div>

@@ -10,7 +10,10 @@ export interface CapacityBannerProps {
   snapshot: Signal<MemorySnapshot | null>;
 }
 
-/** Warns when pools fill up: ≥ 80 % warning, ≥ 95 % or any overflow critical (pulsing). */
+/**
+ * Warns when pools fill up: a warning at ≥ 80 % or on an arena's heap
+ * fallback; critical (pulsing) at ≥ 95 % or on a slab's overflow.
+ */
 export default function CapacityBanner({ snapshot }: CapacityBannerProps) {
   const report = capacityReport(snapshot.value);
   if (report.level === "none") return <div class="capacity-banner hidden" aria-live="polite" />;

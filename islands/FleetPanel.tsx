@@ -5,6 +5,8 @@ import { useEffect, useState } from "npm:preact@^10.29.8/hooks";
 import { capacityLevel } from "../core/capacity_level.ts";
 import type { InstanceSummary } from "../core/fleet/summary.ts";
 import { formatBytes, formatDuration, formatPercent } from "../client/format.ts";
+import type { ConnectionState } from "../client/live_stream.ts";
+import { clocksRun, useServerNow } from "../client/server_clock.ts";
 
 /** Props of {@linkcode FleetPanel}. */
 export interface FleetPanelProps {
@@ -12,6 +14,10 @@ export interface FleetPanelProps {
   instancesUrl: string;
   /** The instance shown; `null` for this process. Written when the user picks one. */
   instance: Signal<string | null>;
+  /** Written with how the list names the instance shown (name and host), for the header. */
+  instanceLabel?: Signal<string | null>;
+  /** The connection's state: while it is not live the list is not read and uptimes stop. */
+  connection?: Signal<ConnectionState>;
 }
 
 interface FleetList {
@@ -28,10 +34,18 @@ const REFRESH_MS = 3_000;
  * its host, uptime and fullest pool. Picking one switches the whole page to
  * it; dead instances drop out when their summaries expire.
  */
-export default function FleetPanel({ instancesUrl, instance }: FleetPanelProps) {
+export default function FleetPanel(
+  { instancesUrl, instance, instanceLabel, connection }: FleetPanelProps,
+) {
   const [list, setList] = useState<FleetList | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const running = connection === undefined || clocksRun(connection.value);
+  // The server's time now: uptimes count with it, and stop with it.
+  const now = useServerNow(list?.now, running);
   useEffect(() => {
+    // A stale page keeps the list it had: fresh uptimes beside frozen pools
+    // would read as if the rest were fresh too.
+    if (!running) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const refresh = async () => {
@@ -54,12 +68,19 @@ export default function FleetPanel({ instancesUrl, instance }: FleetPanelProps) 
       controller.abort();
       clearTimeout(timer);
     };
-  }, [instancesUrl]);
+  }, [instancesUrl, running]);
 
   const shown = instance.value;
   const self = list?.self ?? null;
   const rows = list?.instances ?? [];
   const gone = shown !== null && list !== null && !rows.some((row) => row.id === shown);
+  const labelOf = (row: InstanceSummary) => `${row.name} on ${row.host}`;
+  // The header names the instance shown as the list does, kept current.
+  const shownRow = rows.find((row) => row.id === shown);
+  const shownLabel = shownRow === undefined ? undefined : labelOf(shownRow);
+  useEffect(() => {
+    if (instanceLabel !== undefined && shownLabel !== undefined) instanceLabel.value = shownLabel;
+  }, [shownLabel]);
   return (
     <section class="panel fleet" aria-labelledby="fleet-title">
       <h2 id="fleet-title">
@@ -97,13 +118,20 @@ export default function FleetPanel({ instancesUrl, instance }: FleetPanelProps) 
                     class="link"
                     aria-pressed={selected}
                     title={`${row.id}${row.pid === undefined ? "" : `, pid ${row.pid}`}`}
-                    onClick={() => (instance.value = isSelf ? null : row.id)}
+                    onClick={() => {
+                      if (instanceLabel !== undefined) {
+                        instanceLabel.value = isSelf ? null : labelOf(row);
+                      }
+                      instance.value = isSelf ? null : row.id;
+                    }}
                   >
                     {row.name}
                   </button>
                   <span class="muted">{row.host}{isSelf ? " · this process" : ""}</span>
                 </td>
-                <td>{formatDuration(row.uptime + Math.max(0, list!.now - row.updated))}</td>
+                <td data-uptime={row.id}>
+                  {formatDuration(row.uptime + Math.max(0, now - row.updated))}
+                </td>
                 <td class={`${level}-text`}>
                   {row.worst === null ? "–" : `${row.worst.pool} ${formatPercent(ratio)}`}
                 </td>

@@ -2,11 +2,14 @@
 /** @jsxImportSource npm:preact@^10.29.8 */
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
-import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
+import { useRef } from "npm:preact@^10.29.8/hooks";
 import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
 import type { HistoryView } from "../client/usage_history.ts";
-import { pushSample, type Series, Sparkline } from "../components/sparkline.tsx";
+import { pushSample, type Series } from "../components/sparkline.tsx";
+import { HeapChart } from "../components/heap_chart.tsx";
+import type { ConnectionState } from "../client/live_stream.ts";
+import { clocksRun, useServerNow } from "../client/server_clock.ts";
 
 /** Props of {@linkcode HeapPanel}. */
 export interface HeapPanelProps {
@@ -18,6 +21,8 @@ export interface HeapPanelProps {
   history?: Signal<HistoryView | null>;
   /** The moment shown (`null`: live): the sparklines end there. */
   moment?: Signal<string | null>;
+  /** The connection's state: the time axis stops while it is not live. */
+  connection?: Signal<ConnectionState>;
 }
 
 const WINDOW = 3 * 60 * 1000;
@@ -36,7 +41,7 @@ const LINES: { key: Key; label: string }[] = [
  * the last 3 minutes seen when there is none (another instance, no recorder).
  */
 export default function HeapPanel(
-  { snapshot, instance, history: recorded, moment }: HeapPanelProps,
+  { snapshot, instance, history: recorded, moment, connection }: HeapPanelProps,
 ) {
   const history = useRef<Record<Key, Series>>({
     heap_used: { times: [], values: [] },
@@ -46,7 +51,12 @@ export default function HeapPanel(
   });
   const lastHeap = useRef<HeapSnapshot | undefined>(undefined);
   const shown = useRef<string | null>(instance.peek());
-  const [now, setNow] = useState(Date.now());
+  // The time axis moves with the server's clock, and stops with it while
+  // the stream is silent.
+  const now = useServerNow(
+    snapshot.value?.ts,
+    connection === undefined || clocksRun(connection.value),
+  );
 
   useSignalEffect(() => {
     const heap = snapshot.value?.heap;
@@ -56,14 +66,13 @@ export default function HeapPanel(
       shown.current = instance.value; // another process: its history, not a mix
       for (const { key } of LINES) history.current[key] = { times: [], values: [] };
     }
-    const time = Date.now();
+    // Live states only, in the server's time (that of the recording too): a
+    // moment of the past shown by the timeline is not a new sample.
+    const time = snapshot.value!.ts;
+    const seen = history.current.rss.times;
+    if ((moment?.peek() ?? null) !== null || time <= (seen[seen.length - 1] ?? -Infinity)) return;
     for (const { key } of LINES) pushSample(history.current[key], time, heap[key], WINDOW);
   });
-  useEffect(() => {
-    // The time axis moves every second; nothing moves while the tab is hidden.
-    const timer = setInterval(() => !document.hidden && setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
 
   const heap = snapshot.value?.heap;
   if (heap === undefined) {
@@ -86,7 +95,6 @@ export default function HeapPanel(
   const window = fromRecording !== undefined && start !== undefined
     ? Math.max(MIN_WINDOW, end - start)
     : WINDOW;
-  const scale = Math.max(heap.rss, ...series("rss").values);
   return (
     <section class="panel heap" aria-labelledby="heap-title">
       <h2 id="heap-title">Heap</h2>
@@ -120,21 +128,34 @@ export default function HeapPanel(
       </dl>
       <div class="sparklines">
         {LINES.map(({ key, label }) => (
-          <div class="spark-row" key={key}>
-            <span class="spark-label">{label}</span>
-            <Sparkline
+          <div class="spark-row" key={key} data-line={key}>
+            <span class="spark-label">
+              {label}
+              <span class="spark-value">{formatBytes(heap[key])}</span>
+            </span>
+            <HeapChart
               series={series(key)}
-              now={end}
+              end={end}
               window={window}
-              max={scale}
+              format={formatBytes}
+              line={key}
               label={`${label} over the last ${formatDuration(window)}, ${
                 formatBytes(heap[key])
               } at the end`}
-              class={`line-${key}`}
             />
           </div>
         ))}
-        <p class="muted small">last {formatDuration(window)}, one scale (RSS peak)</p>
+        <div class="spark-axis muted small" aria-hidden="true">
+          <span>−{formatDuration(window)}</span>
+          <span>{(moment?.value ?? null) === null ? "now" : "the moment shown"}</span>
+        </div>
+        <p class="muted small">
+          last {formatDuration(window)}
+          {fromRecording !== undefined && fromRecording.times.length > 0
+            ? " (from the flight recorder: kept across reloads)"
+            : " (seen by this page)"}, each from 0 to the figure in its corner; point at a line for
+          its value
+        </p>
       </div>
       <table class="spaces">
         <thead>

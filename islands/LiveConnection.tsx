@@ -5,6 +5,7 @@ import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { FleetPoll } from "../client/fleet_poll.ts";
+import { formatClock } from "../client/format.ts";
 import { type ConnectionState, LiveStream } from "../client/live_stream.ts";
 
 /** Props of {@linkcode LiveConnection}. */
@@ -33,9 +34,14 @@ const LABELS: Record<ConnectionState, string> = {
   offline: "Offline",
 };
 
+/** The states in which the page shows what it last had, not what is. */
+const FROZEN: ReadonlySet<ConnectionState> = new Set(["stale", "reconnecting", "offline"]);
+
 /**
  * Owns the connection and shows its badge: Live, Stale, Reconnecting,
- * Offline. This process comes over the stream; another instance of the
+ * Offline; while the stream is silent, since when, and the page dimmed
+ * with every clock stopped (`client/server_clock.ts`). This process comes
+ * over the stream; another instance of the
  * fleet by polling its keyframe through KV. While the timeline shows a
  * moment of the past, new states are kept but not shown; going back to
  * live shows the latest at once. A replay has no connection.
@@ -46,8 +52,11 @@ export default function LiveConnection(
   const id = instance.value;
   const latest = useRef<MemorySnapshot | null>(null);
   const [seq, setSeq] = useState<number | undefined>(undefined);
+  // When the page last heard from the process shown, once it fell silent.
+  const [since, setSince] = useState<number | undefined>(undefined);
   useEffect(() => {
     if (streamUrl === null) return;
+    let source: LiveStream | FleetPoll | undefined = undefined;
     const callbacks = {
       onState: (state: MemorySnapshot) => {
         latest.current = state;
@@ -55,15 +64,23 @@ export default function LiveConnection(
         if (moment.peek() === null) snapshot.value = state;
         serverError.value = null;
       },
-      onConnection: (state: ConnectionState) => (connection.value = state),
+      onConnection: (state: ConnectionState) => {
+        connection.value = state;
+        setSince(FROZEN.has(state) ? source?.lastEventTime : undefined);
+      },
       onServerError: (message: string) => (serverError.value = message),
     };
-    const source = id === null
+    source = id === null
       ? new LiveStream({ url: streamUrl, ...callbacks })
       : new FleetPoll({ url: fleetUrl, id, ...callbacks });
     source.start();
     return () => source.stop();
   }, [streamUrl, id]);
+  // The whole page reads as frozen (styles.css dims it) while the stream is silent.
+  useSignalEffect(() => {
+    const state = connection.value;
+    document.documentElement.dataset.stream = FROZEN.has(state) ? "frozen" : state;
+  });
   // Back to live: the latest state, at once.
   useSignalEffect(() => {
     if (moment.value === null && latest.current !== null) snapshot.value = latest.current;
@@ -78,18 +95,25 @@ export default function LiveConnection(
   }
   const state = connection.value;
   return (
-    <span
-      class={`badge connection ${state}`}
-      role="status"
-      aria-live="polite"
-      data-connection={state}
-      data-seq={seq}
-    >
-      <span class="dot" aria-hidden="true" />
-      {LABELS[state]}
-      {serverError.value !== null && (
-        <span class="server-error" title={serverError.value}>· server error</span>
+    <>
+      {FROZEN.has(state) && since !== undefined && (
+        <strong class="stale-notice" role="alert" data-stale-since={since}>
+          {LABELS[state]} since {formatClock(since)}: figures and clocks frozen
+        </strong>
       )}
-    </span>
+      <span
+        class={`badge connection ${state}`}
+        role="status"
+        aria-live="polite"
+        data-connection={state}
+        data-seq={seq}
+      >
+        <span class="dot" aria-hidden="true" />
+        {LABELS[state]}
+        {serverError.value !== null && (
+          <span class="server-error" title={serverError.value}>· server error</span>
+        )}
+      </span>
+    </>
   );
 }

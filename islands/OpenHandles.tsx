@@ -2,6 +2,7 @@
 /** @jsxImportSource npm:preact@^10.29.8 */
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
+import { clocksRun, useServerNow } from "../client/server_clock.ts";
 import { SLOT_LETTERS } from "../core/wire/slot_states.ts";
 import type { MemorySnapshot, OpenHandle } from "../core/wire/types.ts";
 import { formatCount, formatDuration } from "../client/format.ts";
@@ -44,7 +45,7 @@ export default function OpenHandles(
   const state = snapshot.value;
   const list = state?.open_handles;
   const [filter, setFilter] = useState<HandleFilter>(NO_FILTER);
-  const now = useServerNow(state?.ts, connection.value === "live");
+  const now = useServerNow(state?.ts, clocksRun(connection.value));
   const table = useRef<HTMLTableSectionElement>(null);
   const selected = selection.value;
 
@@ -227,26 +228,4 @@ function SelectionNote(
       slot {formatCount(selected.slot)} of {selected.slab}: {what}
     </p>
   );
-}
-
-/**
- * The server's time now, for ages: the state's `ts`, then counting on with
- * the local clock (corrected by how far it was from `ts` when the state
- * came) once a second while `live`; frozen otherwise, so that a stale page
- * never shows ages growing.
- */
-function useServerNow(ts: number | undefined, live: boolean): number {
-  const skew = useRef(0);
-  const [now, setNow] = useState(ts ?? 0);
-  useEffect(() => {
-    if (ts === undefined) return;
-    skew.current = ts - Date.now();
-    setNow(ts);
-  }, [ts]);
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(() => setNow(Date.now() + skew.current), 1000);
-    return () => clearInterval(timer);
-  }, [live]);
-  return Math.max(now, ts ?? 0);
 }

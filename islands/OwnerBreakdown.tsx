@@ -73,12 +73,16 @@ export default function OwnerBreakdown({ snapshot }: OwnerBreakdownProps) {
               {slab.name} <span class="muted">{formatCount(total(slab.summary))} {held}</span>
             </h3>
             {rows.length === 0 && <p class="muted">No open handles.</p>}
-            <table class="owner-table">
+            <table class="owner-table" hidden={rows.length === 0}>
               <thead>
                 <tr>
                   <th scope="col">owner</th>
                   <th scope="col" class="bar-col">by state</th>
-                  {segments.map((s) => <th scope="col" key={s.key} title={s.label}>{s.key}</th>)}
+                  {segments.map((s) => (
+                    <th scope="col" key={s.key} class="num state-head" data-state={s.key}>
+                      {s.label}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>

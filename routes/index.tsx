@@ -14,6 +14,7 @@ import CapacityBanner from "../islands/CapacityBanner.tsx";
 import DiffPanel from "../islands/DiffPanel.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
+import InstanceTitle from "../islands/InstanceTitle.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
 import OpenHandles from "../islands/OpenHandles.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
@@ -79,6 +80,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   const serverError = signal<string | null>(null);
   // The fleet instance shown: null is this process, over the live stream.
   const instance = signal<string | null>(null);
+  // How the fleet names it, for the header.
+  const instanceLabel = signal<string | null>(null);
   // The selected slot: a grid cell and its row in the open-handle list.
   const selection = signal<SlotSelection | null>(null);
   // The timeline: the moment shown (null follows live), the one compared
@@ -93,11 +96,9 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
     <>
       <header class="top">
         <h1>slabscope</h1>
-        <span class="where">
-          {data.replay === null
-            ? `memory pools of ${data.host}`
-            : `a recording: ${data.replay} (read-only)`}
-        </span>
+        {data.replay === null
+          ? <InstanceTitle host={data.host} instance={instance} instanceLabel={instanceLabel} />
+          : <span class="where">a recording: {data.replay} (read-only)</span>}
         <LiveConnection
           streamUrl={data.replay === null ? `${api}/memory` : null}
           fleetUrl={`${data.basePath}/fleet/keyframe`}
@@ -139,12 +140,23 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         <div class="side">
           <DiffPanel diff={diff} />
           {data.fleet && (
-            <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
+            <FleetPanel
+              instancesUrl={`${data.basePath}/fleet/instances`}
+              instance={instance}
+              instanceLabel={instanceLabel}
+              connection={connection}
+            />
           )}
           <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
-          <HeapPanel snapshot={snapshot} instance={instance} history={history} moment={moment} />
+          <HeapPanel
+            snapshot={snapshot}
+            instance={instance}
+            history={history}
+            moment={moment}
+            connection={connection}
+          />
         </div>
       </main>
       <StreamFooter snapshot={snapshot} instance={instance} />
