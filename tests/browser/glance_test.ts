@@ -165,7 +165,12 @@ Deno.test({
   name: "glance: on a phone a tap shows the slot's tooltip and no keyboard hints take room",
   ignore: noBrowser,
   async fn() {
-    const s = serve(handles());
+    const registry = handles();
+    // A slab the size instrumentServer() makes: its grid must fit the phone too.
+    registry.addSlab(
+      new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
+    );
+    const s = serve(registry);
     const browser = await launchChromium();
     try {
       const phone = await browser.newContext({
@@ -182,6 +187,16 @@ Deno.test({
       const canvas = page.locator('canvas[data-slab="conns"]');
       await until(async () => (await canvas.getAttribute("data-has-slots")) === "true", "slots");
       assert.equal(await page.locator(".grid-tools .hint").first().isVisible(), false);
+      // The page fits the phone's width: nothing to scroll sideways (a wide
+      // table scrolls inside its own panel).
+      const widths = await page.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
+      assert.ok(
+        widths[0]! <= widths[1]!,
+        `the page is ${widths[0]} px wide on a ${widths[1]} px phone`,
+      );
       // Tap the first cell (slot 0 holds an open handle).
       const box = (await canvas.boundingBox())!;
       await page.touchscreen.tap(box.x + 3, box.y + 3);
