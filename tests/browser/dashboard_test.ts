@@ -50,7 +50,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "dashboard: a state change flashes exactly the changed cells, for about 300 ms",
+  name: "dashboard: a state change flashes exactly the changed cells, and the flash ends",
   ignore: noBrowser,
   async fn() {
     const registry = new DiagnosticsRegistry();
@@ -71,23 +71,22 @@ Deno.test({
         [],
         "no flash for the first picture",
       );
+      // Each flash is checked on the read that first sees it: on a loaded
+      // machine a second read can come after its 300 ms (FLASH_MS; the
+      // fade itself is timed in tests/unit/slab_grid_test.ts).
+      const flashes = async (name: string) => {
+        let seen: number[] = [];
+        await until(async () => (seen = (await readGrid(page, name)).flashing).length > 0, name);
+        return seen;
+      };
       const changed = [slab.alloc()!, slab.alloc()!, slab.alloc()!].map((h) => slab.indexOf(h));
+      assert.deepEqual(await flashes("objects"), changed);
       conns.setState(handles[4]!, HandleState.Closing);
-      await until(async () => (await readGrid(page, "objects")).flashing.length > 0, "a flash");
-      const started = performance.now();
-      assert.deepEqual((await readGrid(page, "objects")).flashing, changed);
-      await until(
-        async () => (await readGrid(page, "conns")).flashing.length > 0,
-        "a flash in conns",
-      );
-      assert.deepEqual((await readGrid(page, "conns")).flashing, [4]);
+      assert.deepEqual(await flashes("conns"), [4]);
       await until(
         async () => (await readGrid(page, "objects")).flashing.length === 0,
         "the flash to end",
-        2000,
       );
-      const lasted = performance.now() - started;
-      assert.ok(lasted > 150 && lasted < 1000, `the flash lasted about ${lasted.toFixed(0)} ms`);
       assert.equal((await readGrid(page, "objects")).used, 103);
       assert.deepEqual(problems, []);
     } finally {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { SlabAllocator } from "../../mod.ts";
 import type { ChurnWorkerInit } from "../../demo/churn_worker.ts";
 
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+// 60 s: a Worker's start (its module graph loaded and compiled) is slow on a loaded machine.
+async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
   const deadline = performance.now() + ms;
   while (!check()) {
     assert.ok(performance.now() < deadline, `timed out waiting for ${what}`);

@@ -112,5 +112,7 @@ Deno.test("verify() is bounded on a large slab whose list is a cycle", () => {
   assert.deepEqual(result.errors, [
     "free list: cycle: the link from slot 1048575 leads back to slot 0",
   ]);
-  assert.ok(performance.now() - started < 5_000);
+  // The bound tells a walk that stops from one that would go round the
+  // cycle forever (about 20 ms on an idle machine), on a loaded one too.
+  assert.ok(performance.now() - started < 60_000);
 });

@@ -2,6 +2,7 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { SlabGrid } from "../../client/slab_grid.ts";
+import { FLASH_MS } from "../../client/palette.ts";
 import type { SlabSnapshot } from "../../core/wire/types.ts";
 
 function plainSlab(total: number, used: readonly number[]): SlabSnapshot {
@@ -38,4 +39,15 @@ Deno.test("SlabGrid: a frame timestamped before the flash began neither restarts
   // And every flash ends.
   grid.step(now + 60_000);
   assert.equal(grid.flashing, 0);
+});
+
+Deno.test("SlabGrid: a change flashes exactly the changed slots for FLASH_MS", () => {
+  const grid = new SlabGrid(64, "plain");
+  grid.update(plainSlab(64, [1, 2]), 0, false);
+  assert.equal(grid.update(plainSlab(64, [1, 2, 7, 9]), 1000, true), 2);
+  assert.equal(grid.flashing, 2);
+  grid.step(1000 + FLASH_MS - 1);
+  assert.equal(grid.flashing, 2, "still flashing just before FLASH_MS");
+  grid.step(1000 + FLASH_MS);
+  assert.equal(grid.flashing, 0, "over at FLASH_MS");
 });
