@@ -73,7 +73,9 @@ Deno.test("50 clients that never read are all dropped, none before skipping for 
     }
     await eventually(
       () => ticks.at(-1)!.dropped === 50,
-      120_000,
+      // About 6 s on an idle machine (printed below); far longer when the
+      // machine is so loaded that the stream's ticks and sends run late.
+      300_000,
       "all 50 stalled clients dropped, and a tick after it",
     );
     assert.equal(s.handler.stream.clientCount, 1, "the reader stays");
