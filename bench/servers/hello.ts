@@ -1,15 +1,17 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // A hello-world Deno.serve for bench/serve_overhead.ts: plain, instrumented
-// (slots, states, owner and request metrics) or instrumented without metrics.
-//   deno run -A bench/servers/hello.ts <port> plain|instrumented|no-metrics
+// (slots, states, owner and request metrics), instrumented with `isStream:
+// false` (no response header read), or instrumented without metrics.
+//   deno run -A bench/servers/hello.ts <port> plain|instrumented|no-headers|no-metrics
 import { DiagnosticsRegistry, instrumentServer } from "../../mod.ts";
 
 const port = Number(Deno.args[0]);
 const mode = Deno.args[1];
 const hello = () => new Response("Hello, world!");
-if (mode === "instrumented" || mode === "no-metrics") {
+if (mode === "instrumented" || mode === "no-headers" || mode === "no-metrics") {
   const app = instrumentServer(new DiagnosticsRegistry(), hello, {
-    metrics: mode === "instrumented",
+    metrics: mode !== "no-metrics",
+    ...(mode === "no-headers" ? { isStream: false } : {}),
   });
   Deno.serve({ hostname: "127.0.0.1", port, onListen: app.onListen }, app);
 } else {

@@ -96,11 +96,20 @@ export class CoarseClock {
 }
 
 /**
+ * The cores that read the held clock since its last tick: each tick makes
+ * them read again, then forgets them (a core joins again at its next read).
+ */
+let heldReaders: (() => void)[] = [];
+
+/**
  * The clock read of one WebAssembly core (its `clock` import): milliseconds
- * since `epoch` (the held reading while {@linkcode holdClock} is held), and
- * `expire` queued to run once the current task's synchronous code ends, so
- * that the core reads again in the next task. The core itself reads again
- * every {@linkcode REFRESH_EVERY} operations.
+ * since `epoch`. Unheld, each reading is `Date.now()` and `expire` is queued
+ * to run once the current task's synchronous code ends, so that the core
+ * reads again in the next task. Held (see {@linkcode holdClock}), the held
+ * reading, and `expire` runs at the next tick instead: a server taking one
+ * request per task queues no microtask and crosses from WebAssembly into
+ * JavaScript once per tick, not once per request. Either way the core also
+ * reads again every {@linkcode REFRESH_EVERY} operations.
  *
  * @param epoch Milliseconds since the Unix epoch that readings count from.
  * @param expire Makes the core read again at its next operation.
@@ -108,17 +117,36 @@ export class CoarseClock {
  */
 export function clockReader(epoch: number, expire: () => void): () => number {
   let queued = false;
+  let waiting = false;
   const stale = (): void => {
     queued = false;
     expire();
   };
+  const ticked = (): void => {
+    waiting = false;
+    expire();
+  };
   return () => {
+    if (ticker !== undefined) {
+      if (!waiting) {
+        waiting = true;
+        heldReaders.push(ticked);
+      }
+      return reading - epoch;
+    }
     if (!queued) {
       queued = true;
       queueMicrotask(stale);
     }
-    return (ticker !== undefined ? reading : Date.now()) - epoch;
+    return Date.now() - epoch;
   };
+}
+
+/** A tick of the held clock, and its release: the waiting cores read again. */
+function expireHeldReaders(): void {
+  const readers = heldReaders;
+  heldReaders = [];
+  for (const expire of readers) expire();
 }
 
 /** Milliseconds between readings while the clock is held. */
@@ -135,7 +163,10 @@ export const HELD_RESOLUTION = 10;
 export function holdClock(): () => void {
   if (holders++ === 0) {
     reading = Date.now();
-    ticker = setInterval(() => (reading = Date.now()), HELD_RESOLUTION);
+    ticker = setInterval(() => {
+      reading = Date.now();
+      expireHeldReaders();
+    }, HELD_RESOLUTION);
     (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(
       ticker as unknown as number,
     );
@@ -147,6 +178,8 @@ export function holdClock(): () => void {
     if (--holders === 0) {
       clearInterval(ticker);
       ticker = undefined;
+      // Unheld from here: the next reading of every core is a fresh one.
+      expireHeldReaders();
     }
   };
 }

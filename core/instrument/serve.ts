@@ -74,10 +74,16 @@ export interface ServerInstrumentationOptions {
   /**
    * Which responses to follow byte by byte (for `Active ⇄ Idle`). Looking
    * inside a body costs even for a plain string body in Deno, so by default
-   * only event streams and NDJSON are followed; others go `Closing` when the
-   * handler returns and `Free` when they are delivered.
+   * only event streams and NDJSON are followed (told by `content-type`);
+   * others go `Closing` when the handler returns and `Free` when they are
+   * delivered.
+   *
+   * `false` follows none and reads no response header: reading
+   * `response.headers` takes a plain response off Deno's fastest path (see
+   * BENCHMARKS.md for what that costs). A streamed body then stays
+   * `Closing` until it is delivered, and response bytes are not counted.
    */
-  isStream?: (response: Response) => boolean;
+  isStream?: ((response: Response) => boolean) | false;
   /**
    * Record request metrics (started, completed, aborted, in flight, status
    * classes, durations, body bytes) under the server's name, in the
@@ -178,6 +184,8 @@ export function instrumentServer(
   const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
   const idleAfter = options.idleAfter ?? 1000;
   const isStream = options.isStream ?? defaultIsStream;
+  // With isStream: false, no response header is read at all.
+  const readHeaders = isStream !== false;
   // The open-handle list shows each request's method and path.
   const labels = labelsOf(handles);
   const recording = options.metrics ?? true;
@@ -198,8 +206,10 @@ export function instrumentServer(
   ): Response | Promise<Response> => {
     // A request with no body to wait for starts Active (one state change
     // less per request on the hot path); one with a body starts Connecting.
-    const bodiless = request.method === "GET" || request.method === "HEAD" || request.body === null;
-    const exchange = new Exchange(handles, buffers, arenas, owner, bodiless, metrics);
+    // (The method is read once: each read goes through two getters.)
+    const method = request.method;
+    const bodiless = method === "GET" || method === "HEAD" || request.body === null;
+    const exchange = new Exchange(bodiless, metrics);
     if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.
@@ -207,16 +217,17 @@ export function instrumentServer(
     try {
       // Requests without a body take the synchronous path: no extra promise
       // per request unless the handler itself returns one.
-      if (bodiless) return exchange.run(handler, request, info, null);
+      if (bodiless) return exchange.run(handler, request, info);
       return readBodyIntoSlot(request, buffers, owner).then((read) => {
         if (read !== null) {
           exchange.buffer = read.handle;
+          exchange.body = read.view;
           exchange.requestBytes = read.view.length;
           // The Request needs its own copy: fetch bodies cannot be shared memory.
           // (Built from the URL, not from `request`: copying a Request reads
           // its abort signal, which Deno.serve warns about.)
           request = new Request(request.url, {
-            method: request.method,
+            method,
             headers: request.headers,
             body: read.view.slice(),
           });
@@ -225,7 +236,8 @@ export function instrumentServer(
           if (length !== undefined) exchange.requestBytes = length;
           else request = countedRequest(request, (n) => (exchange.requestBytes += n));
         }
-        return exchange.run(handler, request, info, read?.view ?? null);
+        if (exchange.handle !== null) handles.setState(exchange.handle, HandleState.Active);
+        return exchange.run(handler, request, info);
       }, (error) => {
         // The request body could not be read: the client went away mid-upload.
         exchange.aborted = true;
@@ -238,9 +250,13 @@ export function instrumentServer(
     }
   };
 
-  /** One request's slots, its way through the states, and what its metrics need. */
+  /**
+   * One request's slots, its way through the states, and what its metrics
+   * need. The slabs and the pool are the server's: kept in the closure, not
+   * in every exchange.
+   */
   class Exchange implements RequestScope {
-    handle: number | null;
+    readonly handle: number | null;
     buffer: number | null = null;
     body: Uint8Array | null = null;
     /** The response's status; 0 until the handler answered. */
@@ -250,37 +266,37 @@ export function instrumentServer(
     responseBytes = 0;
     /** `performance.now()` when the handler was called (0 without metrics: no clock read). */
     readonly startedAt: number;
+    readonly metrics: RequestMetrics | undefined;
     #arena: Arena | null | undefined;
     #released = false;
 
-    constructor(
-      readonly handles: SlabAllocator,
-      readonly buffers: SlabAllocator,
-      readonly arenas: ArenaPool,
-      owner: number | undefined,
-      readonly active: boolean,
-      readonly metrics: RequestMetrics | undefined,
-    ) {
+    constructor(active: boolean, metrics: RequestMetrics | undefined) {
       this.handle = handles.alloc(owner, active ? HandleState.Active : HandleState.Connecting);
-      this.startedAt = metrics === undefined ? 0 : performance.now();
-      metrics?.start();
+      this.metrics = metrics;
+      if (metrics === undefined) {
+        this.startedAt = 0;
+      } else {
+        this.startedAt = performance.now();
+        metrics.start();
+      }
     }
 
     /** Acquired on first use: most handlers never need scratch space. */
     get arena(): Arena | null {
-      if (this.#arena === undefined) this.#arena = this.#released ? null : this.arenas.acquire();
+      if (this.#arena === undefined) this.#arena = this.#released ? null : arenas.acquire();
       return this.#arena;
     }
 
     release = (): void => {
       if (this.#released) return;
       this.#released = true;
-      if (this.handle !== null) {
-        labels.clear(this.handle);
-        this.handles.free(this.handle);
+      const handle = this.handle;
+      if (handle !== null) {
+        labels.clear(handle);
+        handles.free(handle);
       }
-      if (this.buffer !== null) this.buffers.free(this.buffer);
-      if (this.#arena) this.arenas.release(this.#arena);
+      if (this.buffer !== null) buffers.free(this.buffer);
+      if (this.#arena) arenas.release(this.#arena);
       const metrics = this.metrics;
       if (metrics === undefined) return;
       if (this.aborted) {
@@ -301,12 +317,7 @@ export function instrumentServer(
       user: InstrumentableHandler,
       request: Request,
       info: Deno.ServeHandlerInfo,
-      body: Uint8Array | null,
     ): Response | Promise<Response> {
-      this.body = body;
-      if (this.handle !== null && !this.active) {
-        this.handles.setState(this.handle, HandleState.Active);
-      }
       const result = user(request, info, this);
       return result instanceof Response
         ? this.#answered(result)
@@ -318,17 +329,19 @@ export function instrumentServer(
       if (this.#released || (this.handle === null && this.metrics === undefined)) return response;
       // isStream() first: reading `response.body` turns a static body into a
       // stream, which costs Deno's fast path for plain responses.
-      if (isStream(response) && response.body !== null) {
+      if (isStream !== false && isStream(response) && response.body !== null) {
         return trackBody(
           response,
-          this.handles,
+          handles,
           this.handle,
           idleAfter,
           (bytes, clean) => this.#streamEnded(bytes, clean),
         );
       }
-      if (this.metrics !== undefined) this.responseBytes = declaredLength(response.headers) ?? 0;
-      if (this.handle !== null) this.handles.setState(this.handle, HandleState.Closing);
+      if (readHeaders && this.metrics !== undefined) {
+        this.responseBytes = declaredLength(response.headers) ?? 0;
+      }
+      if (this.handle !== null) handles.setState(this.handle, HandleState.Closing);
       return response;
     }
 

@@ -17,8 +17,9 @@ function start(
   handler: InstrumentableHandler,
   registry = new DiagnosticsRegistry(),
   idleAfter = 150,
+  isStream?: false,
 ) {
-  const app = instrumentServer(registry, handler, { idleAfter });
+  const app = instrumentServer(registry, handler, { idleAfter, isStream });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
   return {
     registry,
@@ -81,6 +82,41 @@ Deno.test("an event stream goes Active → Idle when quiet → Active on bytes �
   end();
   assert.equal((await reader.read()).done, true);
   await eventually(() => s.states() === "", 2000, "free once delivered");
+});
+
+Deno.test("isStream: false follows no body: an event stream is Closing until delivered, then free", async () => {
+  let push!: (text: string) => void;
+  let end!: () => void;
+  await using s = start(
+    () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          push = (text) => controller.enqueue(new TextEncoder().encode(text));
+          end = () => controller.close();
+          push("data: first\n\n");
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    },
+    new DiagnosticsRegistry(),
+    150,
+    false,
+  );
+  const response = await fetch(s.url);
+  const reader = response.body!.getReader();
+  await reader.read();
+  assert.equal(s.states(), "C");
+  // Quiet for longer than idleAfter: not followed, so never Idle.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(s.states(), "C");
+  push("data: again\n\n");
+  await reader.read();
+  end();
+  assert.equal((await reader.read()).done, true);
+  await eventually(() => s.states() === "", 2000, "free once delivered");
+  const [record] = s.registry.requests.snapshot(Date.now()).server;
+  assert.equal(record?.completed, 1);
+  assert.equal(record?.response_bytes, 0); // not followed: its bytes are not counted
 });
 
 Deno.test("a request whose body is still arriving is Connecting; its body lands in a tcp_buffers slot", async () => {
