@@ -2,7 +2,8 @@
 // alloc+free pairs per second on one thread, every row side by side with the
 // WebAssembly tagged-Treiber limit (bench/treiber_baseline.wat) in the same
 // rounds (budget: SlabAllocator with every check ≥ 0.4× the limit). Rows
-// alternate batch by batch (bench/_side_by_side.ts), so the ratios hold on
+// alternate batch by batch, each batch sized to take the same time
+// (bench/_side_by_side.ts), so the ratios hold on
 // a loaded machine where `deno bench` (each row's samples seconds apart)
 // does not. Then the same in a Worker: the WebAssembly core over
 // `slab.memory` and the JavaScript core over `slab.buffer` (what
@@ -13,9 +14,10 @@
 import { SlabAllocator } from "../mod.ts";
 import { attachJavaScriptCoreForTesting } from "../core/allocator/slab.ts";
 import { ArrayFreeList, BareTreiber, N, treiberModule, wasmTreiber } from "./_baselines.ts";
-import { markdownRows, type RowResult, sideBySide } from "./_side_by_side.ts";
+import { BATCH_MS, markdownRows, type RowResult, sideBySide } from "./_side_by_side.ts";
 
 const rounds = Number(Deno.args[0] ?? 300);
+/** Pairs per batch in the warm-up, which sizes each row's batches. */
 const PAIRS = 10_000;
 
 const module = await treiberModule();
@@ -35,44 +37,44 @@ const main = sideBySide(
   [
     {
       name: "tagged Treiber in WebAssembly (the limit)",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) wasm.push(wasm.pop());
+      run: (n) => {
+        for (let i = 0; i < n; i++) wasm.push(wasm.pop());
       },
     },
     {
       name: "bare Treiber, Atomics links (textbook JS)",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) textbook.push(textbook.pop());
+      run: (n) => {
+        for (let i = 0; i < n; i++) textbook.push(textbook.pop());
       },
     },
     {
       name: "bare Treiber, plain links (fastest correct JS)",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) plainLinks.push(plainLinks.pop());
+      run: (n) => {
+        for (let i = 0; i < n; i++) plainLinks.push(plainLinks.pop());
       },
     },
     {
       name: "JS array free list (no sharing, no checks)",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) array.free(array.alloc());
+      run: (n) => {
+        for (let i = 0; i < n; i++) array.free(array.alloc());
       },
     },
     {
       name: "**SlabAllocator, WebAssembly core, cache 32, all checks on**",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) cached.free(cached.alloc()!);
+      run: (n) => {
+        for (let i = 0; i < n; i++) cached.free(cached.alloc()!);
       },
     },
     {
       name: "SlabAllocator, WebAssembly core, no cache, all checks on",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) uncached.free(uncached.alloc()!);
+      run: (n) => {
+        for (let i = 0; i < n; i++) uncached.free(uncached.alloc()!);
       },
     },
     {
       name: "SlabAllocator, JavaScript core",
-      run: () => {
-        for (let i = 0; i < PAIRS; i++) jsCore.free(jsCore.alloc()!);
+      run: (n) => {
+        for (let i = 0; i < n; i++) jsCore.free(jsCore.alloc()!);
       },
     },
   ],
@@ -101,9 +103,9 @@ if (shared.stats().used !== 0 || !shared.verify().ok) {
 }
 
 console.log(
-  `| thread | implementation | ns per pair, median (p10–p90) | pairs/s | × the limit, median of rounds (p10–p90) |`,
+  `| thread | implementation | pairs per batch | ns per pair, median (p10–p90) | pairs/s | × the limit, median of rounds (p10–p90) |`,
 );
-console.log(`| --- | --- | ---: | ---: | ---: |`);
+console.log(`| --- | --- | ---: | ---: | ---: | ---: |`);
 for (const line of [...markdownRows(main, "main"), ...markdownRows(inWorker, "Worker")]) {
   console.log(line);
 }
@@ -112,7 +114,5 @@ const load = await Deno.readTextFile("/proc/loadavg").then(
   () => "?",
 );
 console.log(
-  `\n(${rounds} rounds of ${
-    PAIRS.toLocaleString("en")
-  } pairs per row; load average after: ${load})`,
+  `\n(${rounds} rounds, each row's batch sized to take about ${BATCH_MS} ms; load average after: ${load})`,
 );

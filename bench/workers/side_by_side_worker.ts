@@ -33,26 +33,26 @@ scope.onmessage = async ({ data }) => {
     [
       {
         name: "tagged Treiber in WebAssembly (the limit)",
-        run: () => {
-          for (let i = 0; i < pairs; i++) wasm.push(wasm.pop());
+        run: (n) => {
+          for (let i = 0; i < n; i++) wasm.push(wasm.pop());
         },
       },
       {
         name: "SlabAllocator.attach(slab.memory, { cache: 32 })",
-        run: () => {
-          for (let i = 0; i < pairs; i++) cached.free(cached.alloc()!);
+        run: (n) => {
+          for (let i = 0; i < n; i++) cached.free(cached.alloc()!);
         },
       },
       {
         name: "SlabAllocator.attach(slab.memory)",
-        run: () => {
-          for (let i = 0; i < pairs; i++) uncached.free(uncached.alloc()!);
+        run: (n) => {
+          for (let i = 0; i < n; i++) uncached.free(uncached.alloc()!);
         },
       },
       {
         name: "SlabAllocator.attach(slab.buffer): JavaScript core",
-        run: () => {
-          for (let i = 0; i < pairs; i++) jsCore.free(jsCore.alloc()!);
+        run: (n) => {
+          for (let i = 0; i < n; i++) jsCore.free(jsCore.alloc()!);
         },
       },
     ],
