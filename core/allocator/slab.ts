@@ -538,7 +538,15 @@ export class SlabAllocator {
    * import { SlabAllocator } from "@slabscope/slabscope";
    * import assert from "node:assert/strict";
    *
-   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 64, sampleSites: 1 });
+   * // sampleBudget 1: every sample is captured, however long a capture takes
+   * // (the default budget may skip some on a busy machine, and counts them).
+   * const slab = new SlabAllocator({
+   *   name: "s",
+   *   slotSize: 8,
+   *   capacity: 64,
+   *   sampleSites: 1,
+   *   sampleBudget: 1,
+   * });
    * function leaky() {
    *   return slab.alloc();
    * }
