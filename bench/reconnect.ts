@@ -60,7 +60,13 @@ async function read(url: string, headers: HeadersInit, done: (text: string) => b
   return { bytes, text };
 }
 
-const ids = (text: string) => [...text.matchAll(/^id:[0-9a-z]+-(\d+)$/gm)].map((m) => Number(m[1]));
+// Whole lines only: a read can end inside an event (large ones go out in
+// pieces), and a cut id line would name a smaller seq than it does.
+const ids = (text: string) =>
+  [...text.matchAll(/^id:[0-9a-z]+-(\d+)\n/gm)].map((m) => Number(m[1]));
+/** The id of the first delta in `text` whose id line has arrived whole. */
+const firstDeltaId = (text: string) =>
+  /^event:diagnostics-delta\n(?:data:.*\n)*id:([0-9a-z]+-\d+)\n/m.exec(text)?.[1];
 
 console.log(
   `| churn per tick | away | ticks missed | catch-up bytes | replaying every delta | a keyframe | sent as |`,
@@ -74,10 +80,8 @@ for (const [label, perTick] of [["1 % (2,621 slots)", 2621], ["20 slots", 20]] a
   try {
     for (const away of [1, 10, 60]) {
       // Visit: the keyframe and one delta, then leave.
-      const visit = await read(url, {}, (text) => /event:diagnostics-delta\n/.test(text));
-      const id = /^id:([0-9a-z]+-\d+)$/gm.exec(
-        visit.text.split("event:diagnostics-delta")[1]!,
-      )![1]!;
+      const visit = await read(url, {}, (text) => firstDeltaId(text) !== undefined);
+      const id = firstDeltaId(visit.text)!;
       const from = Number(id.split("-")[1]);
       await new Promise((resolve) => setTimeout(resolve, away * 1000));
       const target = recorder.last!.seq;

@@ -6,108 +6,11 @@
 //
 //   deno bench -A bench/slab_bench.ts
 import { MemPool } from "@thi.ng/malloc";
-import wabtInit from "npm:wabt@1.0.39";
 import { SlabAllocator } from "../mod.ts";
 import { attachJavaScriptCoreForTesting } from "../core/allocator/slab.ts";
+import { ArrayFreeList, BareTreiber, N, wasmTreiber } from "./_baselines.ts";
 
-const N = 1 << 16;
 const PAIRS = 10_000; // pairs per measured iteration
-
-// --- Baselines -------------------------------------------------------------
-
-/**
- * The textbook Treiber stack on an Int32Array: head = index + 1, link reads
- * and writes with Atomics, one CAS per pop and per push. No tag (ABA-unsafe),
- * no double-free check, no counters.
- */
-class BareTreiber {
-  #words = new Int32Array(new SharedArrayBuffer(4 * (N + 1)));
-  constructor(plainLinks: boolean) {
-    for (let i = 0; i < N; i++) this.#words[1 + i] = i + 2 <= N ? i + 2 : 0;
-    this.#words[0] = 1;
-    if (plainLinks) {
-      this.pop = this.#popPlain;
-      this.push = this.#pushPlain;
-    }
-  }
-  pop = (): number => {
-    const w = this.#words;
-    for (;;) {
-      const h = Atomics.load(w, 0);
-      if (h === 0) return -1;
-      const next = Atomics.load(w, h);
-      if (Atomics.compareExchange(w, 0, h, next) === h) return h - 1;
-    }
-  };
-  push = (i: number): void => {
-    const w = this.#words;
-    for (;;) {
-      const h = Atomics.load(w, 0);
-      Atomics.store(w, 1 + i, h);
-      if (Atomics.compareExchange(w, 0, h, i + 1) === h) return;
-    }
-  };
-  /** The fastest correct form in JS: plain link accesses, CAS results reused. */
-  #popPlain = (): number => {
-    const w = this.#words;
-    let h = Atomics.load(w, 0);
-    for (;;) {
-      if (h === 0) return -1;
-      const seen = Atomics.compareExchange(w, 0, h, w[h]!);
-      if (seen === h) return h - 1;
-      h = seen;
-    }
-  };
-  #pushPlain = (i: number): void => {
-    const w = this.#words;
-    let h = w[0]!;
-    for (;;) {
-      w[1 + i] = h;
-      const seen = Atomics.compareExchange(w, 0, h, i + 1);
-      if (seen === h) return;
-      h = seen;
-    }
-  };
-}
-
-/** A plain JS array of free indexes: single-threaded, no checks at all. */
-class ArrayFreeList {
-  #free: number[] = [];
-  constructor() {
-    for (let i = N - 1; i >= 0; i--) this.#free.push(i);
-  }
-  alloc(): number {
-    return this.#free.pop() ?? -1;
-  }
-  free(i: number): void {
-    this.#free.push(i);
-  }
-}
-
-/** The WebAssembly limit: tagged 64-bit head, one JS→Wasm call per pop and per push. */
-interface WasmTreiber {
-  init(n: number): void;
-  pop(): number;
-  push(index: number): void;
-}
-
-async function wasmTreiber(): Promise<WasmTreiber> {
-  const wabt = await wabtInit();
-  const source = await Deno.readTextFile(new URL("./treiber_baseline.wat", import.meta.url));
-  const module = wabt.parseWat("treiber_baseline.wat", source, { threads: true });
-  module.resolveNames();
-  const { buffer } = module.toBinary({});
-  module.destroy();
-  const pages = Math.ceil((8 + 8 * N) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const instance = new WebAssembly.Instance(
-    new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>),
-    { env: { memory } },
-  );
-  const treiber = instance.exports as unknown as WasmTreiber;
-  treiber.init(N);
-  return treiber;
-}
 
 const wasm = await wasmTreiber();
 const textbook = new BareTreiber(false);

@@ -2,7 +2,7 @@
 ;;
 ;; The practical limit for the allocator benchmark: a tagged 64-bit Treiber
 ;; stack in WebAssembly on shared memory, one CAS per pop and per push, no
-;; checks, no counters. Assembled by bench/slab_bench.ts at start-up.
+;; checks, no counters. Assembled by bench/_baselines.ts at start-up.
 ;;
 ;; Memory: [0, 8) head = tag << 24 | (index + 1); [8, 8 + 8n) links.
 (module

@@ -538,8 +538,8 @@ export class SlabAllocator {
    * import { SlabAllocator } from "@slabscope/slabscope";
    * import assert from "node:assert/strict";
    *
-   * // Every allocation sampled, every sample captured (the default budget
-   * // would skip some on a busy machine).
+   * // sampleBudget 1: every sample is captured, however long a capture takes
+   * // (the default budget may skip some on a busy machine, and counts them).
    * const slab = new SlabAllocator({
    *   name: "s",
    *   slotSize: 8,
