@@ -16,6 +16,7 @@ import * as $$8 from "../islands/RequestsPanel.tsx";
 import * as $$9 from "../islands/SlabGrids.tsx";
 import * as $$10 from "../islands/StreamFooter.tsx";
 import * as $$11 from "../islands/Timeline.tsx";
+import * as $$12 from "../islands/TopSites.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -37,5 +38,6 @@ export const snapshot: AppSnapshot = {
     "./islands/SlabGrids.tsx": $$9,
     "./islands/StreamFooter.tsx": $$10,
     "./islands/Timeline.tsx": $$11,
+    "./islands/TopSites.tsx": $$12,
   },
 };

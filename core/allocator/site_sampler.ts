@@ -10,8 +10,16 @@
 
 import { CaptureBudget, captureCallSite } from "./site_capture.ts";
 import { internSite, recordSite, SITE_LABEL, SITE_STACK, siteBytes } from "./site_table.ts";
-import { SITE_TEXT_BYTES, W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
+import {
+  SITE_TEXT_BYTES,
+  W64_CAPTURE_NS,
+  W_SITES_DROPPED,
+  W_SITES_SKIPPED,
+} from "./site_layout.ts";
+import { HEADER_BYTES } from "./slab_layout.ts";
 import type { SlabViews } from "./slab_views.ts";
+
+const encoder = new TextEncoder();
 
 /** Texts this instance found the table full for, remembered at most (then forgotten). */
 const DROPPED_MEMORY = 1024;
@@ -20,6 +28,8 @@ const DROPPED_MEMORY = 1024;
 export class SiteSampler {
   #views: SlabViews;
   #budget: CaptureBudget;
+  /** The header as 64-bit words, for the capture time shared by all instances. */
+  #header64: BigInt64Array;
   /** Site ids this instance interned, by kind and text: each site is probed once. */
   #ids = new Map<string, number>();
   #dropped = new Set<string>();
@@ -28,6 +38,7 @@ export class SiteSampler {
   constructor(v: SlabViews, budget: number) {
     this.#views = v;
     this.#budget = new CaptureBudget(budget);
+    this.#header64 = new BigInt64Array(v.buffer, 0, HEADER_BYTES / 8);
   }
 
   /** One allocation in this many is sampled; 0 when sites are labels only. */
@@ -48,6 +59,9 @@ export class SiteSampler {
    * Records the caller's stack for slot `index` (slot word `word`, at
    * `time` ms since the slab's epoch), unless the capture budget is spent
    * (then counts a skipped sample). `above` is the public method called.
+   * The time it takes (capture, formatting, interning) is charged to the
+   * budget and added to the slab's capture time, which diagnostics report
+   * as their own cost.
    */
   recordStack(
     index: number,
@@ -62,7 +76,9 @@ export class SiteSampler {
     }
     const id = this.#idOf(SITE_STACK, captureCallSite(above));
     if (id !== 0) recordSite(this.#views, index, word, id, time);
-    this.#budget.spend(performance.now() - start);
+    const spent = performance.now() - start;
+    this.#budget.spend(spent);
+    Atomics.add(this.#header64, W64_CAPTURE_NS, BigInt(Math.round(spent * 1e6)));
   }
 
   /** Records label `label` (checked by {@linkcode labelProblem}) for slot `index`. */
@@ -96,7 +112,10 @@ export class SiteSampler {
  */
 export function labelProblem(label: unknown): string | undefined {
   if (typeof label !== "string") return `expected a string`;
-  const length = new TextEncoder().encode(label).length;
+  // At most 3 bytes per UTF-16 unit: a short label needs no encoding (the
+  // common case, once per labelled allocation).
+  if (label.length > 0 && label.length * 3 <= SITE_TEXT_BYTES) return undefined;
+  const length = encoder.encode(label).length;
   if (length === 0 || length > SITE_TEXT_BYTES) {
     return `expected 1 to ${SITE_TEXT_BYTES} UTF-8 bytes, received ${length}`;
   }

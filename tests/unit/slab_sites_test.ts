@@ -135,6 +135,8 @@ Deno.test("labels: alloc(…, site) and setSite(); bad labels and label-less sla
     maxSites: 0,
     dropped: 0,
     skipped: 0,
+    recorded: 0,
+    captureMs: 0,
     sites: [],
   });
   assert.equal(plain.stats().used, 1, "the failed alloc() took no slot");
