@@ -6,6 +6,7 @@ import { SLOT_LETTERS } from "../core/wire/slot_states.ts";
 import type { MemorySnapshot, OpenHandle } from "../core/wire/types.ts";
 import { formatCount, formatDuration } from "../client/format.ts";
 import type { ConnectionState } from "../client/live_stream.ts";
+import { useServerNow } from "../client/server_now.ts";
 import {
   filterHandles,
   type HandleFilter,
@@ -227,26 +228,4 @@ function SelectionNote(
       slot {formatCount(selected.slot)} of {selected.slab}: {what}
     </p>
   );
-}
-
-/**
- * The server's time now, for ages: the state's `ts`, then counting on with
- * the local clock (corrected by how far it was from `ts` when the state
- * came) once a second while `live`; frozen otherwise, so that a stale page
- * never shows ages growing.
- */
-function useServerNow(ts: number | undefined, live: boolean): number {
-  const skew = useRef(0);
-  const [now, setNow] = useState(ts ?? 0);
-  useEffect(() => {
-    if (ts === undefined) return;
-    skew.current = ts - Date.now();
-    setNow(ts);
-  }, [ts]);
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(() => setNow(Date.now() + skew.current), 1000);
-    return () => clearInterval(timer);
-  }, [live]);
-  return Math.max(now, ts ?? 0);
 }

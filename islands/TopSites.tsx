@@ -3,11 +3,15 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { MemorySnapshot, SiteSnapshot, SlabSitesSnapshot } from "../core/wire/types.ts";
 import { formatCount, formatDuration } from "../client/format.ts";
+import type { ConnectionState } from "../client/live_stream.ts";
+import { useServerNow } from "../client/server_now.ts";
 
 /** Props of {@linkcode TopSites}. */
 export interface TopSitesProps {
   /** The live state. */
   snapshot: Signal<MemorySnapshot | null>;
+  /** The stream's state: ages count on while it is live. */
+  connection: Signal<ConnectionState>;
   /**
    * Whether the process lists sites: the page is served without them (each
    * may be 512 bytes of text), and the stream's keyframe brings them.
@@ -24,8 +28,9 @@ export interface TopSitesProps {
  * about k × N. Sites the table had no room for and samples skipped for
  * the capture budget are counted under each slab.
  */
-export default function TopSites({ snapshot, listed }: TopSitesProps) {
+export default function TopSites({ snapshot, connection, listed }: TopSitesProps) {
   const state = snapshot.value;
+  const now = useServerNow(state?.ts, connection.value === "live");
   const lists = state?.sites?.slabs ?? [];
   return (
     <section class="panel sites" aria-labelledby="sites-title">
@@ -38,12 +43,12 @@ export default function TopSites({ snapshot, listed }: TopSitesProps) {
             (handle slabs label theirs).
           </p>
         )
-        : lists.map((list) => <SlabSites key={list.slab} list={list} ts={state!.ts} />)}
+        : lists.map((list) => <SlabSites key={list.slab} list={list} now={now} />)}
     </section>
   );
 }
 
-function SlabSites({ list, ts }: { list: SlabSitesSnapshot; ts: number }) {
+function SlabSites({ list, now }: { list: SlabSitesSnapshot; now: number }) {
   const sampled = list.sample_every > 0;
   return (
     <div class="site-slab" data-slab={list.slab}>
@@ -66,7 +71,7 @@ function SlabSites({ list, ts }: { list: SlabSitesSnapshot; ts: number }) {
             </tr>
           </thead>
           <tbody>
-            {list.top.map((site) => <SiteRow key={site.id} site={site} ts={ts} />)}
+            {list.top.map((site) => <SiteRow key={site.id} site={site} now={now} />)}
           </tbody>
         </table>
       )}
@@ -81,7 +86,7 @@ function SlabSites({ list, ts }: { list: SlabSitesSnapshot; ts: number }) {
   );
 }
 
-function SiteRow({ site, ts }: { site: SiteSnapshot; ts: number }) {
+function SiteRow({ site, now }: { site: SiteSnapshot; now: number }) {
   const lines = site.site.split("\n");
   return (
     <tr data-site={site.id} data-kind={site.kind}>
@@ -96,7 +101,7 @@ function SiteRow({ site, ts }: { site: SiteSnapshot; ts: number }) {
         data-field="oldest"
         title={site.oldest === null ? "" : `since ${new Date(site.oldest).toISOString()}`}
       >
-        {site.oldest === null ? "–" : formatDuration(Math.max(0, ts - site.oldest))}
+        {site.oldest === null ? "–" : formatDuration(Math.max(0, now - site.oldest))}
       </td>
     </tr>
   );

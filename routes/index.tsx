@@ -150,7 +150,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
-          <TopSites snapshot={snapshot} listed={data.listsSites} />
+          <TopSites snapshot={snapshot} connection={connection} listed={data.listsSites} />
           <HeapPanel snapshot={snapshot} instance={instance} history={history} moment={moment} />
         </div>
       </main>
