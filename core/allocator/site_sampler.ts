@@ -23,6 +23,8 @@ const encoder = new TextEncoder();
 
 /** Texts this instance found the table full for, remembered at most (then forgotten). */
 const DROPPED_MEMORY = 1024;
+/** Most sample points passed over at once while the capture budget stays spent. */
+export const MAX_SKIP_JUMP = 256;
 
 /** Samples and records allocation sites for one instance. */
 export class SiteSampler {
@@ -33,6 +35,12 @@ export class SiteSampler {
   /** Site ids this instance interned, by kind and text: each site is probed once. */
   #ids = new Map<string, number>();
   #dropped = new Set<string>();
+  /** Samples skipped in a row (the budget spent each time); 0 after a capture. */
+  #skipRun = 0;
+  /** Sample points the next interval is to pass over. */
+  #jump = 0;
+  /** Sample points the current interval passes over: skipped, counted at its end. */
+  #passed = 0;
 
   /** A sampler over the slab's table, spending at most `budget` of the thread's time. */
   constructor(v: SlabViews, budget: number) {
@@ -48,11 +56,32 @@ export class SiteSampler {
 
   /**
    * Allocations until the next sample: uniform from 1 to 2N − 1 (mean N), so
-   * that a periodic pattern of allocations cannot keep hitting one site.
+   * that a periodic pattern of allocations cannot keep hitting one site;
+   * the sum of several such intervals after skips in a row.
    */
   nextInterval(): number {
+    if (this.#passed > 0) {
+      // A sample point was reached: the points the interval that ended
+      // passed over are behind us.
+      Atomics.add(this.#views.words, W_SITES_SKIPPED, this.#passed);
+      this.#passed = 0;
+    }
     const every = this.sampleEvery;
-    return 1 + Math.floor(Math.random() * (2 * every - 1));
+    let interval = 1 + Math.floor(Math.random() * (2 * every - 1));
+    // The countdown is an i32: at most 2^31 − 1 allocations ahead.
+    const jump = Math.min(this.#jump, Math.floor((0x7fffffff - 2 * every) / every));
+    this.#jump = 0;
+    if (jump > 0) {
+      // The budget stayed spent: pass over `jump` sample points (their mean
+      // span; the random part of this interval keeps the points irregular)
+      // without reading the clock for each (a clock read costs about as
+      // much as 20 pairs); they count as skipped once passed. Which points
+      // are captured does not depend on the site, so the sites' shares of
+      // the samples stay unbiased.
+      interval += jump * every;
+      this.#passed = jump;
+    }
+    return interval;
   }
 
   /**
@@ -72,8 +101,13 @@ export class SiteSampler {
     const start = performance.now();
     if (!this.#budget.allows(start)) {
       Atomics.add(this.#views.words, W_SITES_SKIPPED, 1);
+      // Skips in a row pass over more and more points: 1, 2, 4 … at most
+      // MAX_SKIP_JUMP, so a spent budget costs few clock reads.
+      this.#jump = Math.min(2 ** this.#skipRun, MAX_SKIP_JUMP);
+      this.#skipRun++;
       return;
     }
+    this.#skipRun = 0;
     const id = this.#idOf(SITE_STACK, captureCallSite(above));
     if (id !== 0) recordSite(this.#views, index, word, id, time);
     const spent = performance.now() - start;
