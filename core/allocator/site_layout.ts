@@ -41,9 +41,10 @@ export const W_SITES_DROPPED = 23;
 /** Header word: samples not taken because an instance's capture budget was spent. */
 export const W_SITES_SKIPPED = 40;
 /**
- * Header word: allocations recorded at a site (sampled or labelled), as a
- * wrapping Int32. Readers compare it with what they last saw to learn that
- * the table changed without reading it.
+ * Header word: moves whenever an allocation is recorded at a site (sampled
+ * or labelled), a wrapping Int32 incremented without atomics (racing
+ * threads may lose an increment, never the move). Readers compare it with
+ * what they last saw to learn that the table changed without reading it.
  */
 export const W_SITES_RECORDED = 41;
 /**

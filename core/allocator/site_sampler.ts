@@ -32,8 +32,9 @@ export class SiteSampler {
   #budget: CaptureBudget;
   /** The header as 64-bit words, for the capture time shared by all instances. */
   #header64: BigInt64Array;
-  /** Site ids this instance interned, by kind and text: each site is probed once. */
-  #ids = new Map<string, number>();
+  /** Site ids this instance interned, by text, one map per kind: each site is probed once. */
+  #stackIds = new Map<string, number>();
+  #labelIds = new Map<string, number>();
   #dropped = new Set<string>();
   /** Samples skipped in a row (the budget spent each time); 0 after a capture. */
   #skipRun = 0;
@@ -122,16 +123,19 @@ export class SiteSampler {
   }
 
   #idOf(kind: number, text: string): number {
-    const key = kind === SITE_LABEL ? "l" + text : "s" + text;
-    const known = this.#ids.get(key);
+    // Looked up by the text itself: a key made by concatenation would be a
+    // new string to hash on every labelled allocation.
+    const ids = kind === SITE_LABEL ? this.#labelIds : this.#stackIds;
+    const known = ids.get(text);
     if (known !== undefined) return known;
+    const key = kind === SITE_LABEL ? "l" + text : "s" + text;
     if (this.#dropped.has(key)) {
       Atomics.add(this.#views.words, W_SITES_DROPPED, 1);
       return 0;
     }
     const id = internSite(this.#views, siteBytes(text), kind);
     if (id !== 0) {
-      this.#ids.set(key, id);
+      ids.set(text, id);
     } else {
       if (this.#dropped.size >= DROPPED_MEMORY) this.#dropped.clear();
       this.#dropped.add(key);

@@ -92,8 +92,9 @@ export interface SiteCounters {
   /** Samples not taken because an instance's capture budget was spent. */
   skipped: number;
   /**
-   * Allocations recorded at a site, as a wrapping 32-bit count: a change
-   * count (it moves whenever a slot's site is recorded), not a total.
+   * A change count of the table: it moves whenever a slot's site is
+   * recorded (a wrapping 32-bit count that racing threads may undercount;
+   * the sites' `total`s are exact).
    */
   recorded: number;
   /**

@@ -36,6 +36,8 @@ export function defaultRoute(path: string): string {
 /** Maps requests to their handle's site label, remembering recent paths. */
 export class RouteLabels {
   #route: ((request: Request) => string) | undefined;
+  /** Labels of recent URLs of GET requests (most requests): one lookup, no new string. */
+  #byUrl = new Map<string, string>();
   #known = new Map<string, string>();
 
   /** Labels from `route`, or from {@linkcode defaultRoute} of the path without one. */
@@ -51,6 +53,11 @@ export class RouteLabels {
     }
     // A served request's URL is absolute; its path ends at the query.
     const url = request.url;
+    const get = method === "GET";
+    if (get) {
+      const label = this.#byUrl.get(url);
+      if (label !== undefined) return label;
+    }
     const start = url.indexOf("/", url.indexOf("//") + 2);
     let end = url.length;
     for (let i = start; i >= 0 && i < url.length; i++) {
@@ -67,7 +74,12 @@ export class RouteLabels {
       if (this.#known.size >= ROUTE_MEMORY) this.#known.clear();
       this.#known.set(path, route);
     }
-    return `${method} ${route}`;
+    const label = `${method} ${route}`;
+    if (get) {
+      if (this.#byUrl.size >= ROUTE_MEMORY) this.#byUrl.clear();
+      this.#byUrl.set(url, label);
+    }
+    return label;
   }
 }
 
