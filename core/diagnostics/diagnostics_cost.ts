@@ -103,8 +103,15 @@ export class DiagnosticsCost {
    * import assert from "node:assert/strict";
    *
    * const cost = new DiagnosticsCost();
-   * const slab = new SlabAllocator({ name: "s", slotSize: 8, capacity: 8, sampleSites: 1 });
-   * slab.alloc();
+   * const slab = new SlabAllocator({
+   *   name: "s",
+   *   slotSize: 8,
+   *   capacity: 8,
+   *   sampleSites: 1,
+   *   sampleBudget: 1,
+   * });
+   * cost.addCaptures([slab]); // counts from here on
+   * slab.alloc(); // sampled: its stack is captured
    * cost.addCaptures([slab]);
    * assert.ok(cost.totalMs().sample > 0);
    * ```

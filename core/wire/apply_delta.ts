@@ -19,7 +19,7 @@ import {
 } from "./records.ts";
 import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
 import { checkSites, patchSites } from "./allocation_sites.ts";
-import { readCostMembers } from "./stream_cost.ts";
+import { COST_MEMBERS, readCostMembers } from "./stream_cost.ts";
 import { applyRequests } from "./request_delta.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
@@ -318,5 +318,12 @@ function patchStream(
     if (o[field] !== undefined) stream[field] = count(o[field], `${path}.${field}`);
   }
   readCostMembers(o, stream, path); // whole maps, when they changed
+  // In wire order, as a keyframe's decoder builds it: a map the base had
+  // not comes after the one it had.
+  for (const field of COST_MEMBERS) {
+    const value = stream[field];
+    delete stream[field];
+    if (value !== undefined) stream[field] = value;
+  }
   return stream;
 }

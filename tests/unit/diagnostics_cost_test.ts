@@ -120,3 +120,26 @@ Deno.test("stream: a payload without CPU figures decodes as before; an unknown p
   );
   void stream.close();
 });
+
+Deno.test("stream: a state patched to carry a per-phase map it had not encodes as the keyframe does (recordings compare the text)", () => {
+  const registry = new DiagnosticsRegistry();
+  const slab = registry.addSlab(new SlabAllocator({ name: "s", slotSize: 8, capacity: 8 }));
+  const stream = new DiagnosticsStream(registry, { bootId: "order", recorder: false });
+  const detach = registry.addStreamSource(stream);
+  try {
+    const first = { ...registry.snapshot({ sampleHeap: false }), seq: 1 };
+    const { cpu_us_per_s: _, ...withoutRates } = first.stream!;
+    const base = { ...first, stream: withoutRates }; // before the first whole second
+    slab.alloc();
+    const next = { ...registry.snapshot({ sampleHeap: false }), seq: 2 };
+    // As the writer orders it: the rates before the totals.
+    const { cpu_us_per_s: _none, cpu_us_total, ...figures } = next.stream!;
+    next.stream = { ...figures, cpu_us_per_s: { collect: 1, encode: 2 }, cpu_us_total };
+    const applied = applyDelta(base, encodeDelta(base, next)!);
+    assert.equal(encodeKeyframe(applied), encodeKeyframe(next));
+    assert.equal(encodeKeyframe(decodeKeyframe(encodeKeyframe(next))), encodeKeyframe(next));
+  } finally {
+    detach();
+    void stream.close();
+  }
+});
