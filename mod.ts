@@ -56,6 +56,11 @@ export {
   type StreamSource,
 } from "./core/diagnostics/registry.ts";
 export {
+  COST_PHASES,
+  type CostFigures,
+  DiagnosticsCost,
+} from "./core/diagnostics/diagnostics_cost.ts";
+export {
   type CompletionListener,
   type RequestKind,
   RequestMetrics,
@@ -81,6 +86,7 @@ export {
 export type {
   ArenaPoolSnapshot,
   ArenaSnapshot,
+  CostPhase,
   HeapSnapshot,
   HeapSpaceSnapshot,
   MemorySnapshot,
@@ -89,6 +95,9 @@ export type {
   RequestClassSnapshot,
   RequestSnapshot,
   RequestsSnapshot,
+  SiteSnapshot,
+  SitesSnapshot,
+  SlabSitesSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,

@@ -48,6 +48,7 @@ export {
   stateLetter,
 } from "./core/allocator/handle_state.ts";
 export {
+  type SiteCounters,
   type SiteInfo,
   SlabAllocator,
   type SlabAllocatorOptions,

@@ -35,6 +35,7 @@ export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";
 export type {
   ArenaPoolSnapshot,
   ArenaSnapshot,
+  CostPhase,
   HeapSnapshot,
   HeapSpaceSnapshot,
   MemorySnapshot,
@@ -43,6 +44,9 @@ export type {
   RequestClassSnapshot,
   RequestSnapshot,
   RequestsSnapshot,
+  SiteSnapshot,
+  SitesSnapshot,
+  SlabSitesSnapshot,
   SlabSnapshot,
   SlabSummary,
   StateCounts,

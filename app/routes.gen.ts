@@ -17,6 +17,7 @@ import * as $$9 from "../islands/RequestsPanel.tsx";
 import * as $$10 from "../islands/SlabGrids.tsx";
 import * as $$11 from "../islands/StreamFooter.tsx";
 import * as $$12 from "../islands/Timeline.tsx";
+import * as $$13 from "../islands/TopSites.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -39,5 +40,6 @@ export const snapshot: AppSnapshot = {
     "./islands/SlabGrids.tsx": $$10,
     "./islands/StreamFooter.tsx": $$11,
     "./islands/Timeline.tsx": $$12,
+    "./islands/TopSites.tsx": $$13,
   },
 };

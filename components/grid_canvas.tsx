@@ -50,6 +50,8 @@ interface SlotDetails {
   state: number;
   ownerName: string | null;
   age: number;
+  /** The slot's allocation site: a sampled stack's frames (one per line) or a label. */
+  siteText: string | null;
 }
 
 /** Highlighted state per panel, set by the legend, applied by the grid. */
@@ -470,6 +472,11 @@ export function GridCanvas(
               ? [`${formatDuration(tip.details.age)} in state`]
               : []),
           ].join(" · ")}
+          {tip.details?.siteText != null && tip.details.state === tipState && (
+            <div class="tooltip-site" data-field="site">
+              <span class="muted">site</span> <code>{tip.details.siteText.split("\n")[0]}</code>
+            </div>
+          )}
         </div>
       )}
     </div>

@@ -3,8 +3,15 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useRef, useState } from "npm:preact@^10.29.8/hooks";
-import type { MemorySnapshot } from "../core/wire/types.ts";
-import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
+import type { MemorySnapshot, StreamSnapshot } from "../core/wire/types.ts";
+import { COST_PHASES } from "../core/wire/fields.ts";
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatMicros,
+  formatPercent,
+} from "../client/format.ts";
 
 /** Props of {@linkcode StreamFooter}. */
 export interface StreamFooterProps {
@@ -16,7 +23,8 @@ export interface StreamFooterProps {
 
 /**
  * The stream's own cost: clients, bytes per second, tick times, skips and
- * drops; and what its flight recorder holds.
+ * drops; the CPU time the diagnostics spent over the last second, by phase;
+ * and what its flight recorder holds.
  */
 export default function StreamFooter({ snapshot, instance }: StreamFooterProps) {
   const previous = useRef<{ ts: number; bytes: number; instance: string | null } | undefined>(
@@ -56,6 +64,7 @@ export default function StreamFooter({ snapshot, instance }: StreamFooterProps) 
             {" "}
             slow clients dropped
           </span>
+          <DiagnosticsCpu stream={stream} />
           <span class="recorder" data-recorded-bytes={stream.recorded_bytes}>
             {stream.recorded_bytes === 0
               ? "flight recorder off"
@@ -66,5 +75,31 @@ export default function StreamFooter({ snapshot, instance }: StreamFooterProps) 
         </>
       )}
     </footer>
+  );
+}
+
+/**
+ * The diagnostics' CPU time per second (collect, encode, record, send, and
+ * stack capture in every thread of a sampled slab), as a share of one core.
+ */
+function DiagnosticsCpu({ stream }: { stream: StreamSnapshot }) {
+  const perSecond = stream.cpu_us_per_s;
+  if (perSecond === undefined) return <span data-field="cpu">diagnostics CPU: …</span>;
+  const phases = COST_PHASES.filter((phase) => perSecond[phase] !== undefined);
+  const total = phases.reduce((sum, phase) => sum + perSecond[phase]!, 0);
+  return (
+    <span
+      data-field="cpu"
+      data-cpu-us={total}
+      title="CPU time the diagnostics themselves spent over the last second, measured around each phase; sample is stack capture in every thread of a sampled slab"
+    >
+      diagnostics CPU {formatMicros(total)}/s ({formatPercent(total / 1e6)} of a core):{" "}
+      {phases.map((phase, i) => (
+        <span key={phase} data-phase={phase}>
+          {i > 0 && ", "}
+          {phase} {formatMicros(perSecond[phase]!)}
+        </span>
+      ))}
+    </span>
   );
 }

@@ -22,12 +22,15 @@ import RequestsPanel from "../islands/RequestsPanel.tsx";
 import SlabGrids from "../islands/SlabGrids.tsx";
 import StreamFooter from "../islands/StreamFooter.tsx";
 import Timeline from "../islands/Timeline.tsx";
+import TopSites from "../islands/TopSites.tsx";
 import { define } from "../app/define.ts";
 
 interface Data {
   snapshot: MemorySnapshot | null;
   /** Whether the process lists open handles (the page leaves the list to the stream). */
   listsHandles: boolean;
+  /** Whether the process lists allocation sites (the page leaves them to the stream). */
+  listsSites: boolean;
   basePath: string;
   host: string;
   fleet: boolean;
@@ -45,6 +48,7 @@ export const handler = define.handlers({
   GET(ctx) {
     let snapshot: MemorySnapshot | null = null;
     let listsHandles = false;
+    let listsSites = false;
     try {
       // What the first paint needs: every figure of the current state, but
       // no per-slot data (a million slots would weigh megabytes) and no
@@ -52,6 +56,7 @@ export const handler = define.handlers({
       // keyframe brings both a moment later.
       const state = decodeKeyframe(ctx.state.stream.snapshot());
       listsHandles = state.open_handles !== undefined;
+      listsSites = state.sites !== undefined;
       snapshot = withoutSlots(state);
     } catch {
       // Collecting failed: the page still loads and the stream reports why.
@@ -63,6 +68,7 @@ export const handler = define.handlers({
     return page<Data>({
       snapshot,
       listsHandles,
+      listsSites,
       basePath: ctx.state.basePath,
       host: ctx.url.host,
       fleet: ctx.state.fleet && ctx.state.replay === null,
@@ -150,6 +156,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           <RequestsPanel snapshot={snapshot} />
           <ArenaGauges snapshot={snapshot} />
           <OwnerBreakdown snapshot={snapshot} />
+          <TopSites snapshot={snapshot} connection={connection} listed={data.listsSites} />
           <HeapPanel
             snapshot={snapshot}
             instance={instance}
@@ -165,11 +172,13 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
 });
 
 /**
- * The snapshot with its slabs' per-slot arrays and the open-handle list left
- * out, and only the request records the Requests panel shows (the keyframe
+ * The snapshot with its slabs' per-slot arrays, the open-handle list and the
+ * site lists (up to 512 bytes a site) left out, and only the request records the Requests panel shows (the keyframe
  * brings the rest).
  */
-function withoutSlots({ open_handles: _, ...snapshot }: MemorySnapshot): MemorySnapshot {
+function withoutSlots(
+  { open_handles: _, sites: _sites, ...snapshot }: MemorySnapshot,
+): MemorySnapshot {
   return {
     ...snapshot,
     slabs: snapshot.slabs.map(({ bitmap: _b, states: _s, owners: _o, cached_slots: _c, ...slab }) =>

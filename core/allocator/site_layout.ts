@@ -18,6 +18,8 @@
  * header word 22                  check word of words 20 and 21
  * header word 23                  sites dropped (the table was full)
  * header word 40                  samples skipped (a capture budget was spent)
+ * header word 41                  sites recorded, wrapping (a change count for readers)
+ * header bytes 168‥175            BigInt64: ns every instance spent capturing stacks
  * RECORDS       8 × capacity      per-slot records, Int32 pairs:
  *                                 [2i] = site id << 16 | (generation & 0xFFFF),
  *                                 [2i + 1] = Uint32 ms since the slab's epoch
@@ -38,6 +40,18 @@ export const W_SITES_CHECK = 22;
 export const W_SITES_DROPPED = 23;
 /** Header word: samples not taken because an instance's capture budget was spent. */
 export const W_SITES_SKIPPED = 40;
+/**
+ * Header word: moves whenever an allocation is recorded at a site (sampled
+ * or labelled), a wrapping Int32 incremented without atomics (racing
+ * threads may lose an increment, never the move). Readers compare it with
+ * what they last saw to learn that the table changed without reading it.
+ */
+export const W_SITES_RECORDED = 41;
+/**
+ * Header BigInt64 word (index into the header as 64-bit words, bytes
+ * 168‥175): nanoseconds every instance spent capturing sampled stacks.
+ */
+export const W64_CAPTURE_NS = 21;
 
 /** Int32 words per site entry: hash, ready, length, kind, 64-bit total, two spare. */
 export const SITE_ENTRY_WORDS = 8;

@@ -27,7 +27,12 @@
  */
 
 import { CACHED, STATE_MASK } from "./slab_layout.ts";
-import { SITE_ENTRY_WORDS, SITE_TEXT_BYTES, W_SITES_DROPPED } from "./site_layout.ts";
+import {
+  SITE_ENTRY_WORDS,
+  SITE_TEXT_BYTES,
+  W_SITES_DROPPED,
+  W_SITES_RECORDED,
+} from "./site_layout.ts";
 import type { SiteViews, SlabViews } from "./slab_views.ts";
 
 /** A site recorded from a sampled allocation's call stack. */
@@ -149,9 +154,38 @@ export function recordSite(
   time: number,
 ): void {
   const s = v.sites!;
+  // The total first: `readSites()` reads the records, then the totals, so a
+  // record it counts as held was counted in the total before (held ≤ total).
+  Atomics.add(s.entries64, (id - 1) * (SITE_ENTRY_WORDS / 2) + E_TOTAL64, 1n);
   s.records[2 * index + 1] = time;
   s.records[2 * index] = (id << 16) | ((word >>> 8) & 0xffff);
-  Atomics.add(s.entries64, (id - 1) * (SITE_ENTRY_WORDS / 2) + E_TOTAL64, 1n);
+  // After the record: a reader that sees the new count and then scans sees
+  // it. A plain increment: two threads racing may lose one of their two
+  // increments, but the count still moves, and moving is all it says (an
+  // atomic add would cost as much as the rest of a labelled allocation).
+  v.words[W_SITES_RECORDED] = (v.words[W_SITES_RECORDED]! + 1) | 0;
+}
+
+/** The text and kind of site `id`, or `undefined` when no ready entry has that id. */
+export function readSiteText(
+  v: SlabViews,
+  id: number,
+): { site: string; kind: "stack" | "label" } | undefined {
+  const s = v.sites;
+  if (s === undefined || !Number.isInteger(id) || id < 1 || id > s.maxSites) return undefined;
+  const at = (id - 1) * SITE_ENTRY_WORDS;
+  if (Atomics.load(s.entries, at + E_READY) !== 1) return undefined;
+  return entryText(s, id - 1);
+}
+
+function entryText(s: SiteViews, e: number): { site: string; kind: "stack" | "label" } {
+  const at = e * SITE_ENTRY_WORDS;
+  const base = e * SITE_TEXT_BYTES;
+  const length = s.entries[at + E_LENGTH]!;
+  return {
+    site: decoder.decode(s.texts.slice(base, base + length)),
+    kind: s.entries[at + E_KIND] === SITE_LABEL ? "label" : "stack",
+  };
 }
 
 /** The site id of slot `index`'s current allocation (slot word `word`), or 0. */
@@ -180,28 +214,33 @@ export function readSites(v: SlabViews, since: (time: number) => number): SiteIn
   const s = v.sites;
   if (s === undefined) return [];
   const held = new Uint32Array(s.maxSites + 1);
+  // Oldest record time per site, relative to the slab's epoch (Uint32 ms).
   const oldest = new Float64Array(s.maxSites + 1).fill(Infinity);
   const { capacity, slots } = v;
+  const records = s.records;
+  // `siteOfSlot()` inlined: this loop is the whole cost of `sites()`.
   for (let i = 0; i < capacity; i++) {
-    const id = siteOfSlot(v, i, slots[i]!);
+    const word = slots[i]!;
+    const state = word & STATE_MASK;
+    if (state === 0 || state === CACHED) continue;
+    const record = records[2 * i]!;
+    if ((record & 0xffff) !== ((word >>> 8) & 0xffff)) continue;
+    const id = record >>> 16;
     if (id === 0) continue;
     held[id]!++;
-    const time = since(s.records[2 * i + 1]! >>> 0);
+    const time = records[2 * i + 1]! >>> 0;
     if (time < oldest[id]!) oldest[id] = time;
   }
   const sites: SiteInfo[] = [];
   for (let e = 0; e < s.maxSites; e++) {
     const at = e * SITE_ENTRY_WORDS;
     if (Atomics.load(s.entries, at + E_READY) !== 1) continue;
-    const base = e * SITE_TEXT_BYTES;
-    const length = s.entries[at + E_LENGTH]!;
     sites.push({
       id: e + 1,
-      site: decoder.decode(s.texts.slice(base, base + length)),
-      kind: s.entries[at + E_KIND] === SITE_LABEL ? "label" : "stack",
+      ...entryText(s, e),
       held: held[e + 1]!,
       total: Number(Atomics.load(s.entries64, e * (SITE_ENTRY_WORDS / 2) + E_TOTAL64)),
-      oldest: held[e + 1] === 0 ? null : oldest[e + 1]!,
+      oldest: held[e + 1] === 0 ? null : since(oldest[e + 1]!),
     });
   }
   return sites.sort((a, b) => b.held - a.held || b.total - a.total || a.id - b.id);

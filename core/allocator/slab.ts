@@ -31,7 +31,12 @@ import {
   W_OVERFLOW,
   W_PEAK,
 } from "./slab_layout.ts";
-import { W_SITES_DROPPED, W_SITES_SKIPPED } from "./site_layout.ts";
+import {
+  W64_CAPTURE_NS,
+  W_SITES_DROPPED,
+  W_SITES_RECORDED,
+  W_SITES_SKIPPED,
+} from "./site_layout.ts";
 import { recoverSlab, type SlabRecoveryResult } from "./slab_recover.ts";
 import { scanBitmap, scanOwners, scanStates } from "./slab_scan.ts";
 import { type SlabVerifyResult, verifySlab } from "./slab_verify.ts";
@@ -48,11 +53,12 @@ import { JsSlabCore } from "./slab_js_core.ts";
 import { EMPTY, SAMPLE, type SlabCore } from "./slab_core.ts";
 import { DEFAULT_SAMPLE_BUDGET } from "./site_capture.ts";
 import { labelProblem, SiteSampler } from "./site_sampler.ts";
-import { readSites, scanSites, siteOfSlot } from "./site_table.ts";
+import { readSites, readSiteText, scanSites, siteOfSlot } from "./site_table.ts";
 import { FAST_PATH_CLASSES, fastPathClasses } from "./slab_fast_paths.ts";
 
 export type { SlabKind } from "./slab_views.ts";
 export type {
+  SiteCounters,
   SlabAllocatorOptions,
   SlabAttachOptions,
   SlabCoreKind,
@@ -61,6 +67,7 @@ export type {
   SlotInfo,
 } from "./slab_options.ts";
 import type {
+  SiteCounters,
   SlabAllocatorOptions,
   SlabAttachOptions,
   SlabCoreKind,
@@ -233,6 +240,8 @@ export class SlabAllocator {
   #wasm: WasmSlabCore | undefined;
   /** This instance's side of the site table, when the slab keeps one. */
   #sites: SiteSampler | undefined;
+  /** The header as 64-bit words, made when the capture time is first read. */
+  #header64: BigInt64Array | undefined;
   #onPopRace: ((slot: number) => void) | undefined;
 
   static {
@@ -557,14 +566,73 @@ export class SlabAllocator {
    * ```
    */
   sites(): SlabSites {
-    const v = this.#views;
+    const counters = this.siteCounters();
     return {
-      sampleEvery: v.sites?.sampleEvery ?? 0,
-      maxSites: v.sites?.maxSites ?? 0,
+      ...counters,
+      sites: readSites(this.#views, (time) => relativeToEpoch(time, this.#epoch)),
+    };
+  }
+
+  /**
+   * The site table's counters without its sites: O(1), for readers that
+   * want to know whether anything changed before they pay for
+   * {@linkcode SlabAllocator.prototype.sites}, and for the time sampling
+   * costs.
+   *
+   * @returns The sampling rate, table size, dropped and skipped counts, a
+   * change count and the time spent capturing; zeros without a site table.
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "c", slotSize: 8, capacity: 4, sampleSites: 1 });
+   * const before = slab.siteCounters().recorded;
+   * slab.alloc();
+   * assert.equal(slab.siteCounters().recorded, before + 1);
+   * assert.ok(slab.siteCounters().captureMs > 0);
+   * ```
+   */
+  siteCounters(): SiteCounters {
+    const v = this.#views;
+    if (v.sites === undefined) {
+      return { sampleEvery: 0, maxSites: 0, dropped: 0, skipped: 0, recorded: 0, captureMs: 0 };
+    }
+    this.#header64 ??= new BigInt64Array(v.buffer, 0, W64_CAPTURE_NS + 1);
+    return {
+      sampleEvery: v.sites.sampleEvery,
+      maxSites: v.sites.maxSites,
       dropped: Atomics.load(this.#words, W_SITES_DROPPED),
       skipped: Atomics.load(this.#words, W_SITES_SKIPPED),
-      sites: readSites(v, (time) => relativeToEpoch(time, this.#epoch)),
+      recorded: Atomics.load(this.#words, W_SITES_RECORDED),
+      captureMs: Number(Atomics.load(this.#header64, W64_CAPTURE_NS)) / 1e6,
     };
+  }
+
+  /**
+   * The text of site `id` (an id from {@linkcode SlotInfo.site} or
+   * {@linkcode SlabAllocator.prototype.sites}) without counting its slots:
+   * what a tooltip shows for one slot.
+   *
+   * @param id A site id.
+   * @returns The site's text and kind, or `undefined` when the table has no
+   * such site (or the slab no table).
+   *
+   * @example Usage
+   * ```ts
+   * import { SlabAllocator } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const slab = new SlabAllocator({ name: "t", slotSize: 8, capacity: 2, sampleSites: 0 });
+   * const handle = slab.alloc(undefined, undefined, "boot")!;
+   * const id = slab.slotInfo(slab.indexOf(handle)).site!;
+   * assert.deepEqual(slab.siteText(id), { site: "boot", kind: "label" });
+   * assert.equal(slab.siteText(99), undefined);
+   * ```
+   */
+  siteText(id: number): { site: string; kind: "stack" | "label" } | undefined {
+    return readSiteText(this.#views, id);
   }
 
   /**

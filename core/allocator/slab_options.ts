@@ -77,16 +77,35 @@ export interface SlabAttachOptions {
   sampleBudget?: number;
 }
 
-/** A slab's allocation sites, as returned by {@linkcode SlabAllocator.prototype.sites}. */
-export interface SlabSites {
+/**
+ * The counters of a slab's site table, as returned by
+ * {@linkcode SlabAllocator.prototype.siteCounters}: all zeros for a slab
+ * without one.
+ */
+export interface SiteCounters {
   /** One allocation in this many has its stack sampled; 0 when sites are labels only. */
   sampleEvery: number;
-  /** Entries the table holds. */
+  /** Entries the table holds (0: the slab keeps no site table). */
   maxSites: number;
   /** Sites not recorded because the table was full. */
   dropped: number;
   /** Samples not taken because an instance's capture budget was spent. */
   skipped: number;
+  /**
+   * A change count of the table: it moves whenever a slot's site is
+   * recorded (a wrapping 32-bit count that racing threads may undercount;
+   * the sites' `total`s are exact).
+   */
+  recorded: number;
+  /**
+   * Milliseconds every instance (every thread that attached the slab)
+   * spent capturing and interning sampled stacks.
+   */
+  captureMs: number;
+}
+
+/** A slab's allocation sites, as returned by {@linkcode SlabAllocator.prototype.sites}. */
+export interface SlabSites extends SiteCounters {
   /** Every site, most slots held first. */
   sites: SiteInfo[];
 }

@@ -23,6 +23,9 @@ import { DEFAULT_OPEN_HANDLES, OpenHandleList } from "./open_handle_list.ts";
 import { type Owner, OwnerRegistry } from "./owners.ts";
 import { MAX_OPEN_HANDLES } from "../wire/open_handles.ts";
 import { RequestMetricsSet, type RequestMetricsSetOptions } from "./request_set.ts";
+import { DEFAULT_TOP_SITES, SiteLists } from "./site_lists.ts";
+import { MAX_TOP_SITES } from "../wire/allocation_sites.ts";
+import { costMembers, DiagnosticsCost } from "./diagnostics_cost.ts";
 
 /** Options for {@linkcode DiagnosticsRegistry}. */
 export interface DiagnosticsRegistryOptions {
@@ -38,6 +41,15 @@ export interface DiagnosticsRegistryOptions {
   openHandles?: number;
   /** Limits of the request metrics (see {@linkcode DiagnosticsRegistry.prototype.requests}). */
   requests?: RequestMetricsSetOptions;
+  /**
+   * How many allocation sites snapshots list per slab that keeps a site
+   * table (`sites`): its top sites by slots held, with the slots held, the
+   * total recorded and since when the oldest is held. An integer from 0
+   * (no lists) to 100.
+   *
+   * @default {10}
+   */
+  topSites?: number;
 }
 
 /** Something whose own figures a snapshot reports: a diagnostics stream. */
@@ -65,6 +77,13 @@ export interface SlotDetails extends SlotInfo {
   ownerName: string | null;
   /** The owner's kind, when the slot has a registered owner. */
   ownerKind: string | null;
+  /**
+   * The text of the slot's allocation site (`site`): the caller's frames of
+   * a sampled stack, or a label; `null` when the slot has none.
+   */
+  siteText: string | null;
+  /** `"stack"` or `"label"`, when the slot has a site. */
+  siteKind: "stack" | "label" | null;
 }
 
 type Pool =
@@ -110,13 +129,16 @@ export class DiagnosticsRegistry {
   #arenas = new Map<string, Pool>();
   #heap: HeapSnapshot | undefined;
   #openHandles: OpenHandleList | undefined;
+  #siteLists: SiteLists | undefined;
+  #cost = new DiagnosticsCost();
 
   /**
    * Creates an empty registry.
    *
-   * @param options Optionally, an existing owner registry, and how many open
-   * handles snapshots list.
-   * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000.
+   * @param options Optionally, an existing owner registry, how many open
+   * handles and how many allocation sites per slab snapshots list.
+   * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000,
+   * or `topSites` not one from 0 to 100.
    */
   constructor(options: DiagnosticsRegistryOptions = {}) {
     this.#owners = options.owners ?? new OwnerRegistry();
@@ -129,7 +151,37 @@ export class DiagnosticsRegistry {
       );
     }
     if (limit > 0) this.#openHandles = new OpenHandleList(limit);
+    const topSites = options.topSites ?? DEFAULT_TOP_SITES;
+    if (!Number.isInteger(topSites) || topSites < 0 || topSites > MAX_TOP_SITES) {
+      throw new RangeError(
+        `Cannot create diagnostics registry: topSites must be an integer from 0 to ${MAX_TOP_SITES}, received ${
+          describe(topSites)
+        }`,
+      );
+    }
+    if (topSites > 0) this.#siteLists = new SiteLists(topSites);
     this.#requests = new RequestMetricsSet(options.requests);
+  }
+
+  /**
+   * The diagnostics' own time, per phase: the stream adds its collect,
+   * encode, record and send; every snapshot adds what the registered
+   * slabs spent capturing sampled stacks (in all their threads). Streams
+   * report it (`stream.cpu_us_per_s`, `stream.cpu_us_total`), `/metrics` as
+   * `slabscope_diagnostics_cpu_seconds_total{phase}`.
+   *
+   * @example Usage
+   * ```ts
+   * import { DiagnosticsRegistry } from "@slabscope/slabscope";
+   * import assert from "node:assert/strict";
+   *
+   * const registry = new DiagnosticsRegistry();
+   * registry.cost.add("collect", 0.5);
+   * assert.equal(registry.cost.totalMs().collect, 0.5);
+   * ```
+   */
+  get cost(): DiagnosticsCost {
+    return this.#cost;
   }
 
   /** Names for the owner indexes stored in slots. */
@@ -340,11 +392,14 @@ export class DiagnosticsRegistry {
     if (found === undefined) return undefined;
     const info = found.slotInfo(index);
     const owner: Owner | undefined = info.owner === null ? undefined : this.#owners.get(info.owner);
+    const site = info.site === null ? undefined : found.siteText(info.site);
     return {
       ...info,
       slab,
       ownerName: owner?.name ?? null,
       ownerKind: owner?.kind ?? null,
+      siteText: site?.site ?? null,
+      siteKind: site?.kind ?? null,
     };
   }
 
@@ -374,9 +429,11 @@ export class DiagnosticsRegistry {
   snapshot(options: SnapshotOptions = {}): MemorySnapshot {
     const slabs = [];
     const handleSlabs: SlabAllocator[] = [];
+    const allSlabs: SlabAllocator[] = [];
     for (const entry of this.#slabs.values()) {
       const slab = entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab;
       slabs.push(collectSlab(slab));
+      allSlabs.push(slab);
       if (slab.kind === "handle") handleSlabs.push(slab);
     }
     const arenas = [];
@@ -405,11 +462,16 @@ export class DiagnosticsRegistry {
     if (this.#openHandles !== undefined) {
       snapshot.open_handles = this.#openHandles.collect(handleSlabs, ts);
     }
+    if (this.#siteLists !== undefined) {
+      const sites = this.#siteLists.collect(allSlabs);
+      if (sites !== undefined) snapshot.sites = sites;
+    }
+    this.#cost.addCaptures(allSlabs);
     if (this.#streams.size > 0) snapshot.stream = this.#streamFigures();
     return snapshot;
   }
 
-  /** The attached streams' figures, added up. */
+  /** The attached streams' figures, added up, and the registry's own time. */
   #streamFigures(): StreamSnapshot {
     const total = {} as StreamSnapshot;
     for (const field of STREAM_FIELDS) total[field] = 0;
@@ -417,7 +479,8 @@ export class DiagnosticsRegistry {
       const stats = source.stats;
       for (const field of STREAM_FIELDS) total[field] += stats[field];
     }
-    return total;
+    // One account for the registry, however many streams add to it.
+    return { ...total, ...costMembers(this.#cost) };
   }
 
   #claim(map: Map<string, Pool>, name: string, what: string): void {

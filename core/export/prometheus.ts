@@ -41,9 +41,11 @@ import type {
   SlabSnapshot,
   StreamSnapshot,
 } from "../wire/types.ts";
+import type { STREAM_FIELDS } from "../wire/fields.ts";
 import { Exposition, type MetricType, type Sample } from "./exposition.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 import { writeRequests } from "./prometheus_requests.ts";
+import { writeDiagnosticsCost, writeSiteTables } from "./prometheus_diagnostics.ts";
 
 /**
  * The `content-type` of the Prometheus text exposition format 0.0.4, as
@@ -143,6 +145,9 @@ interface CheckedOptions {
  * | `slabscope_stream_clients` | gauge | |
  * | `slabscope_stream_{events_sent,bytes_sent,skipped_ticks,dropped_clients}_total` | counter | |
  * | `slabscope_stream_tick_seconds` | gauge | `phase` |
+ * | `slabscope_diagnostics_cpu_seconds_total` | counter | `phase` (`collect`, `encode`, `record`, `send`, `sample`) |
+ * | `slabscope_slab_sites`, `slabscope_slab_sites_capacity` | gauge | `pool` |
+ * | `slabscope_slab_sites_dropped_total`, `slabscope_slab_site_samples_skipped_total` | counter | `pool` |
  * | `slabscope_recorder_bytes`, `slabscope_recorder_window_seconds` | gauge | |
  * | `slabscope_build_info` (always 1) | gauge | `version` |
  * | `process_start_time_seconds` (never prefixed) | gauge | |
@@ -154,6 +159,9 @@ interface CheckedOptions {
  * attached (`DiagnosticsRegistry.prototype.addStreamSource`; the dashboard
  * attaches its own). Every registered owner gets `…_slab_owner_slots` samples
  * in every slab that records owners, 0 when it holds none.
+ * `…_diagnostics_cpu_seconds_total` is the registry's `DiagnosticsCost`:
+ * time measured around the diagnostics' synchronous phases (a phase
+ * appears once its writer reports it; a stream attached reports them all).
  *
  * @param snapshot A snapshot, from {@linkcode DiagnosticsRegistry.prototype.snapshot}
  * or a decoded keyframe.
@@ -282,6 +290,8 @@ function render(snapshot: MemorySnapshot, options: CheckedOptions): string {
   writeArenas(out, snapshot.arenas);
   if (snapshot.requests !== undefined) writeRequests(out, snapshot.requests);
   if (snapshot.stream !== undefined) writeStream(out, snapshot.stream);
+  if (snapshot.stream !== undefined) writeDiagnosticsCost(out, snapshot.stream);
+  if (snapshot.sites !== undefined) writeSiteTables(out, snapshot.sites);
   if (options.heap && snapshot.heap !== undefined) writeHeap(out, snapshot.heap);
   if (snapshot.stream !== undefined) writeRecorder(out, snapshot.stream);
   return out.text();
@@ -312,7 +322,7 @@ function writeBuild(out: Exposition): void {
 }
 
 /** A stream counter: its family suffix, help text and field. */
-const STREAM_COUNTERS: readonly (readonly [string, string, keyof StreamSnapshot])[] = [
+const STREAM_COUNTERS: readonly (readonly [string, string, typeof STREAM_FIELDS[number]])[] = [
   ["stream_events_sent_total", "Events the diagnostics stream sent to all clients.", "events_sent"],
   ["stream_bytes_sent_total", "Bytes the diagnostics stream sent to all clients.", "bytes_sent"],
   [

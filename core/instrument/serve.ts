@@ -16,6 +16,7 @@ import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
+import { RouteLabels } from "./request_route.ts";
 import { trackBody } from "./track_body.ts";
 
 /** What an instrumented handler gets besides the request and the handler info. */
@@ -92,6 +93,20 @@ export interface ServerInstrumentationOptions {
    * @default {true}
    */
   metrics?: boolean;
+  /**
+   * The route of a request, for its handle's allocation site: each
+   * request's handle is labelled `"<method> <route>"` (no stack is taken),
+   * so the dashboard's top sites show which endpoints hold handles, and
+   * since when. Give your router's pattern (`"/users/:id"`); it is called
+   * once per request, before your handler, and must not throw. An empty
+   * route is `/`; a route is cut to 80 characters.
+   *
+   * By default the path, without query, with each segment that looks like
+   * an identifier (all digits, a UUID, 16 or more hex digits) replaced by
+   * `:id`: `GET /users/42` is `GET /users/:id`. A handle slab made without
+   * a site table is not labelled.
+   */
+  route?: (request: Request) => string;
 }
 
 /** An instrumented handler: pass it to `Deno.serve`, with its `onListen`. */
@@ -127,7 +142,9 @@ function defaultIsStream(response: Response): boolean {
  * delivered) → free, when `ServeHandlerInfo.completed` settles: after the
  * last byte, or when the client went away.
  *
- * The owner of every slot is this server (`":<port>"` or `name`). When the
+ * The owner of every slot is this server (`":<port>"` or `name`), and its
+ * allocation site the request's method and route (`"GET /users/:id"`; see
+ * the `route` option). When the
  * handle slab is full the request is still served, untracked, and the slab
  * counts the overflow. Request bodies that fit go into a `tcp_buffers`
  * slot; each request gets a scratch arena from `stream_arenas`.
@@ -188,6 +205,8 @@ export function instrumentServer(
   const readHeaders = isStream !== false;
   // The open-handle list shows each request's method and path.
   const labels = labelsOf(handles);
+  // Each handle's site is its method and route.
+  const routes = handles.siteCounters().maxSites > 0 ? new RouteLabels(options.route) : undefined;
   const recording = options.metrics ?? true;
   let owner: number | undefined;
   let metrics: RequestMetrics | undefined;
@@ -209,7 +228,7 @@ export function instrumentServer(
     // (The method is read once: each read goes through two getters.)
     const method = request.method;
     const bodiless = method === "GET" || method === "HEAD" || request.body === null;
-    const exchange = new Exchange(bodiless, metrics);
+    const exchange = new Exchange(bodiless, metrics, routes?.labelOf(request));
     if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.
@@ -270,8 +289,12 @@ export function instrumentServer(
     #arena: Arena | null | undefined;
     #released = false;
 
-    constructor(active: boolean, metrics: RequestMetrics | undefined) {
-      this.handle = handles.alloc(owner, active ? HandleState.Active : HandleState.Connecting);
+    constructor(active: boolean, metrics: RequestMetrics | undefined, site: string | undefined) {
+      this.handle = handles.alloc(
+        owner,
+        active ? HandleState.Active : HandleState.Connecting,
+        site,
+      );
       this.metrics = metrics;
       if (metrics === undefined) {
         this.startedAt = 0;

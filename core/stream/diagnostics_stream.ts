@@ -10,6 +10,7 @@
  * @module
  */
 
+import { costMembers } from "../diagnostics/diagnostics_cost.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { deltaObject } from "../wire/delta.ts";
 import { encodeKeyframe } from "../wire/keyframe.ts";
@@ -214,7 +215,7 @@ export class DiagnosticsStream {
 
   /** The stream's own cost: clients, events and bytes sent, skips, drops, tick times. */
   get stats(): StreamSnapshot {
-    return { ...this.#stats, clients: this.#clients.size };
+    return { ...this.#stats, clients: this.#clients.size, ...costMembers(this.#registry.cost) };
   }
 
   /**
@@ -381,18 +382,25 @@ export class DiagnosticsStream {
 
   /** Collects, decides what to publish, encodes once, sends to everyone. */
   #tick(): void {
+    const cost = this.#registry.cost;
     const now = performance.now();
     const next = this.#collect(now);
-    if (next === undefined) return;
     const collected = performance.now();
+    cost.add("collect", collected - now);
+    if (next === undefined) return;
     this.#stats.collect_us = Math.round((collected - now) * 1000);
     const delta = this.#advance(next, now);
+    const advanced = performance.now();
+    cost.add("encode", advanced - collected);
     if (delta === false) return;
     this.#record(delta);
     const encoded = performance.now();
+    cost.add("record", encoded - advanced);
     this.#stats.encode_us = Math.round((encoded - collected) * 1000);
     this.#fanOut(now, delta);
-    this.#stats.send_us = Math.round((performance.now() - encoded) * 1000);
+    const sent = performance.now();
+    cost.add("send", sent - encoded);
+    this.#stats.send_us = Math.round((sent - encoded) * 1000);
   }
 
   /** A new snapshot, or `undefined` when collecting failed (clients are told). */

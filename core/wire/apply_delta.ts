@@ -18,6 +18,8 @@ import {
   unique,
 } from "./records.ts";
 import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
+import { checkSites, patchSites } from "./allocation_sites.ts";
+import { COST_MEMBERS, readCostMembers } from "./stream_cost.ts";
 import { applyRequests } from "./request_delta.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
@@ -192,6 +194,13 @@ export function applyDeltaTransition(
     // The list stays; it must still agree with the slabs it lists handles of.
     checkOpenHandles(next.open_handles, next.slabs, "delta.open_handles");
   }
+  if (d.sites !== undefined) {
+    const sites = patchSites(state.sites, d.sites, next.slabs, "delta.sites");
+    if (sites === undefined) delete next.sites;
+    else next.sites = sites;
+  } else if (next.sites !== undefined && next.slabs !== state.slabs) {
+    checkSites(next.sites, next.slabs, "delta.sites");
+  }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
   if (d.requests !== undefined) {
@@ -307,6 +316,14 @@ function patchStream(
   const stream: StreamSnapshot = { ...base };
   for (const field of STREAM_FIELDS) {
     if (o[field] !== undefined) stream[field] = count(o[field], `${path}.${field}`);
+  }
+  readCostMembers(o, stream, path); // whole maps, when they changed
+  // In wire order, as a keyframe's decoder builds it: a map the base had
+  // not comes after the one it had.
+  for (const field of COST_MEMBERS) {
+    const value = stream[field];
+    delete stream[field];
+    if (value !== undefined) stream[field] = value;
   }
   return stream;
 }

@@ -19,6 +19,8 @@ import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields
 import { slabToWire } from "./keyframe.ts";
 import { slotListToWire } from "./records.ts";
 import { diffOpenHandles } from "./open_handles.ts";
+import { diffSites } from "./allocation_sites.ts";
+import { COST_MEMBERS, sameCost } from "./stream_cost.ts";
 import { encodeSlotList } from "./rice.ts";
 import { diffRequests } from "./request_delta.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
@@ -102,8 +104,13 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
     delta.requests = requests;
     changed = true;
   }
+  const sites = diffSites(prev.sites, next.sites);
+  if (sites !== undefined) {
+    delta.sites = sites;
+    changed = true;
+  }
   if (!changed) return null;
-  const stream = diffFields(prev.stream, next.stream, STREAM_FIELDS);
+  const stream = diffStream(prev.stream, next.stream);
   if (stream !== undefined) delta.stream = stream;
   return delta;
 }
@@ -403,6 +410,22 @@ function diffHeap(a: HeapSnapshot, b: HeapSnapshot): JsonObject | undefined {
 }
 
 /** The listed fields of `b` that differ from `a` (all of them when `a` is missing). */
+/** The stream's changed figures: its numbers, and its per-phase maps whole when they changed. */
+function diffStream(
+  a: MemorySnapshot["stream"],
+  b: MemorySnapshot["stream"],
+): JsonObject | undefined {
+  if (b === undefined) return undefined;
+  let patch = diffFields(a, b, STREAM_FIELDS);
+  for (const field of COST_MEMBERS) {
+    if (b[field] !== undefined && (a === undefined || !sameCost(a[field], b[field]))) {
+      patch ??= {};
+      patch[field] = b[field];
+    }
+  }
+  return patch;
+}
+
 function diffFields<T extends object>(
   a: T | undefined,
   b: T | undefined,

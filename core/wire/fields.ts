@@ -66,6 +66,25 @@ export const STREAM_FIELDS = [
   "recorded_bytes",
 ] as const;
 
+/**
+ * The phases of the diagnostics' own work whose CPU time the stream
+ * reports (`cpu_us_per_s`, `cpu_us_total`), in wire order. A phase is added
+ * here and measured where it runs (`DiagnosticsCost.prototype.add`).
+ */
+export const COST_PHASES = ["collect", "encode", "record", "send", "sample"] as const;
+
+/** Number fields of a slab's site list, in wire order (besides `slab` and `top`). */
+export const SLAB_SITES_SCALARS = [
+  "sample_every",
+  "max_sites",
+  "count",
+  "dropped",
+  "skipped",
+] as const;
+
+/** Fields of a site of a slab's site list, in wire order. */
+export const SITE_FIELDS = ["id", "site", "kind", "held", "total", "oldest"] as const;
+
 /** Fields of an open handle of the open-handle list, in wire order. */
 export const OPEN_HANDLE_FIELDS = [
   "slab",
@@ -125,6 +144,12 @@ export const MEMBERS: {
   readonly request: ReadonlySet<string>;
   readonly requestPatch: ReadonlySet<string>;
   readonly requestClass: ReadonlySet<string>;
+  readonly cost: ReadonlySet<string>;
+  readonly sites: ReadonlySet<string>;
+  readonly sitesPatch: ReadonlySet<string>;
+  readonly slabSites: ReadonlySet<string>;
+  readonly slabSitesPatch: ReadonlySet<string>;
+  readonly site: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -138,6 +163,7 @@ export const MEMBERS: {
     "stream",
     "open_handles",
     "requests",
+    "sites",
   ]),
   delta: set([
     "v",
@@ -156,6 +182,7 @@ export const MEMBERS: {
     "stream",
     "open_handles",
     "requests",
+    "sites",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "bitmap",
@@ -183,7 +210,7 @@ export const MEMBERS: {
   pool: set(POOL_FIELDS),
   heap: set(HEAP_FIELDS, ["spaces"]),
   space: set(["name"], SPACE_FIELDS),
-  stream: set(STREAM_FIELDS),
+  stream: set(STREAM_FIELDS, ["cpu_us_per_s", "cpu_us_total"]),
   openHandles: set(["limit", "count", "oldest"]),
   openHandlesPatch: set(["limit", "count", "set", "drop"]),
   openHandle: set(OPEN_HANDLE_FIELDS),
@@ -192,4 +219,11 @@ export const MEMBERS: {
   request: set(["name"], REQUEST_SCALARS, ["classes", "second", "history"]),
   requestPatch: set(["name"], REQUEST_SCALARS, ["classes", "second", "history_tail"]),
   requestClass: set(REQUEST_CLASS_FIELDS),
+  cost: set(COST_PHASES),
+  sites: set(["limit", "slabs"]),
+  sitesPatch: set(["limit", "slabs", "removed"]),
+  slabSites: set(["slab"], SLAB_SITES_SCALARS, ["top"]),
+  // `full` is let through: a full patch is read as a keyframe's entry.
+  slabSitesPatch: set(["slab", "full"], SLAB_SITES_SCALARS, ["set", "drop"]),
+  site: set(SITE_FIELDS),
 };

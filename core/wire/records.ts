@@ -44,6 +44,7 @@ import {
   shown,
   string,
 } from "./validate.ts";
+import { readCostMembers } from "./stream_cost.ts";
 
 /** Owner indexes run from 0 to 65,534: the next value, NO_OWNER, means none. */
 const OWNER_LIMIT = NO_OWNER;
@@ -248,6 +249,7 @@ export function streamFromWire(value: unknown, path: string): StreamSnapshot {
   onlyFields(o, MEMBERS.stream, path, "the stream");
   const stream = {} as StreamSnapshot;
   for (const field of STREAM_FIELDS) stream[field] = count(o[field], `${path}.${field}`);
+  readCostMembers(o, stream, path);
   return stream;
 }
 

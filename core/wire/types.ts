@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { COST_PHASES } from "./fields.ts";
+
 /** Wire format version carried in every payload as `v`. */
 export const WIRE_VERSION = 1;
 
@@ -156,6 +158,9 @@ export interface HeapSnapshot {
   spaces: HeapSpaceSnapshot[];
 }
 
+/** A phase of the diagnostics' own work: see `COST_PHASES` in `fields.ts`. */
+export type CostPhase = typeof COST_PHASES[number];
+
 /** The cost of the diagnostics stream itself. */
 export interface StreamSnapshot {
   /** Clients connected now. */
@@ -178,6 +183,57 @@ export interface StreamSnapshot {
   recorded_ms: number;
   /** Bytes the flight recorder holds (0 without one). */
   recorded_bytes: number;
+  /**
+   * CPU time the diagnostics themselves spent per second, by phase, in
+   * microseconds per second, over the last whole second: collecting,
+   * encoding, recording, sending, and capturing sampled stacks (in every
+   * thread of a registered slab). Absent before the first second.
+   */
+  cpu_us_per_s?: Partial<Record<CostPhase, number>>;
+  /** The same, in microseconds since the registry was created (counters). */
+  cpu_us_total?: Partial<Record<CostPhase, number>>;
+}
+
+/** One allocation site of a slab, as its site list shows it. */
+export interface SiteSnapshot {
+  /** The site's id in the slab's table (1 to `max_sites`); slots name their site by it. */
+  id: number;
+  /** The caller's frames of a sampled stack, one per line, or a label. */
+  site: string;
+  /** `"stack"` for a sampled call stack, `"label"` for a label. */
+  kind: "stack" | "label";
+  /** Slots held now whose allocation was recorded here (sampled: about `held × sample_every`). */
+  held: number;
+  /** Allocations recorded here since the slab was created. */
+  total: number;
+  /** Since when the oldest slot held is held, ms since the Unix epoch; `null` when none is. */
+  oldest: number | null;
+}
+
+/** One slab's allocation sites: its table's figures and its top sites. */
+export interface SlabSitesSnapshot {
+  /** The slab. */
+  slab: string;
+  /** One allocation in this many has its stack sampled; 0 when sites are labels only. */
+  sample_every: number;
+  /** Entries the slab's table holds. */
+  max_sites: number;
+  /** Sites the table holds now. */
+  count: number;
+  /** Sites not recorded because the table was full. */
+  dropped: number;
+  /** Samples not taken because a capture budget was spent. */
+  skipped: number;
+  /** The `min(count, limit)` top sites: most held first, then most recorded, then by id. */
+  top: SiteSnapshot[];
+}
+
+/** The top allocation sites of every slab that keeps a site table. */
+export interface SitesSnapshot {
+  /** How many sites each slab's list holds at most (`DiagnosticsRegistryOptions.topSites`). */
+  limit: number;
+  /** One list per slab with a site table, in the state's slab order. */
+  slabs: SlabSitesSnapshot[];
 }
 
 /** One open handle of a handle slab, as the open-handle list shows it. */
@@ -309,4 +365,6 @@ export interface MemorySnapshot {
   open_handles?: OpenHandlesSnapshot;
   /** Request metrics, when the snapshot came from a registry that has them. */
   requests?: RequestsSnapshot;
+  /** The top allocation sites of the slabs that keep a site table, when any does. */
+  sites?: SitesSnapshot;
 }
