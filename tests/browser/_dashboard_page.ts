@@ -99,3 +99,16 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * The cells of a grid flashing on the first read that shows any: on a
+ * loaded machine a second read can come after the flash's 300 ms.
+ */
+export async function firstFlash(page: Page, name: string): Promise<number[]> {
+  let seen: number[] = [];
+  await until(
+    async () => (seen = (await readGrid(page, name)).flashing).length > 0,
+    `a flash in ${name}`,
+  );
+  return seen;
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Arena, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
 import { decodeKeyframe } from "../../wire.ts";
 import { launchChromium, noBrowser } from "./_chromium.ts";
-import { openPage, readGrid, serve, until } from "./_dashboard_page.ts";
+import { firstFlash, openPage, readGrid, serve, until } from "./_dashboard_page.ts";
 
 Deno.test({
   name: "dashboard: loads with no console errors; the used cells drawn match /snapshot",
@@ -71,18 +71,12 @@ Deno.test({
         [],
         "no flash for the first picture",
       );
-      // Each flash is checked on the read that first sees it: on a loaded
-      // machine a second read can come after its 300 ms (FLASH_MS; the
-      // fade itself is timed in tests/unit/slab_grid_test.ts).
-      const flashes = async (name: string) => {
-        let seen: number[] = [];
-        await until(async () => (seen = (await readGrid(page, name)).flashing).length > 0, name);
-        return seen;
-      };
+      // Each flash is checked on the read that first sees it (the fade's
+      // 300 ms is timed in tests/unit/slab_grid_test.ts).
       const changed = [slab.alloc()!, slab.alloc()!, slab.alloc()!].map((h) => slab.indexOf(h));
-      assert.deepEqual(await flashes("objects"), changed);
+      assert.deepEqual(await firstFlash(page, "objects"), changed);
       conns.setState(handles[4]!, HandleState.Closing);
-      assert.deepEqual(await flashes("conns"), [4]);
+      assert.deepEqual(await firstFlash(page, "conns"), [4]);
       await until(
         async () => (await readGrid(page, "objects")).flashing.length === 0,
         "the flash to end",

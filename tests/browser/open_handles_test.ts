@@ -11,7 +11,7 @@ import {
   SlabAllocator,
 } from "../../mod.ts";
 import { noBrowser } from "./_chromium.ts";
-import { openPage, readGrid, serve, until } from "./_dashboard_page.ts";
+import { firstFlash, openPage, readGrid, serve, until } from "./_dashboard_page.ts";
 
 /** The rows of the open-handle list as shown: slab, slot, state and the text of each cell. */
 function rows(page: Page) {
@@ -272,8 +272,7 @@ Deno.test({
       const cycled = slab.alloc()!;
       const index = slab.indexOf(cycled);
       slab.free(cycled);
-      await until(async () => (await readGrid(page, "objects")).flashing.length > 0, "a flash");
-      assert.deepEqual((await readGrid(page, "objects")).flashing, [index]);
+      assert.deepEqual(await firstFlash(page, "objects"), [index]);
       assert.equal(
         await page.locator('canvas[data-slab="objects"]').getAttribute("data-used-cells"),
         "100",
@@ -284,8 +283,7 @@ Deno.test({
       await clockPast(Date.now());
       conns.setState(handles[0]!, HandleState.Idle);
       conns.setState(handles[0]!, HandleState.Active);
-      await until(async () => (await readGrid(page, "conns")).flashing.length > 0, "a flash");
-      assert.deepEqual((await readGrid(page, "conns")).flashing, [conns.indexOf(handles[0]!)]);
+      assert.deepEqual(await firstFlash(page, "conns"), [conns.indexOf(handles[0]!)]);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
