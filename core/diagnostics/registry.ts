@@ -23,6 +23,9 @@ import { DEFAULT_OPEN_HANDLES, OpenHandleList } from "./open_handle_list.ts";
 import { type Owner, OwnerRegistry } from "./owners.ts";
 import { MAX_OPEN_HANDLES } from "../wire/open_handles.ts";
 import { RequestMetricsSet, type RequestMetricsSetOptions } from "./request_set.ts";
+import { LintEngine, type LintSlab } from "./lints/lint_engine.ts";
+import type { LintOptions } from "./lints/lint_options.ts";
+import { slotHistory } from "./slab_collector.ts";
 
 /** Options for {@linkcode DiagnosticsRegistry}. */
 export interface DiagnosticsRegistryOptions {
@@ -38,6 +41,22 @@ export interface DiagnosticsRegistryOptions {
   openHandles?: number;
   /** Limits of the request metrics (see {@linkcode DiagnosticsRegistry.prototype.requests}). */
   requests?: RequestMetricsSetOptions;
+  /**
+   * The lint rules' thresholds, or `false` for no lints. Lints are
+   * evaluated on every snapshot and carried as its `lints` (see
+   * {@linkcode DiagnosticsRegistry.prototype.lints} and `docs/lints.md`).
+   *
+   * @default {{}} every rule, with its default thresholds
+   */
+  lints?: LintOptions | false;
+  /**
+   * The clock snapshots are dated by (ms since the Unix epoch), which
+   * slot ages and lint thresholds are measured against. For tests: slot
+   * times themselves come from the allocator's clock.
+   *
+   * @default {Date.now}
+   */
+  clock?: () => number;
 }
 
 /** Something whose own figures a snapshot reports: a diagnostics stream. */
@@ -110,13 +129,17 @@ export class DiagnosticsRegistry {
   #arenas = new Map<string, Pool>();
   #heap: HeapSnapshot | undefined;
   #openHandles: OpenHandleList | undefined;
+  #lints: LintEngine | undefined;
+  #clock: () => number;
 
   /**
    * Creates an empty registry.
    *
    * @param options Optionally, an existing owner registry, and how many open
    * handles snapshots list.
-   * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000.
+   * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000,
+   * or a lint threshold is out of its range.
+   * @throws {TypeError} If `lints` or a rule's options are neither an object nor `false`.
    */
   constructor(options: DiagnosticsRegistryOptions = {}) {
     this.#owners = options.owners ?? new OwnerRegistry();
@@ -130,6 +153,16 @@ export class DiagnosticsRegistry {
     }
     if (limit > 0) this.#openHandles = new OpenHandleList(limit);
     this.#requests = new RequestMetricsSet(options.requests);
+    if (options.lints !== false) this.#lints = new LintEngine(options.lints);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * The lint engine that snapshots run, with the lints active now;
+   * `undefined` when the registry was made with `lints: false`.
+   */
+  get lints(): LintEngine | undefined {
+    return this.#lints;
   }
 
   /** Names for the owner indexes stored in slots. */
@@ -374,9 +407,11 @@ export class DiagnosticsRegistry {
   snapshot(options: SnapshotOptions = {}): MemorySnapshot {
     const slabs = [];
     const handleSlabs: SlabAllocator[] = [];
+    const live: SlabAllocator[] = [];
     for (const entry of this.#slabs.values()) {
       const slab = entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab;
       slabs.push(collectSlab(slab));
+      live.push(slab);
       if (slab.kind === "handle") handleSlabs.push(slab);
     }
     const arenas = [];
@@ -390,7 +425,7 @@ export class DiagnosticsRegistry {
     if (options.sampleHeap !== false || this.#heap === undefined) {
       this.#heap = heapSnapshot(heapStats());
     }
-    const ts = Date.now();
+    const ts = this.#clock();
     const snapshot: MemorySnapshot = {
       v: WIRE_VERSION,
       seq: 0,
@@ -404,6 +439,19 @@ export class DiagnosticsRegistry {
     };
     if (this.#openHandles !== undefined) {
       snapshot.open_handles = this.#openHandles.collect(handleSlabs, ts);
+    }
+    if (this.#lints !== undefined) {
+      const views: LintSlab[] = slabs.map((s, i) => ({
+        slab: live[i]!,
+        snapshot: s,
+        history: slotHistory(live[i]!),
+      }));
+      snapshot.lints = this.#lints.evaluate({
+        ts,
+        slabs: views,
+        arenas,
+        ownerMap: snapshot.owner_map,
+      });
     }
     if (this.#streams.size > 0) snapshot.stream = this.#streamFigures();
     return snapshot;

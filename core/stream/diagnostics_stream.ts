@@ -160,6 +160,7 @@ export class DiagnosticsStream {
     send_us: 0,
     recorded_ms: 0,
     recorded_bytes: 0,
+    lint_us: 0,
   };
 
   /**
@@ -385,7 +386,10 @@ export class DiagnosticsStream {
     const next = this.#collect(now);
     if (next === undefined) return;
     const collected = performance.now();
-    this.#stats.collect_us = Math.round((collected - now) * 1000);
+    // The registry's lint evaluation is part of its snapshot: counted apart.
+    const lint = this.#registry.lints?.lastMicros ?? 0;
+    this.#stats.lint_us = lint;
+    this.#stats.collect_us = Math.max(0, Math.round((collected - now) * 1000) - lint);
     const delta = this.#advance(next, now);
     if (delta === false) return;
     this.#record(delta);

@@ -19,6 +19,7 @@ import { ARENA_FIELDS, HEAP_FIELDS, SLAB_SCALARS, STREAM_FIELDS } from "./fields
 import { slabToWire } from "./keyframe.ts";
 import { slotListToWire } from "./records.ts";
 import { diffOpenHandles } from "./open_handles.ts";
+import { diffLints } from "./lints.ts";
 import { encodeSlotList } from "./rice.ts";
 import { diffRequests } from "./request_delta.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
@@ -100,6 +101,11 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
   const requests = diffRequests(prev.requests, next.requests);
   if (requests !== undefined) {
     delta.requests = requests;
+    changed = true;
+  }
+  const lints = diffLints(prev.lints, next.lints);
+  if (lints !== undefined) {
+    delta.lints = lints;
     changed = true;
   }
   if (!changed) return null;

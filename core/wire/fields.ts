@@ -64,7 +64,17 @@ export const STREAM_FIELDS = [
   "send_us",
   "recorded_ms",
   "recorded_bytes",
+  "lint_us",
 ] as const;
+
+/**
+ * Stream fields a reader takes as 0 when a payload leaves them out: the
+ * ones added after 0.2.0 (see the Compatibility table of the wire format).
+ */
+export const OPTIONAL_STREAM_FIELDS: ReadonlySet<string> = new Set(["lint_us"]);
+
+/** Fields of a lint, in wire order. */
+export const LINT_FIELDS = ["rule", "pool", "since", "count", "slots", "detail"] as const;
 
 /** Fields of an open handle of the open-handle list, in wire order. */
 export const OPEN_HANDLE_FIELDS = [
@@ -125,6 +135,8 @@ export const MEMBERS: {
   readonly request: ReadonlySet<string>;
   readonly requestPatch: ReadonlySet<string>;
   readonly requestClass: ReadonlySet<string>;
+  readonly lint: ReadonlySet<string>;
+  readonly lintsPatch: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -138,6 +150,7 @@ export const MEMBERS: {
     "stream",
     "open_handles",
     "requests",
+    "lints",
   ]),
   delta: set([
     "v",
@@ -156,6 +169,7 @@ export const MEMBERS: {
     "stream",
     "open_handles",
     "requests",
+    "lints",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "bitmap",
@@ -192,4 +206,6 @@ export const MEMBERS: {
   request: set(["name"], REQUEST_SCALARS, ["classes", "second", "history"]),
   requestPatch: set(["name"], REQUEST_SCALARS, ["classes", "second", "history_tail"]),
   requestClass: set(REQUEST_CLASS_FIELDS),
+  lint: set(LINT_FIELDS),
+  lintsPatch: set(["raised", "changed", "cleared"]),
 };

@@ -21,6 +21,7 @@ import {
 } from "./records.ts";
 import { openHandlesFromWire, openHandlesToWire } from "./open_handles.ts";
 import { requestsFromWire } from "./request_records.ts";
+import { lintsFromWire, lintsToWire } from "./lints.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type { MemorySnapshot, SlabSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -70,6 +71,7 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
     wire.open_handles = openHandlesToWire(snapshot.open_handles);
   }
   if (snapshot.requests !== undefined) wire.requests = snapshot.requests;
+  if (snapshot.lints !== undefined) wire.lints = lintsToWire(snapshot.lints);
   return JSON.stringify(wire);
 }
 
@@ -131,6 +133,9 @@ export function keyframeFromJson(value: unknown): MemorySnapshot {
   }
   if (o.requests !== undefined) {
     snapshot.requests = requestsFromWire(o.requests, "keyframe.requests", ts);
+  }
+  if (o.lints !== undefined) {
+    snapshot.lints = lintsFromWire(o.lints, slabs, arenas, "keyframe.lints");
   }
   return snapshot;
 }

@@ -18,6 +18,7 @@ import {
   POOL_FIELDS,
   SLAB_SCALARS,
   SPACE_FIELDS,
+  OPTIONAL_STREAM_FIELDS,
   STREAM_FIELDS,
 } from "./fields.ts";
 import { decodeSlotList, encodeSlotList, MAX_RICE_PARAMETER } from "./rice.ts";
@@ -247,7 +248,11 @@ export function streamFromWire(value: unknown, path: string): StreamSnapshot {
   const o = object(value, path);
   onlyFields(o, MEMBERS.stream, path, "the stream");
   const stream = {} as StreamSnapshot;
-  for (const field of STREAM_FIELDS) stream[field] = count(o[field], `${path}.${field}`);
+  for (const field of STREAM_FIELDS) {
+    stream[field] = o[field] === undefined && OPTIONAL_STREAM_FIELDS.has(field)
+      ? 0
+      : count(o[field], `${path}.${field}`);
+  }
   return stream;
 }
 
