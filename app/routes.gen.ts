@@ -9,13 +9,14 @@ import * as $$1 from "../islands/CapacityBanner.tsx";
 import * as $$2 from "../islands/DiffPanel.tsx";
 import * as $$3 from "../islands/FleetPanel.tsx";
 import * as $$4 from "../islands/HeapPanel.tsx";
-import * as $$5 from "../islands/LiveConnection.tsx";
-import * as $$6 from "../islands/OpenHandles.tsx";
-import * as $$7 from "../islands/OwnerBreakdown.tsx";
-import * as $$8 from "../islands/RequestsPanel.tsx";
-import * as $$9 from "../islands/SlabGrids.tsx";
-import * as $$10 from "../islands/StreamFooter.tsx";
-import * as $$11 from "../islands/Timeline.tsx";
+import * as $$5 from "../islands/Lints.tsx";
+import * as $$6 from "../islands/LiveConnection.tsx";
+import * as $$7 from "../islands/OpenHandles.tsx";
+import * as $$8 from "../islands/OwnerBreakdown.tsx";
+import * as $$9 from "../islands/RequestsPanel.tsx";
+import * as $$10 from "../islands/SlabGrids.tsx";
+import * as $$11 from "../islands/StreamFooter.tsx";
+import * as $$12 from "../islands/Timeline.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -30,12 +31,13 @@ export const snapshot: AppSnapshot = {
     "./islands/DiffPanel.tsx": $$2,
     "./islands/FleetPanel.tsx": $$3,
     "./islands/HeapPanel.tsx": $$4,
-    "./islands/LiveConnection.tsx": $$5,
-    "./islands/OpenHandles.tsx": $$6,
-    "./islands/OwnerBreakdown.tsx": $$7,
-    "./islands/RequestsPanel.tsx": $$8,
-    "./islands/SlabGrids.tsx": $$9,
-    "./islands/StreamFooter.tsx": $$10,
-    "./islands/Timeline.tsx": $$11,
+    "./islands/Lints.tsx": $$5,
+    "./islands/LiveConnection.tsx": $$6,
+    "./islands/OpenHandles.tsx": $$7,
+    "./islands/OwnerBreakdown.tsx": $$8,
+    "./islands/RequestsPanel.tsx": $$9,
+    "./islands/SlabGrids.tsx": $$10,
+    "./islands/StreamFooter.tsx": $$11,
+    "./islands/Timeline.tsx": $$12,
   },
 };

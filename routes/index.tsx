@@ -15,6 +15,7 @@ import DiffPanel from "../islands/DiffPanel.tsx";
 import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
+import Lints from "../islands/Lints.tsx";
 import OpenHandles from "../islands/OpenHandles.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
 import RequestsPanel from "../islands/RequestsPanel.tsx";
@@ -138,6 +139,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         </div>
         <div class="side">
           <DiffPanel diff={diff} />
+          <Lints snapshot={snapshot} selection={selection} />
           {data.fleet && (
             <FleetPanel instancesUrl={`${data.basePath}/fleet/instances`} instance={instance} />
           )}

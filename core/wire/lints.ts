@@ -84,7 +84,10 @@ function lintFromWire(value: unknown, path: string): Lint {
   if (pool.length === 0) fail(`${path}.pool`, "expected a pool name, received an empty string");
   const detail = string(o.detail, `${path}.detail`);
   if (detail.length === 0 || detail.length > MAX_LINT_DETAIL) {
-    fail(`${path}.detail`, `expected 1 to ${MAX_LINT_DETAIL} characters, received ${detail.length}`);
+    fail(
+      `${path}.detail`,
+      `expected 1 to ${MAX_LINT_DETAIL} characters, received ${detail.length}`,
+    );
   }
   const lint: Lint = {
     rule: rule as LintRuleId,
@@ -105,7 +108,10 @@ function lintFromWire(value: unknown, path: string): Lint {
     }
     for (let i = 1; i < slots.length; i++) {
       if (slots[i]! <= slots[i - 1]!) {
-        fail(`${path}.slots[${i}]`, `expected ascending slots, received ${slots[i]} after ${slots[i - 1]}`);
+        fail(
+          `${path}.slots[${i}]`,
+          `expected ascending slots, received ${slots[i]} after ${slots[i - 1]}`,
+        );
       }
     }
     lint.slots = slots;

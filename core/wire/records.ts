@@ -15,10 +15,10 @@ import {
   COUNT_FIELDS,
   HEAP_FIELDS,
   MEMBERS,
+  OPTIONAL_STREAM_FIELDS,
   POOL_FIELDS,
   SLAB_SCALARS,
   SPACE_FIELDS,
-  OPTIONAL_STREAM_FIELDS,
   STREAM_FIELDS,
 } from "./fields.ts";
 import { decodeSlotList, encodeSlotList, MAX_RICE_PARAMETER } from "./rice.ts";

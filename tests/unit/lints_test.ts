@@ -181,7 +181,10 @@ Deno.test("time_to_full: steady growth gives the time left at that rate", () => 
   }
   assert.ok(lint !== undefined, "raised within the window");
   // About 250 used at +5/s: 750 left, 2.5 min.
-  assert.match(lint.detail, /^full in about [23] min at this rate \(\+5 slots\/s over the last \d+ s\)$/);
+  assert.match(
+    lint.detail,
+    /^full in about [23] min at this rate \(\+5 slots\/s over the last \d+ s\)$/,
+  );
   assert.equal(lint.count, 1);
   assert.equal(lint.slots, undefined);
 });
@@ -190,7 +193,9 @@ Deno.test("time_to_full: silent on a flat, a noisy and a slowly growing pool", (
   const { registry, lints, step } = clocked();
   const flat = registry.addSlab(new SlabAllocator({ name: "flat", slotSize: 8, capacity: 1000 }));
   const noisy = registry.addSlab(new SlabAllocator({ name: "noisy", slotSize: 8, capacity: 1000 }));
-  const slow = registry.addSlab(new SlabAllocator({ name: "slow", slotSize: 8, capacity: 100_000 }));
+  const slow = registry.addSlab(
+    new SlabAllocator({ name: "slow", slotSize: 8, capacity: 100_000 }),
+  );
   for (let i = 0; i < 500; i++) flat.alloc();
   const held: number[] = [];
   lints();
@@ -221,7 +226,10 @@ Deno.test("thrash: a slot cycled faster than the rate, over the window", () => {
   }
   assert.ok(lint !== undefined, "raised once a window was measured");
   assert.ok(lint.slots!.includes(cycled));
-  assert.match(lint.detail, /freed and allocated again over 1000 times a second \(the fastest \d+\/s/);
+  assert.match(
+    lint.detail,
+    /freed and allocated again over 1000 times a second \(the fastest \d+\/s/,
+  );
   // It stops: the next window clears it.
   for (let tick = 0; tick < 60 && lint !== undefined; tick++) {
     lint = step(100).find((l) => l.rule === "thrash");

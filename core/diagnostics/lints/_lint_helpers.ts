@@ -27,7 +27,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Whether slot `i` of a snapshot is held: an open handle state, or a used bit. */
-export function held(i: number, states: Uint8Array | undefined, bitmap: Uint8Array | undefined): boolean {
+export function held(
+  i: number,
+  states: Uint8Array | undefined,
+  bitmap: Uint8Array | undefined,
+): boolean {
   if (states !== undefined) {
     const s = states[i]!;
     return s >= 2 && s <= 5; // N, A, I, C

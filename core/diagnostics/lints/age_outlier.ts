@@ -65,9 +65,11 @@ export function ageOutlierRule(options: Required<AgeOutlierLintOptions>): LintRu
           pool: snapshot.name,
           count: list.count,
           slots: list.slots,
-          detail: `${plural(list.count, "slot")} held over ${duration(limit)} (the pool's ${q}th percentile age is ${
-            duration(usual)
-          }; the oldest ${duration(oldest)})`,
+          detail: `${plural(list.count, "slot")} held over ${
+            duration(limit)
+          } (the pool's ${q}th percentile age is ${duration(usual)}; the oldest ${
+            duration(oldest)
+          })`,
         });
       }
       return findings;

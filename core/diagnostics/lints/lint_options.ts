@@ -238,12 +238,24 @@ export function lintSettings(options: LintOptions = {}): LintSettings {
     return (given ?? {}) as Record<string, number>;
   };
   const ms = (o: Record<string, number>, key: keyof LintSettings, name: string) =>
-    positiveOption(o[name], (LINT_DEFAULTS[key] as Record<string, number>)[name]!, `lints.${key}.${name}`, ACTION);
-  const fraction = (o: Record<string, number>, key: keyof LintSettings, name: string, open: boolean) => {
+    positiveOption(
+      o[name],
+      (LINT_DEFAULTS[key] as Record<string, number>)[name]!,
+      `lints.${key}.${name}`,
+      ACTION,
+    );
+  const fraction = (
+    o: Record<string, number>,
+    key: keyof LintSettings,
+    name: string,
+    open: boolean,
+  ) => {
     const value = ms(o, key, name);
     if (value > 1 || (open && value === 1)) {
       throw new RangeError(
-        `Cannot ${ACTION}: lints.${key}.${name} must be a number in (0, 1${open ? ")" : "]"}, received ${value}`,
+        `Cannot ${ACTION}: lints.${key}.${name} must be a number in (0, 1${
+          open ? ")" : "]"
+        }, received ${value}`,
       );
     }
     return value;

@@ -42,7 +42,9 @@ export function stuckRule(options: Required<StuckLintOptions>): LintRule {
         const parts = [];
         if (connecting > 0) parts.push(`${plural(connecting, "slot")} in Connecting`);
         if (closing > 0) {
-          parts.push(connecting > 0 ? `${closing} in Closing` : `${plural(closing, "slot")} in Closing`);
+          parts.push(
+            connecting > 0 ? `${closing} in Closing` : `${plural(closing, "slot")} in Closing`,
+          );
         }
         findings.push({
           pool: snapshot.name,

@@ -86,9 +86,9 @@ function judge(
   return {
     pool,
     count: 1,
-    detail: `full in about ${duration(eta)} at this rate (+${rate(perMs * 1000)} slots/s over the last ${
-      duration(span)
-    })`,
+    detail: `full in about ${duration(eta)} at this rate (+${
+      rate(perMs * 1000)
+    } slots/s over the last ${duration(span)})`,
   };
 }
 
