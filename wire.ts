@@ -37,6 +37,8 @@ export type {
   ArenaSnapshot,
   HeapSnapshot,
   HeapSpaceSnapshot,
+  Lint,
+  LintRuleId,
   MemorySnapshot,
   OpenHandle,
   OpenHandlesSnapshot,
@@ -49,7 +51,7 @@ export type {
   StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
-export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, LINT_RULES, STATUS_CLASSES } from "./core/wire/types.ts";
 export {
   bucketOf,
   bucketRange,

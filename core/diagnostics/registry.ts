@@ -23,7 +23,7 @@ import { DEFAULT_OPEN_HANDLES, OpenHandleList } from "./open_handle_list.ts";
 import { type Owner, OwnerRegistry } from "./owners.ts";
 import { MAX_OPEN_HANDLES } from "../wire/open_handles.ts";
 import { RequestMetricsSet, type RequestMetricsSetOptions } from "./request_set.ts";
-import { LintEngine, type LintSlab } from "./lints/lint_engine.ts";
+import { type ActiveLints, LintEngine, type LintSlab } from "./lints/lint_engine.ts";
 import type { LintOptions } from "./lints/lint_options.ts";
 import { slotHistory } from "./slab_collector.ts";
 
@@ -161,7 +161,7 @@ export class DiagnosticsRegistry {
    * The lint engine that snapshots run, with the lints active now;
    * `undefined` when the registry was made with `lints: false`.
    */
-  get lints(): LintEngine | undefined {
+  get lints(): ActiveLints | undefined {
     return this.#lints;
   }
 

@@ -53,6 +53,21 @@ function rulesOf(settings: LintSettings): LintRule[] {
 }
 
 /**
+ * What a registry's lint engine tells: the lints active now, the
+ * thresholds, and what the last evaluation cost (`registry.lints`).
+ */
+export interface ActiveLints {
+  /** The lints active as of the last evaluation, in wire order. */
+  readonly active: readonly Lint[];
+  /** The checked thresholds; `undefined` for a rule turned off. */
+  readonly settings: LintSettings;
+  /** Microseconds the last evaluation took. */
+  readonly lastMicros: number;
+  /** The time of the snapshot last evaluated (ms since the Unix epoch); 0 before the first. */
+  readonly evaluatedAt: number;
+}
+
+/**
  * Evaluates the lint rules on each snapshot of a registry and keeps the
  * set of active lints. `DiagnosticsRegistry` makes one (its `lints`
  * option) and runs it in `snapshot()`; read it as `registry.lints`.
@@ -69,7 +84,7 @@ function rulesOf(settings: LintSettings): LintRule[] {
  * assert.equal(new DiagnosticsRegistry({ lints: false }).lints, undefined);
  * ```
  */
-export class LintEngine {
+export class LintEngine implements ActiveLints {
   #settings: LintSettings;
   #rules: LintRule[];
   #active = new Map<string, Lint>();

@@ -185,13 +185,21 @@ export interface LintOptions {
 
 /** The checked settings: every threshold, or `undefined` for a rule turned off. */
 export interface LintSettings {
+  /** `stuck`'s thresholds. */
   stuck: Required<StuckLintOptions> | undefined;
+  /** `idle`'s thresholds. */
   idle: Required<IdleLintOptions> | undefined;
+  /** `age_outlier`'s thresholds. */
   ageOutlier: Required<AgeOutlierLintOptions> | undefined;
+  /** `orphan`'s thresholds. */
   orphan: Required<OrphanLintOptions> | undefined;
+  /** `time_to_full`'s thresholds. */
   timeToFull: Required<TimeToFullLintOptions> | undefined;
+  /** `thrash`'s thresholds. */
   thrash: Required<ThrashLintOptions> | undefined;
+  /** `arena_fallbacks`' thresholds. */
   arenaFallbacks: Required<ArenaFallbacksLintOptions> | undefined;
+  /** `invalid_frees`' thresholds. */
   invalidFrees: Required<InvalidFreesLintOptions> | undefined;
 }
 

@@ -9,7 +9,7 @@
 import type { Lint, LintRuleId } from "../../wire/types.ts";
 import { LINT_RULES } from "../../wire/types.ts";
 import { LINT_CATALOG } from "./lint_catalog.ts";
-import type { LintEngine } from "./lint_engine.ts";
+import type { ActiveLints } from "./lint_engine.ts";
 
 /** One active lint, explained. */
 export interface LintReportEntry extends Lint {
@@ -50,7 +50,7 @@ export interface LintReport {
  * assert.equal(report.rules.stuck?.after, 30_000);
  * ```
  */
-export function lintReport(engine: LintEngine | undefined, ts: number): LintReport {
+export function lintReport(engine: ActiveLints | undefined, ts: number): LintReport {
   const settings = engine?.settings;
   const rules = {} as LintReport["rules"];
   const keys: Record<LintRuleId, keyof NonNullable<typeof settings>> = {
