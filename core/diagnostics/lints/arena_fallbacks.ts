@@ -20,7 +20,7 @@ export function arenaFallbacksRule(options: Required<ArenaFallbacksLintOptions>)
   let windows = new Map<string, CounterWindow>();
   return {
     id: "arena_fallbacks",
-    scansSlots: false,
+    every: 0,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const next = new Map<string, CounterWindow>();

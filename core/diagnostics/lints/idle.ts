@@ -9,16 +9,15 @@
  */
 
 import { HandleState } from "../../allocator/handle_state.ts";
-import { slotTime } from "../../allocator/slot_time.ts";
 import type { IdleLintOptions } from "./lint_options.ts";
 import type { LintContext, LintFinding, LintRule } from "./lint_rule.ts";
-import { duration, plural, SlotList } from "./_lint_helpers.ts";
+import { duration, plural, SCAN_EVERY_MS, SlotList, stampTime } from "./_lint_helpers.ts";
 
 /** The `idle` rule with these thresholds. */
 export function idleRule(options: Required<IdleLintOptions>): LintRule {
   return {
     id: "idle",
-    scansSlots: true,
+    every: SCAN_EVERY_MS,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const cutoff = context.ts - options.after;
@@ -26,12 +25,13 @@ export function idleRule(options: Required<IdleLintOptions>): LintRule {
         const states = snapshot.states;
         if (snapshot.kind !== "handle" || states === undefined || history === undefined) continue;
         if (snapshot.summary.I === 0) continue;
-        const { times, views } = history;
+        const { times } = history;
+        const epoch = history.views.epoch;
         if (times.length !== states.length) continue; // no times recorded
         const list = new SlotList();
         for (let i = 0; i < states.length; i++) {
           if (states[i] !== HandleState.Idle) continue;
-          if (slotTime(times[i]!, views.epoch, context.ts) <= cutoff) list.add(i);
+          if (stampTime(times[i]!, epoch, context.ts) <= cutoff) list.add(i);
         }
         if (list.count === 0) continue;
         findings.push({

@@ -20,7 +20,7 @@ export function invalidFreesRule(options: Required<InvalidFreesLintOptions>): Li
   const windows = new WeakMap<SlabAllocator, CounterWindow>();
   return {
     id: "invalid_frees",
-    scansSlots: false,
+    every: 0,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       for (const { slab, snapshot } of context.slabs) {

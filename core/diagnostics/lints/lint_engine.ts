@@ -7,8 +7,9 @@
  * stream's ticks, `/metrics`, the lints endpoint). Rules judge by the
  * snapshot's time, never by how often they are called, so extra
  * snapshots change nothing. Rules that read slots one by one run at most
- * once a second, and keep their findings in between; the others are
- * O(pools), or O(slots touched) for `thrash`, per evaluation.
+ * once a second (`age_outlier` every 5 s), and keep their findings in
+ * between; the others are O(pools), or O(slots touched) for `thrash`, per
+ * evaluation.
  *
  * A lint is raised when a rule first finds something about a pool, is
  * changed when what it finds changes (its count, slots or sentence), and
@@ -33,9 +34,6 @@ import { thrashRule } from "./thrash.ts";
 import { timeToFullRule } from "./time_to_full.ts";
 
 export type { LintContext, LintSlab } from "./lint_rule.ts";
-
-/** Rules that read slots one by one run at most this often (ms). */
-const SCAN_INTERVAL_MS = 1000;
 
 /** The rules of these settings, in wire order. */
 function rulesOf(settings: LintSettings): LintRule[] {
@@ -89,8 +87,8 @@ export class LintEngine implements ActiveLints {
   #rules: LintRule[];
   #active = new Map<string, Lint>();
   #list: Lint[] = [];
-  #held = new Map<LintRule, LintFinding[]>();
-  #lastScan = -Infinity;
+  /** Per rule that reads slots: when it last ran, and what it found then. */
+  #held = new Map<LintRule, { at: number; findings: LintFinding[] }>();
   #micros = 0;
   #evaluatedAt = 0;
 
@@ -137,8 +135,6 @@ export class LintEngine implements ActiveLints {
     const started = performance.now();
     const ts = context.ts;
     this.#evaluatedAt = ts;
-    const scan = ts - this.#lastScan >= SCAN_INTERVAL_MS || ts < this.#lastScan;
-    if (scan) this.#lastScan = ts;
     const pools = new Set<string>();
     for (const { snapshot } of context.slabs) pools.add(snapshot.name);
     for (const arena of context.arenas) pools.add(arena.name);
@@ -146,12 +142,13 @@ export class LintEngine implements ActiveLints {
     let changed = false;
     for (const rule of this.#rules) {
       let findings: LintFinding[];
-      if (!rule.scansSlots || scan) {
+      const held = this.#held.get(rule);
+      if (rule.every === 0 || held === undefined || ts - held.at >= rule.every || ts < held.at) {
         findings = rule.evaluate(context);
-        if (rule.scansSlots) this.#held.set(rule, findings);
+        if (rule.every > 0) this.#held.set(rule, { at: ts, findings });
       } else {
-        // Held from the last scan; a pool removed since has no lint.
-        findings = (this.#held.get(rule) ?? []).filter((finding) => pools.has(finding.pool));
+        // Held from its last run; a pool removed since has no lint.
+        findings = held.findings.filter((finding) => pools.has(finding.pool));
       }
       for (const finding of findings) {
         const key = lintKey({ rule: rule.id, pool: finding.pool });

@@ -49,11 +49,11 @@ export interface LintRule {
   /** Its id on the wire. */
   readonly id: LintRuleId;
   /**
-   * Whether it reads slots one by one: such rules run at most once per
-   * second (their thresholds are seconds or more), the others every
-   * evaluation.
+   * For a rule that reads slots one by one, the least time (ms) between
+   * two of its runs (its thresholds are seconds or more; in between, the
+   * engine keeps its findings); 0 for a rule that runs every evaluation.
    */
-  readonly scansSlots: boolean;
+  readonly every: number;
   /** What it finds now, at most one finding per pool. */
   evaluate(context: LintContext): LintFinding[];
 }

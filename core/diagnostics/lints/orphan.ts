@@ -12,7 +12,7 @@
 import type { SlabAllocator } from "../../allocator/slab.ts";
 import type { OrphanLintOptions } from "./lint_options.ts";
 import type { LintContext, LintFinding, LintRule } from "./lint_rule.ts";
-import { duration, held, plural, SlotList } from "./_lint_helpers.ts";
+import { duration, held, plural, SCAN_EVERY_MS, SlotList } from "./_lint_helpers.ts";
 
 /** The `orphan` rule with these thresholds. */
 export function orphanRule(options: Required<OrphanLintOptions>): LintRule {
@@ -20,7 +20,7 @@ export function orphanRule(options: Required<OrphanLintOptions>): LintRule {
   const seen = new WeakMap<SlabAllocator, Map<number, number>>();
   return {
     id: "orphan",
-    scansSlots: true,
+    every: SCAN_EVERY_MS,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const names = context.ownerMap;

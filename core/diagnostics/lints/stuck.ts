@@ -9,16 +9,15 @@
  */
 
 import { HandleState } from "../../allocator/handle_state.ts";
-import { slotTime } from "../../allocator/slot_time.ts";
 import type { StuckLintOptions } from "./lint_options.ts";
 import type { LintContext, LintFinding, LintRule } from "./lint_rule.ts";
-import { duration, plural, SlotList } from "./_lint_helpers.ts";
+import { duration, plural, SCAN_EVERY_MS, SlotList, stampTime } from "./_lint_helpers.ts";
 
 /** The `stuck` rule with these thresholds. */
 export function stuckRule(options: Required<StuckLintOptions>): LintRule {
   return {
     id: "stuck",
-    scansSlots: true,
+    every: SCAN_EVERY_MS,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const cutoff = context.ts - options.after;
@@ -26,14 +25,15 @@ export function stuckRule(options: Required<StuckLintOptions>): LintRule {
         const states = snapshot.states;
         if (snapshot.kind !== "handle" || states === undefined || history === undefined) continue;
         if (snapshot.summary.N + snapshot.summary.C === 0) continue;
-        const { times, views } = history;
+        const { times } = history;
+        const epoch = history.views.epoch;
         if (times.length !== states.length) continue; // no times recorded
         const list = new SlotList();
         let connecting = 0;
         for (let i = 0; i < states.length; i++) {
           const s = states[i]!;
           if (s !== HandleState.Connecting && s !== HandleState.Closing) continue;
-          if (slotTime(times[i]!, views.epoch, context.ts) > cutoff) continue;
+          if (stampTime(times[i]!, epoch, context.ts) > cutoff) continue;
           list.add(i);
           if (s === HandleState.Connecting) connecting++;
         }

@@ -12,8 +12,10 @@
  * between two collections, not just whether one did. Only the slots the
  * collector found touched since (`slot_touches.ts`) are compared:
  * O(touched) per evaluation, plus one copy of the slot words when the
- * rule starts watching a slab or loses track of its touches. Internal to
- * the lint engine.
+ * rule starts watching a slab or loses track of its touches. Memory: 8
+ * bytes per slot (the words seen, and the window's counts in a typed
+ * array, which costs a tenth of a `Map` per touched slot at 1 % churn).
+ * Internal to the lint engine.
  *
  * @module
  */
@@ -36,8 +38,11 @@ interface Watch {
   last: SlabSnapshot;
   /** When the current window began (ms). */
   start: number;
-  /** Cycles per slot in the current window. */
-  cycles: Map<number, number>;
+  /** Cycles per slot in the current window (0 for a slot not in `hot`). */
+  cycles: Uint32Array;
+  /** The slots that cycled in the current window, `hotCount` of them. */
+  hot: Uint32Array;
+  hotCount: number;
   /** The last full window's finding. */
   finding: LintFinding | undefined;
 }
@@ -47,7 +52,7 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
   const watches = new WeakMap<SlabAllocator, Watch>();
   return {
     id: "thrash",
-    scansSlots: false,
+    every: 0,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const ts = context.ts;
@@ -65,24 +70,39 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
             words: words.slice(),
             last: snapshot,
             start: ts,
-            cycles: new Map(),
+            cycles: new Uint32Array(words.length),
+            hot: new Uint32Array(64),
+            hotCount: 0,
             finding: watch?.finding,
           });
           if (watch?.finding !== undefined) findings.push(watch.finding);
           continue;
         }
         const seen = watch.words;
-        for (const i of touched) {
+        const counts = watch.cycles;
+        for (let t = 0; t < touched.length; t++) {
+          const i = touched[t]!;
           const cycles = ((words[i]! >>> GENERATION_SHIFT) - (seen[i]! >>> GENERATION_SHIFT)) &
             GENERATION_MASK;
           seen[i] = words[i]!;
-          if (cycles > 0) watch.cycles.set(i, (watch.cycles.get(i) ?? 0) + cycles);
+          if (cycles === 0) continue;
+          if (counts[i] === 0) {
+            if (watch.hotCount === watch.hot.length) {
+              const grown = new Uint32Array(watch.hot.length * 2);
+              grown.set(watch.hot);
+              watch.hot = grown;
+            }
+            watch.hot[watch.hotCount++] = i;
+          }
+          counts[i] = Math.min(counts[i]! + cycles, 0xffffffff);
         }
         watch.last = snapshot;
         const elapsed = ts - watch.start;
         if (elapsed >= options.window) {
-          watch.finding = judge(watch.cycles, elapsed, snapshot.name, options);
-          watch.cycles.clear();
+          const hot = watch.hot.subarray(0, watch.hotCount);
+          watch.finding = judge(counts, hot, elapsed, snapshot.name, options);
+          for (const i of hot) counts[i] = 0;
+          watch.hotCount = 0;
           watch.start = ts;
         }
         if (watch.finding !== undefined) findings.push(watch.finding);
@@ -94,20 +114,25 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
 
 /** The finding for one window's cycles, if any slot cycled faster than allowed. */
 function judge(
-  cycles: Map<number, number>,
+  counts: Uint32Array,
+  cycled: Uint32Array,
   elapsed: number,
   pool: string,
   options: Required<ThrashLintOptions>,
 ): LintFinding | undefined {
   const limit = options.perSecond * elapsed / 1000;
-  const hot = [...cycles].filter(([, n]) => n > limit).sort((a, b) => a[0] - b[0]);
-  if (hot.length === 0) return undefined;
-  const list = new SlotList();
+  const over: number[] = [];
   let fastest = 0;
-  for (const [slot, n] of hot) {
-    list.add(slot);
+  for (const slot of cycled) {
+    const n = counts[slot]!;
+    if (n <= limit) continue;
+    over.push(slot);
     fastest = Math.max(fastest, n);
   }
+  if (over.length === 0) return undefined;
+  over.sort((a, b) => a - b);
+  const list = new SlotList();
+  for (const slot of over) list.add(slot);
   return {
     pool,
     count: list.count,

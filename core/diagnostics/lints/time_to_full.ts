@@ -36,7 +36,7 @@ export function timeToFullRule(options: Required<TimeToFullLintOptions>): LintRu
   const series = new WeakMap<SlabAllocator, Series>();
   return {
     id: "time_to_full",
-    scansSlots: false,
+    every: 0,
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const ts = context.ts;
