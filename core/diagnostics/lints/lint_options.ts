@@ -245,7 +245,7 @@ export function lintSettings(options: LintOptions = {}): LintSettings {
     }
     return (given ?? {}) as Record<string, number>;
   };
-  const ms = (o: Record<string, number>, key: keyof LintSettings, name: string) =>
+  const positive = (o: Record<string, number>, key: keyof LintSettings, name: string) =>
     positiveOption(
       o[name],
       (LINT_DEFAULTS[key] as Record<string, number>)[name]!,
@@ -258,7 +258,7 @@ export function lintSettings(options: LintOptions = {}): LintSettings {
     name: string,
     open: boolean,
   ) => {
-    const value = ms(o, key, name);
+    const value = positive(o, key, name);
     if (value > 1 || (open && value === 1)) {
       throw new RangeError(
         `Cannot ${ACTION}: lints.${key}.${name} must be a number in (0, 1${
@@ -277,32 +277,32 @@ export function lintSettings(options: LintOptions = {}): LintSettings {
   const arena = rule("arenaFallbacks");
   const invalid = rule("invalidFrees");
   return {
-    stuck: stuck && { after: ms(stuck, "stuck", "after") },
-    idle: idle && { after: ms(idle, "idle", "after") },
+    stuck: stuck && { after: positive(stuck, "stuck", "after") },
+    idle: idle && { after: positive(idle, "idle", "after") },
     ageOutlier: age && {
       quantile: fraction(age, "ageOutlier", "quantile", true),
-      factor: ms(age, "ageOutlier", "factor"),
+      factor: positive(age, "ageOutlier", "factor"),
       minSamples: positiveIntegerOption(
         age.minSamples,
         LINT_DEFAULTS.ageOutlier.minSamples,
         "lints.ageOutlier.minSamples",
         ACTION,
       ),
-      minAge: ms(age, "ageOutlier", "minAge"),
+      minAge: positive(age, "ageOutlier", "minAge"),
     },
-    orphan: orphan && { after: ms(orphan, "orphan", "after") },
+    orphan: orphan && { after: positive(orphan, "orphan", "after") },
     timeToFull: full && {
-      window: ms(full, "timeToFull", "window"),
-      horizon: ms(full, "timeToFull", "horizon"),
+      window: positive(full, "timeToFull", "window"),
+      horizon: positive(full, "timeToFull", "horizon"),
       minFit: fraction(full, "timeToFull", "minFit", false),
       minGrowth: fraction(full, "timeToFull", "minGrowth", false),
     },
     thrash: thrash && {
-      perSecond: ms(thrash, "thrash", "perSecond"),
-      window: ms(thrash, "thrash", "window"),
+      perSecond: positive(thrash, "thrash", "perSecond"),
+      window: positive(thrash, "thrash", "window"),
     },
     arenaFallbacks: arena && {
-      window: ms(arena, "arenaFallbacks", "window"),
+      window: positive(arena, "arenaFallbacks", "window"),
       ratio: fraction(arena, "arenaFallbacks", "ratio", false),
       minCount: positiveIntegerOption(
         arena.minCount,
@@ -312,7 +312,7 @@ export function lintSettings(options: LintOptions = {}): LintSettings {
       ),
     },
     invalidFrees: invalid && {
-      window: ms(invalid, "invalidFrees", "window"),
+      window: positive(invalid, "invalidFrees", "window"),
       minCount: positiveIntegerOption(
         invalid.minCount,
         LINT_DEFAULTS.invalidFrees.minCount,
