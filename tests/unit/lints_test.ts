@@ -353,3 +353,28 @@ Deno.test("lints: bad thresholds are refused, naming the option", () => {
     RangeError,
   );
 });
+
+Deno.test("lints: judged by time, not by how often snapshots are taken (a scrape between ticks)", () => {
+  for (const every of [20, 100, 500]) {
+    const { registry, lints, step } = clocked();
+    const slab = registry.addSlab(
+      new SlabAllocator({ name: "scratch", slotSize: 8, capacity: 64 }),
+    );
+    const queue = registry.addSlab(
+      new SlabAllocator({ name: "queue", slotSize: 8, capacity: 1000 }),
+    );
+    lints();
+    const raised = new Set<string>();
+    // 3,000 cycles of one slot a second, and +5 queue slots a second, for 70 s.
+    for (let ms = 0; ms < 70_000; ms += every) {
+      for (let k = 0; k < 3 * every; k++) slab.free(slab.alloc()!);
+      if (ms % 1000 === 0) { for (let k = 0; k < 5; k++) queue.alloc(); }
+      for (const lint of step(every)) raised.add(`${lint.rule} ${lint.pool}`);
+    }
+    assert.deepEqual(
+      [...raised].sort(),
+      ["thrash scratch", "time_to_full queue"],
+      `every ${every} ms`,
+    );
+  }
+});
