@@ -81,15 +81,13 @@ export default function Lints({ snapshot, selection }: LintsProps) {
                   </button>
                   <p class="lint-detail">{lint.detail}</p>
                   <p class="muted lint-since">
-                    since {new Date(lint.since).toLocaleTimeString()} (
-                    {formatDuration(Math.max(0, state.ts - lint.since))})
+                    since {new Date(lint.since).toLocaleTimeString()},{" "}
+                    {formatDuration(Math.max(0, state.ts - lint.since))} ago
                   </p>
+                  <p class="muted lint-explanation">{about.explanation}</p>
                   <details>
-                    <summary>What it means</summary>
-                    <p>{about.explanation}</p>
-                    <p>
-                      <em>Look at:</em> {about.lookAt}
-                    </p>
+                    <summary>What to look at</summary>
+                    <p>{about.lookAt}</p>
                   </details>
                 </li>
               );

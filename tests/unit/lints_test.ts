@@ -99,7 +99,10 @@ Deno.test("age_outlier: one slot far older than the pool's 99th percentile", asy
   for (let i = 0; i < 150; i++) slab.alloc(owner);
   const lint = only(registry.snapshot().lints!, "age_outlier");
   assert.deepEqual(lint.slots, [old & 511]);
-  assert.match(lint.detail, /^1 slot held over \d+ s \(the pool's 99th percentile age is \d+ s;/);
+  assert.match(
+    lint.detail,
+    /^1 slot held over \d+ ms \(the pool's 99th percentile age is \d+ ms; the oldest \d+ ms\)$/,
+  );
 });
 
 Deno.test("age_outlier: silent below its sample size, and on a pool of one age", async () => {

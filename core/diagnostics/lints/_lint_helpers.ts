@@ -22,8 +22,9 @@ export function stampTime(stamp: number, epoch: number, now: number): number {
 /** Rules that read slots one by one run at most this often (ms). */
 export const SCAN_EVERY_MS = 1000;
 
-/** A duration in words, rounded as a person reads it: "45 s", "3 min", "2 h". */
+/** A duration in words, rounded as a person reads it: "300 ms", "45 s", "3 min", "2 h". */
 export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   const s = ms / 1000;
   if (s < 90) return `${Math.max(1, Math.round(s))} s`;
   if (s < 90 * 60) return `${Math.round(s / 60)} min`;
