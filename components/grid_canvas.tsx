@@ -77,6 +77,9 @@ export interface GridCanvasProps {
   moment?: Signal<string | null> | undefined;
 }
 
+/** No slots marked beside the selected one: one array, so that "unchanged" is `===`. */
+const NO_SLOTS: readonly number[] = [];
+
 /** Pointer travel (CSS px) below which a press and release is a click, not a drag. */
 const CLICK_SLOP = 4;
 
@@ -111,7 +114,7 @@ export function GridCanvas(
     cursor: -1,
     hover: -1,
     selected: -1,
-    marked: [],
+    marked: NO_SLOTS,
     dirty: true,
     seq: -1,
   });
@@ -225,7 +228,7 @@ export function GridCanvas(
     const chosen = selection?.value ?? null;
     const s = state.current;
     const index = chosen !== null && chosen.slab === name ? chosen.slot : -1;
-    const marked = chosen !== null && chosen.slab === name ? chosen.slots ?? [] : [];
+    const marked = chosen !== null && chosen.slab === name ? chosen.slots ?? NO_SLOTS : NO_SLOTS;
     if (index === s.selected && marked === s.marked) return;
     s.selected = index;
     s.marked = marked;
