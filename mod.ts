@@ -83,12 +83,29 @@ export {
   type RequestScope,
   type ServerInstrumentationOptions,
 } from "./core/instrument/serve.ts";
+export type { ActiveLints } from "./core/diagnostics/lints/lint_engine.ts";
+export type {
+  AgeOutlierLintOptions,
+  ArenaFallbacksLintOptions,
+  IdleLintOptions,
+  InvalidFreesLintOptions,
+  LintOptions,
+  LintSettings,
+  OrphanLintOptions,
+  StuckLintOptions,
+  ThrashLintOptions,
+  TimeToFullLintOptions,
+} from "./core/diagnostics/lints/lint_options.ts";
+export { LINT_DEFAULTS } from "./core/diagnostics/lints/lint_options.ts";
+export { LINT_CATALOG, type LintDescription } from "./core/diagnostics/lints/lint_catalog.ts";
 export type {
   ArenaPoolSnapshot,
   ArenaSnapshot,
   CostPhase,
   HeapSnapshot,
   HeapSpaceSnapshot,
+  Lint,
+  LintRuleId,
   MemorySnapshot,
   OpenHandle,
   OpenHandlesSnapshot,
@@ -104,4 +121,4 @@ export type {
   StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
-export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, LINT_RULES, STATUS_CLASSES } from "./core/wire/types.ts";

@@ -38,6 +38,8 @@ export type {
   CostPhase,
   HeapSnapshot,
   HeapSpaceSnapshot,
+  Lint,
+  LintRuleId,
   MemorySnapshot,
   OpenHandle,
   OpenHandlesSnapshot,
@@ -53,7 +55,7 @@ export type {
   StatusClass,
   StreamSnapshot,
 } from "./core/wire/types.ts";
-export { HISTORY_SECONDS, STATUS_CLASSES } from "./core/wire/types.ts";
+export { HISTORY_SECONDS, LINT_RULES, STATUS_CLASSES } from "./core/wire/types.ts";
 export {
   bucketOf,
   bucketRange,

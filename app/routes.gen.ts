@@ -10,14 +10,15 @@ import * as $$2 from "../islands/DiffPanel.tsx";
 import * as $$3 from "../islands/FleetPanel.tsx";
 import * as $$4 from "../islands/HeapPanel.tsx";
 import * as $$5 from "../islands/InstanceTitle.tsx";
-import * as $$6 from "../islands/LiveConnection.tsx";
-import * as $$7 from "../islands/OpenHandles.tsx";
-import * as $$8 from "../islands/OwnerBreakdown.tsx";
-import * as $$9 from "../islands/RequestsPanel.tsx";
-import * as $$10 from "../islands/SlabGrids.tsx";
-import * as $$11 from "../islands/StreamFooter.tsx";
-import * as $$12 from "../islands/Timeline.tsx";
-import * as $$13 from "../islands/TopSites.tsx";
+import * as $$6 from "../islands/Lints.tsx";
+import * as $$7 from "../islands/LiveConnection.tsx";
+import * as $$8 from "../islands/OpenHandles.tsx";
+import * as $$9 from "../islands/OwnerBreakdown.tsx";
+import * as $$10 from "../islands/RequestsPanel.tsx";
+import * as $$11 from "../islands/SlabGrids.tsx";
+import * as $$12 from "../islands/StreamFooter.tsx";
+import * as $$13 from "../islands/Timeline.tsx";
+import * as $$14 from "../islands/TopSites.tsx";
 import type { AppSnapshot } from "../host/app.ts";
 
 /** The app: its document, its routes and its islands. */
@@ -33,13 +34,14 @@ export const snapshot: AppSnapshot = {
     "./islands/FleetPanel.tsx": $$3,
     "./islands/HeapPanel.tsx": $$4,
     "./islands/InstanceTitle.tsx": $$5,
-    "./islands/LiveConnection.tsx": $$6,
-    "./islands/OpenHandles.tsx": $$7,
-    "./islands/OwnerBreakdown.tsx": $$8,
-    "./islands/RequestsPanel.tsx": $$9,
-    "./islands/SlabGrids.tsx": $$10,
-    "./islands/StreamFooter.tsx": $$11,
-    "./islands/Timeline.tsx": $$12,
-    "./islands/TopSites.tsx": $$13,
+    "./islands/Lints.tsx": $$6,
+    "./islands/LiveConnection.tsx": $$7,
+    "./islands/OpenHandles.tsx": $$8,
+    "./islands/OwnerBreakdown.tsx": $$9,
+    "./islands/RequestsPanel.tsx": $$10,
+    "./islands/SlabGrids.tsx": $$11,
+    "./islands/StreamFooter.tsx": $$12,
+    "./islands/Timeline.tsx": $$13,
+    "./islands/TopSites.tsx": $$14,
   },
 };

@@ -15,6 +15,13 @@ export interface SlotSelection {
   slab: string;
   /** The slot index. */
   slot: number;
+  /**
+   * Other slots of the same slab marked with it: a lint's slots (ascending,
+   * `slot` among them), selected from the lints panel.
+   */
+  slots?: readonly number[];
+  /** The lint (`rule` and pool) that selected them, for the lints panel. */
+  lint?: string;
 }
 
 /** Whether `selection` names slot `slot` of slab `slab`. */

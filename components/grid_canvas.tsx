@@ -79,6 +79,9 @@ export interface GridCanvasProps {
   moment?: Signal<string | null> | undefined;
 }
 
+/** No slots marked beside the selected one: one array, so that "unchanged" is `===`. */
+const NO_SLOTS: readonly number[] = [];
+
 /** Pointer travel (CSS px) below which a press and release is a click, not a drag. */
 const CLICK_SLOP = 4;
 
@@ -98,6 +101,8 @@ export function GridCanvas(
     cursor: number;
     hover: number;
     selected: number;
+    /** Other slots selected with it (a lint's). */
+    marked: readonly number[];
     dirty: boolean;
     owners?: Uint16Array;
     overlay?: DiffOverlay | undefined;
@@ -111,6 +116,7 @@ export function GridCanvas(
     cursor: -1,
     hover: -1,
     selected: -1,
+    marked: NO_SLOTS,
     dirty: true,
     seq: -1,
   });
@@ -134,7 +140,17 @@ export function GridCanvas(
         context.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
         grid.render(context, s.width, s.height, s.view);
         if (s.overlay?.total === grid.total) s.overlay.render(context, s.width, s.height, s.view);
-        drawOverlay(context, grid, s.view, s.width, s.height, s.cursor, s.hover, s.selected);
+        drawOverlay(
+          context,
+          grid,
+          s.view,
+          s.width,
+          s.height,
+          s.cursor,
+          s.hover,
+          s.selected,
+          s.marked,
+        );
         s.dirty = false;
         // The moment the slots are first on screen, for the page-load benchmark.
         if (grid.hasSlots && performance.getEntriesByName(FIRST_SLOTS_MARK).length === 0) {
@@ -144,6 +160,7 @@ export function GridCanvas(
       element.dataset.usedCells = String(grid.usedCells);
       element.dataset.flashing = String(grid.flashing);
       element.dataset.selectedSlot = String(s.selected);
+      element.dataset.markedSlots = String(s.marked.length);
       return animating;
     },
   });
@@ -213,8 +230,10 @@ export function GridCanvas(
     const chosen = selection?.value ?? null;
     const s = state.current;
     const index = chosen !== null && chosen.slab === name ? chosen.slot : -1;
-    if (index === s.selected) return;
+    const marked = chosen !== null && chosen.slab === name ? chosen.slots ?? NO_SLOTS : NO_SLOTS;
+    if (index === s.selected && marked === s.marked) return;
     s.selected = index;
+    s.marked = marked;
     const grid = s.grid;
     if (index >= 0 && grid !== undefined && index < grid.total) {
       s.view = clampView(
@@ -493,6 +512,7 @@ function drawOverlay(
   cursor: number,
   hover: number,
   selected: number,
+  marked: readonly number[],
 ): void {
   const z = view.zoom;
   if (z >= 6) {
@@ -528,7 +548,8 @@ function drawOverlay(
       }
     }
   }
-  const marks = [[selected, "#39d4d4"], [hover, "#f0f6fc"], [cursor, "#ffd33d"]] as const;
+  const marks: (readonly [number, string])[] = marked.map((index) => [index, "#39d4d4"] as const);
+  marks.push([selected, "#39d4d4"], [hover, "#f0f6fc"], [cursor, "#ffd33d"]);
   for (const [index, color] of marks) {
     if (index < 0) continue;
     const c = index % grid.columns;

@@ -79,8 +79,8 @@ export default function StreamFooter({ snapshot, instance }: StreamFooterProps) 
 }
 
 /**
- * The diagnostics' CPU time per second (collect, encode, record, send, and
- * stack capture in every thread of a sampled slab), as a share of one core.
+ * The diagnostics' CPU time per second (collect, lint, encode, record,
+ * send, and stack capture in every thread of a sampled slab), as a share of one core.
  */
 function DiagnosticsCpu({ stream }: { stream: StreamSnapshot }) {
   const perSecond = stream.cpu_us_per_s;

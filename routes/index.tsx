@@ -16,6 +16,7 @@ import FleetPanel from "../islands/FleetPanel.tsx";
 import HeapPanel from "../islands/HeapPanel.tsx";
 import InstanceTitle from "../islands/InstanceTitle.tsx";
 import LiveConnection from "../islands/LiveConnection.tsx";
+import Lints from "../islands/Lints.tsx";
 import OpenHandles from "../islands/OpenHandles.tsx";
 import OwnerBreakdown from "../islands/OwnerBreakdown.tsx";
 import RequestsPanel from "../islands/RequestsPanel.tsx";
@@ -145,6 +146,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         </div>
         <div class="side">
           <DiffPanel diff={diff} />
+          <Lints snapshot={snapshot} selection={selection} />
           {data.fleet && (
             <FleetPanel
               instancesUrl={`${data.basePath}/fleet/instances`}

@@ -25,6 +25,7 @@ import {
   truncate,
 } from "./format.ts";
 import { REQUEST_COLUMNS, requestRows } from "./requests.ts";
+import { lintLines } from "./lints.ts";
 import {
   type ArenaRow,
   arenaRows,
@@ -294,6 +295,10 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
       [4, heap!],
       [3, labelled("Last update", `${age}(seq ${snapshot.seq})`)],
     );
+    // Lints come right after the instance: they are what to look at first.
+    const lints = lintLines(snapshot);
+    header.push([0.6, labelled("Lints", lints.summary)]);
+    for (const line of lints.lines) header.push([0.7, line]);
     const arenas = snapshot.arenas.length;
     const requests = requestRows(snapshot).length;
     // Up to 6 lines of tables come before the header's less useful lines.
@@ -425,7 +430,8 @@ export function renderPlain(
 ): string {
   const boot = bootId === undefined ? "" : `boot ${bootId}, `;
   const lines = [labelled("Instance", `${host} (${boot}seq ${snapshot.seq})`)];
-  lines.push(...figureLines(snapshot), "");
+  const lints = lintLines(snapshot);
+  lines.push(...figureLines(snapshot), labelled("Lints", lints.summary), ...lints.lines, "");
   const slabs = layoutTable(SLAB_COLUMNS, slabRows(snapshot, sort), Infinity);
   lines.push(slabs.head, ...slabs.lines);
   if (snapshot.arenas.length > 0) {

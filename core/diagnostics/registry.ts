@@ -26,6 +26,9 @@ import { RequestMetricsSet, type RequestMetricsSetOptions } from "./request_set.
 import { DEFAULT_TOP_SITES, SiteLists } from "./site_lists.ts";
 import { MAX_TOP_SITES } from "../wire/allocation_sites.ts";
 import { costMembers, DiagnosticsCost } from "./diagnostics_cost.ts";
+import { type ActiveLints, LintEngine, type LintSlab } from "./lints/lint_engine.ts";
+import type { LintOptions } from "./lints/lint_options.ts";
+import { slotHistory } from "./slab_collector.ts";
 
 /** Options for {@linkcode DiagnosticsRegistry}. */
 export interface DiagnosticsRegistryOptions {
@@ -50,6 +53,22 @@ export interface DiagnosticsRegistryOptions {
    * @default {10}
    */
   topSites?: number;
+  /**
+   * The lint rules' thresholds, or `false` for no lints. Lints are
+   * evaluated on every snapshot and carried as its `lints` (see
+   * {@linkcode DiagnosticsRegistry.prototype.lints} and `docs/lints.md`).
+   *
+   * @default {{}} every rule, with its default thresholds
+   */
+  lints?: LintOptions | false;
+  /**
+   * The clock snapshots are dated by (ms since the Unix epoch), which
+   * slot ages and lint thresholds are measured against. For tests: slot
+   * times themselves come from the allocator's clock.
+   *
+   * @default {Date.now}
+   */
+  clock?: () => number;
 }
 
 /** Something whose own figures a snapshot reports: a diagnostics stream. */
@@ -131,14 +150,18 @@ export class DiagnosticsRegistry {
   #openHandles: OpenHandleList | undefined;
   #siteLists: SiteLists | undefined;
   #cost = new DiagnosticsCost();
+  #lints: LintEngine | undefined;
+  #clock: () => number;
 
   /**
    * Creates an empty registry.
    *
    * @param options Optionally, an existing owner registry, how many open
-   * handles and how many allocation sites per slab snapshots list.
+   * handles and how many allocation sites per slab snapshots list, the lint
+   * thresholds and the clock.
    * @throws {RangeError} If `openHandles` is not an integer from 0 to 1,000,
-   * or `topSites` not one from 0 to 100.
+   * `topSites` not one from 0 to 100, or a lint threshold is out of its range.
+   * @throws {TypeError} If `lints` or a rule's options are neither an object nor `false`.
    */
   constructor(options: DiagnosticsRegistryOptions = {}) {
     this.#owners = options.owners ?? new OwnerRegistry();
@@ -161,6 +184,16 @@ export class DiagnosticsRegistry {
     }
     if (topSites > 0) this.#siteLists = new SiteLists(topSites);
     this.#requests = new RequestMetricsSet(options.requests);
+    if (options.lints !== false) this.#lints = new LintEngine(options.lints);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * The lint engine that snapshots run, with the lints active now;
+   * `undefined` when the registry was made with `lints: false`.
+   */
+  get lints(): ActiveLints | undefined {
+    return this.#lints;
   }
 
   /**
@@ -429,11 +462,11 @@ export class DiagnosticsRegistry {
   snapshot(options: SnapshotOptions = {}): MemorySnapshot {
     const slabs = [];
     const handleSlabs: SlabAllocator[] = [];
-    const allSlabs: SlabAllocator[] = [];
+    const live: SlabAllocator[] = [];
     for (const entry of this.#slabs.values()) {
       const slab = entry.kind === "slab" ? entry.slab : (entry as { pool: ArenaPool }).pool.slab;
       slabs.push(collectSlab(slab));
-      allSlabs.push(slab);
+      live.push(slab);
       if (slab.kind === "handle") handleSlabs.push(slab);
     }
     const arenas = [];
@@ -447,7 +480,7 @@ export class DiagnosticsRegistry {
     if (options.sampleHeap !== false || this.#heap === undefined) {
       this.#heap = heapSnapshot(heapStats());
     }
-    const ts = Date.now();
+    const ts = this.#clock();
     const snapshot: MemorySnapshot = {
       v: WIRE_VERSION,
       seq: 0,
@@ -463,10 +496,23 @@ export class DiagnosticsRegistry {
       snapshot.open_handles = this.#openHandles.collect(handleSlabs, ts);
     }
     if (this.#siteLists !== undefined) {
-      const sites = this.#siteLists.collect(allSlabs);
+      const sites = this.#siteLists.collect(live);
       if (sites !== undefined) snapshot.sites = sites;
     }
-    this.#cost.addCaptures(allSlabs);
+    this.#cost.addCaptures(live);
+    if (this.#lints !== undefined) {
+      const views: LintSlab[] = slabs.map((s, i) => ({
+        slab: live[i]!,
+        snapshot: s,
+        history: slotHistory(live[i]!),
+      }));
+      snapshot.lints = this.#lints.evaluate({
+        ts,
+        slabs: views,
+        arenas,
+        ownerMap: snapshot.owner_map,
+      });
+    }
     if (this.#streams.size > 0) snapshot.stream = this.#streamFigures();
     return snapshot;
   }

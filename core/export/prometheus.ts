@@ -37,6 +37,7 @@ import { VERSION } from "../version.ts";
 import type {
   ArenaSnapshot,
   HeapSnapshot,
+  Lint,
   MemorySnapshot,
   SlabSnapshot,
   StreamSnapshot,
@@ -144,8 +145,9 @@ interface CheckedOptions {
  * | `slabscope_http_client_…` (the same five, per `instrumentFetch()` target) | | `owner` |
  * | `slabscope_stream_clients` | gauge | |
  * | `slabscope_stream_{events_sent,bytes_sent,skipped_ticks,dropped_clients}_total` | counter | |
+ * | `slabscope_lint_active` (1 per active lint) | gauge | `rule`, `pool` |
  * | `slabscope_stream_tick_seconds` | gauge | `phase` |
- * | `slabscope_diagnostics_cpu_seconds_total` | counter | `phase` (`collect`, `encode`, `record`, `send`, `sample`) |
+ * | `slabscope_diagnostics_cpu_seconds_total` | counter | `phase` (`collect`, `lint`, `encode`, `record`, `send`, `sample`) |
  * | `slabscope_slab_sites`, `slabscope_slab_sites_capacity` | gauge | `pool` |
  * | `slabscope_slab_sites_dropped_total`, `slabscope_slab_site_samples_skipped_total` | counter | `pool` |
  * | `slabscope_recorder_bytes`, `slabscope_recorder_window_seconds` | gauge | |
@@ -289,6 +291,7 @@ function render(snapshot: MemorySnapshot, options: CheckedOptions): string {
   writeSlabs(out, snapshot, options.maxOwners);
   writeArenas(out, snapshot.arenas);
   if (snapshot.requests !== undefined) writeRequests(out, snapshot.requests);
+  if (snapshot.lints !== undefined) writeLints(out, snapshot.lints);
   if (snapshot.stream !== undefined) writeStream(out, snapshot.stream);
   if (snapshot.stream !== undefined) writeDiagnosticsCost(out, snapshot.stream);
   if (snapshot.sites !== undefined) writeSiteTables(out, snapshot.sites);
@@ -347,13 +350,25 @@ function writeStream(out: Exposition, stream: StreamSnapshot): void {
   out.family(
     "stream_tick_seconds",
     "gauge",
-    "Time the diagnostics stream's last tick spent collecting, encoding and sending, in seconds.",
+    "Time the diagnostics stream's last tick spent collecting, encoding, sending and evaluating lints, in seconds.",
     ["phase"],
     [
       [["collect"], stream.collect_us / 1e6],
       [["encode"], stream.encode_us / 1e6],
       [["send"], stream.send_us / 1e6],
+      [["lint"], stream.lint_us / 1e6],
     ],
+  );
+}
+
+/** One sample per active lint (a cleared lint's series ends). */
+function writeLints(out: Exposition, lints: readonly Lint[]): void {
+  out.family(
+    "lint_active",
+    "gauge",
+    "1 for each lint active now, by rule and pool (see docs/lints.md).",
+    ["rule", "pool"],
+    lints.map((lint) => [[lint.rule, lint.pool], 1]),
   );
 }
 

@@ -28,6 +28,7 @@ import { peerAddress } from "./client_network.ts";
 import { recorderSource, recordingResponse } from "./recording_response.ts";
 import { BASE_HEADERS, jsonResponse } from "./responses.ts";
 import type { Endpoint } from "./router.ts";
+import { lintReport } from "../diagnostics/lints/lint_report.ts";
 
 /** How long a fleet instance gets to answer a keyframe request. */
 const FLEET_ANSWER_TIMEOUT_MS = 5_000;
@@ -87,6 +88,7 @@ export function diagnosticsEndpoints(
     }],
     [`${prefix}/diagnostics/snapshot`, () => snapshotResponse(stream)],
     [`${prefix}/diagnostics/slot`, ({ url }) => slotResponse(registry, url)],
+    [`${prefix}/diagnostics/lints`, () => lintsResponse(registry, stream)],
     [
       `${prefix}/diagnostics/recording`,
       ({ url, head }) => recordingResponse(recorderSource(stream), url, prefix, head),
@@ -139,6 +141,22 @@ function snapshotResponse(stream: DiagnosticsStream): Response {
 }
 
 /** `GET …/diagnostics/slot?slab=NAME&index=N`: one slot's state, owner and age (ms). */
+/**
+ * The active lints, explained (`lint_report.ts`): as of the stream's last
+ * tick while it ticks (at most `interval` old), else evaluated now.
+ */
+function lintsResponse(registry: DiagnosticsRegistry, stream: DiagnosticsStream): Response {
+  try {
+    const lints = registry.lints;
+    const ts = stream.ticking && lints !== undefined && lints.evaluatedAt > 0
+      ? lints.evaluatedAt
+      : registry.snapshot({ sampleHeap: false }).ts;
+    return jsonResponse(lintReport(registry.lints, ts));
+  } catch (error) {
+    return jsonResponse({ error: (error as Error).message }, 500);
+  }
+}
+
 function slotResponse(registry: DiagnosticsRegistry, url: URL): Response {
   const slab = url.searchParams.get("slab");
   const index = url.searchParams.get("index");

@@ -20,6 +20,7 @@ import {
 import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
 import { checkSites, patchSites } from "./allocation_sites.ts";
 import { COST_MEMBERS, readCostMembers } from "./stream_cost.ts";
+import { checkLints, patchLints } from "./lints.ts";
 import { applyRequests } from "./request_delta.ts";
 import { patchSlab } from "./slab_patch.ts";
 import type { ArenaSnapshot, HeapSnapshot, MemorySnapshot, StreamSnapshot } from "./types.ts";
@@ -205,6 +206,14 @@ export function applyDeltaTransition(
   if (d.stream !== undefined) next.stream = patchStream(state.stream, d.stream, "delta.stream");
   if (d.requests !== undefined) {
     next.requests = applyRequests(state.requests, d.requests, "delta.requests", next.ts);
+  }
+  if (d.lints !== undefined) {
+    next.lints = patchLints(state.lints, d.lints, next.slabs, next.arenas, "delta.lints");
+  } else if (
+    next.lints !== undefined && (next.slabs !== state.slabs || next.arenas !== state.arenas)
+  ) {
+    // The lints stay; they must still name pools (and slots) of the state.
+    checkLints(next.lints, next.slabs, next.arenas, "delta.lints");
   }
   return { state: next, cycled };
 }

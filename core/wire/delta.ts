@@ -21,6 +21,7 @@ import { slotListToWire } from "./records.ts";
 import { diffOpenHandles } from "./open_handles.ts";
 import { diffSites } from "./allocation_sites.ts";
 import { COST_MEMBERS, sameCost } from "./stream_cost.ts";
+import { diffLints } from "./lints.ts";
 import { encodeSlotList } from "./rice.ts";
 import { diffRequests } from "./request_delta.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
@@ -107,6 +108,11 @@ export function deltaObject(prev: MemorySnapshot, next: MemorySnapshot): JsonObj
   const sites = diffSites(prev.sites, next.sites);
   if (sites !== undefined) {
     delta.sites = sites;
+    changed = true;
+  }
+  const lints = diffLints(prev.lints, next.lints);
+  if (lints !== undefined) {
+    delta.lints = lints;
     changed = true;
   }
   if (!changed) return null;

@@ -64,6 +64,7 @@ export const STREAM_FIELDS = [
   "send_us",
   "recorded_ms",
   "recorded_bytes",
+  "lint_us",
 ] as const;
 
 /**
@@ -71,7 +72,7 @@ export const STREAM_FIELDS = [
  * reports (`cpu_us_per_s`, `cpu_us_total`), in wire order. A phase is added
  * here and measured where it runs (`DiagnosticsCost.prototype.add`).
  */
-export const COST_PHASES = ["collect", "encode", "record", "send", "sample"] as const;
+export const COST_PHASES = ["collect", "lint", "encode", "record", "send", "sample"] as const;
 
 /** Number fields of a slab's site list, in wire order (besides `slab` and `top`). */
 export const SLAB_SITES_SCALARS = [
@@ -84,6 +85,15 @@ export const SLAB_SITES_SCALARS = [
 
 /** Fields of a site of a slab's site list, in wire order. */
 export const SITE_FIELDS = ["id", "site", "kind", "held", "total", "oldest"] as const;
+
+/**
+ * Stream fields a reader takes as 0 when a payload leaves them out: the
+ * ones added after 0.2.0 (see the Compatibility table of the wire format).
+ */
+export const OPTIONAL_STREAM_FIELDS: ReadonlySet<string> = new Set(["lint_us"]);
+
+/** Fields of a lint, in wire order. */
+export const LINT_FIELDS = ["rule", "pool", "since", "count", "slots", "detail"] as const;
 
 /** Fields of an open handle of the open-handle list, in wire order. */
 export const OPEN_HANDLE_FIELDS = [
@@ -150,6 +160,8 @@ export const MEMBERS: {
   readonly slabSites: ReadonlySet<string>;
   readonly slabSitesPatch: ReadonlySet<string>;
   readonly site: ReadonlySet<string>;
+  readonly lint: ReadonlySet<string>;
+  readonly lintsPatch: ReadonlySet<string>;
 } = {
   keyframe: set([
     "v",
@@ -164,6 +176,7 @@ export const MEMBERS: {
     "open_handles",
     "requests",
     "sites",
+    "lints",
   ]),
   delta: set([
     "v",
@@ -183,6 +196,7 @@ export const MEMBERS: {
     "open_handles",
     "requests",
     "sites",
+    "lints",
   ]),
   slab: set(["name"], SLAB_SHAPE, SLAB_SCALARS, [
     "bitmap",
@@ -226,4 +240,6 @@ export const MEMBERS: {
   // `full` is let through: a full patch is read as a keyframe's entry.
   slabSitesPatch: set(["slab", "full"], SLAB_SITES_SCALARS, ["set", "drop"]),
   site: set(SITE_FIELDS),
+  lint: set(LINT_FIELDS),
+  lintsPatch: set(["raised", "changed", "cleared"]),
 };

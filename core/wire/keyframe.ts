@@ -22,6 +22,7 @@ import {
 import { openHandlesFromWire, openHandlesToWire } from "./open_handles.ts";
 import { requestsFromWire } from "./request_records.ts";
 import { sitesFromWire, sitesToWire } from "./allocation_sites.ts";
+import { lintsFromWire, lintsToWire } from "./lints.ts";
 import { encodeOwnerRuns, encodeStateRuns } from "./rle.ts";
 import type { MemorySnapshot, SlabSnapshot } from "./types.ts";
 import { WIRE_VERSION } from "./types.ts";
@@ -72,6 +73,7 @@ export function encodeKeyframe(snapshot: MemorySnapshot): string {
   }
   if (snapshot.requests !== undefined) wire.requests = snapshot.requests;
   if (snapshot.sites !== undefined) wire.sites = sitesToWire(snapshot.sites);
+  if (snapshot.lints !== undefined) wire.lints = lintsToWire(snapshot.lints);
   return JSON.stringify(wire);
 }
 
@@ -135,6 +137,9 @@ export function keyframeFromJson(value: unknown): MemorySnapshot {
     snapshot.requests = requestsFromWire(o.requests, "keyframe.requests", ts);
   }
   if (o.sites !== undefined) snapshot.sites = sitesFromWire(o.sites, slabs, "keyframe.sites");
+  if (o.lints !== undefined) {
+    snapshot.lints = lintsFromWire(o.lints, slabs, arenas, "keyframe.lints");
+  }
   return snapshot;
 }
 

@@ -15,6 +15,7 @@ import {
   COUNT_FIELDS,
   HEAP_FIELDS,
   MEMBERS,
+  OPTIONAL_STREAM_FIELDS,
   POOL_FIELDS,
   SLAB_SCALARS,
   SPACE_FIELDS,
@@ -248,7 +249,11 @@ export function streamFromWire(value: unknown, path: string): StreamSnapshot {
   const o = object(value, path);
   onlyFields(o, MEMBERS.stream, path, "the stream");
   const stream = {} as StreamSnapshot;
-  for (const field of STREAM_FIELDS) stream[field] = count(o[field], `${path}.${field}`);
+  for (const field of STREAM_FIELDS) {
+    stream[field] = o[field] === undefined && OPTIONAL_STREAM_FIELDS.has(field)
+      ? 0
+      : count(o[field], `${path}.${field}`);
+  }
   readCostMembers(o, stream, path);
   return stream;
 }

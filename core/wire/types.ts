@@ -184,6 +184,11 @@ export interface StreamSnapshot {
   /** Bytes the flight recorder holds (0 without one). */
   recorded_bytes: number;
   /**
+   * Microseconds the last tick spent evaluating lints (0 when the registry
+   * evaluates none); not part of `collect_us`.
+   */
+  lint_us: number;
+  /**
    * CPU time the diagnostics themselves spent per second, by phase, in
    * microseconds per second, over the last whole second: collecting,
    * encoding, recording, sending, and capturing sampled stacks (in every
@@ -234,6 +239,43 @@ export interface SitesSnapshot {
   limit: number;
   /** One list per slab with a site table, in the state's slab order. */
   slabs: SlabSitesSnapshot[];
+}
+
+/**
+ * The lint rules, in the order lints are listed: slots stuck in Connecting
+ * or Closing, handles Idle too long, slots held far longer than their
+ * pool's usual age, slots of unregistered owners, a pool about to fill up,
+ * slots cycling very fast, arena heap fallbacks and invalid frees rising.
+ * What each means and what to look at: `LINT_CATALOG` (`./lint_catalog.ts`).
+ */
+export const LINT_RULES = [
+  "stuck",
+  "idle",
+  "age_outlier",
+  "orphan",
+  "time_to_full",
+  "thrash",
+  "arena_fallbacks",
+  "invalid_frees",
+] as const;
+
+/** A lint rule's id. */
+export type LintRuleId = typeof LINT_RULES[number];
+
+/** One active lint: a rule that holds for one pool now. */
+export interface Lint {
+  /** The rule. */
+  rule: LintRuleId;
+  /** The slab (for `arena_fallbacks`, the arena) it holds for. */
+  pool: string;
+  /** When it was raised, ms since the Unix epoch. */
+  since: number;
+  /** How many slots it holds for; 1 for a rule about the pool as a whole. */
+  count: number;
+  /** Slots at fault, ascending: at most 256 of the `count`. */
+  slots?: number[];
+  /** What was found, in a sentence: "3 slots in Connecting for over 30 s". */
+  detail: string;
 }
 
 /** One open handle of a handle slab, as the open-handle list shows it. */
@@ -367,4 +409,9 @@ export interface MemorySnapshot {
   requests?: RequestsSnapshot;
   /** The top allocation sites of the slabs that keep a site table, when any does. */
   sites?: SitesSnapshot;
+  /**
+   * The lints active now, when the registry evaluates lints (by default it
+   * does): ordered by rule (as {@linkcode LINT_RULES} lists them), then pool.
+   */
+  lints?: Lint[];
 }

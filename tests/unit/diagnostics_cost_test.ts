@@ -16,10 +16,18 @@ Deno.test("DiagnosticsCost: totals per phase, and per second over the last whole
   cost.add("collect", 2);
   cost.add("send", 0.5);
   cost.add("send", -1); // a clock that went back adds nothing
-  assert.deepEqual(cost.totalMs(), { collect: 2, encode: 0, record: 0, send: 0.5, sample: 0 });
+  assert.deepEqual(cost.totalMs(), {
+    collect: 2,
+    lint: 0,
+    encode: 0,
+    record: 0,
+    send: 0.5,
+    sample: 0,
+  });
   assert.equal(cost.perSecondMs(999), undefined, "no window closed yet");
   assert.deepEqual(cost.perSecondMs(1000), {
     collect: 2,
+    lint: 0,
     encode: 0,
     record: 0,
     send: 0.5,
@@ -108,10 +116,10 @@ Deno.test("stream: a payload without CPU figures decodes as before; an unknown p
   delete keyframe.stream.cpu_us_per_s;
   delete keyframe.stream.cpu_us_total;
   assert.equal(decodeKeyframe(JSON.stringify(keyframe)).stream!.cpu_us_total, undefined);
-  keyframe.stream.cpu_us_total = { collect: 1, lint: 2 };
+  keyframe.stream.cpu_us_total = { collect: 1, gc: 2 };
   assert.throws(
     () => decodeKeyframe(JSON.stringify(keyframe)),
-    /keyframe\.stream\.cpu_us_total\.lint: not a field of the diagnostics' phases/,
+    /keyframe\.stream\.cpu_us_total\.gc: not a field of the diagnostics' phases/,
   );
   keyframe.stream.cpu_us_total = { collect: -1 };
   assert.throws(

@@ -130,6 +130,7 @@ Deno.test("stream figures, build info and the process start are reported", async
       send_us: 12,
       recorded_ms: 4_500,
       recorded_bytes: 90_000,
+      lint_us: 30,
     },
   });
   const text = formatPrometheus(registry.snapshot(), { heap: false });
