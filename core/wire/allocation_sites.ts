@@ -103,6 +103,25 @@ function siteFromWire(value: unknown, path: string): SiteSnapshot {
 }
 
 /**
+ * The site lists in the slab order of `slabs`: what a delta without `sites`
+ * leaves a state whose slabs it reordered (the lists themselves unchanged).
+ *
+ * @param list The state's site lists.
+ * @param slabs The new state's slabs.
+ * @returns `list` when already in that order, else a reordered copy.
+ */
+export function inSlabOrder(list: SitesSnapshot, slabs: readonly SlabSnapshot[]): SitesSnapshot {
+  const order = new Map<string, number>();
+  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const place = (entry: SlabSitesSnapshot) => order.get(entry.slab) ?? Infinity;
+  const sorted = list.slabs.every((entry, i) =>
+    i === 0 || place(list.slabs[i - 1]!) < place(entry)
+  );
+  if (sorted) return list;
+  return { ...list, slabs: [...list.slabs].sort((a, b) => place(a) - place(b)) };
+}
+
+/**
  * Checks site lists against the slabs of their state: each names a slab of
  * the state, once, in the state's slab order; its settings are in range;
  * its sites have ids in its table, once each, hold at most `total` and the

@@ -17,8 +17,8 @@ import {
   streamFromWire,
   unique,
 } from "./records.ts";
-import { checkOpenHandles, patchOpenHandles } from "./open_handles.ts";
-import { checkSites, patchSites } from "./allocation_sites.ts";
+import { checkOpenHandles, openHandlesInSlabOrder, patchOpenHandles } from "./open_handles.ts";
+import { checkSites, inSlabOrder, patchSites } from "./allocation_sites.ts";
 import { COST_MEMBERS, readCostMembers } from "./stream_cost.ts";
 import { checkLints, patchLints } from "./lints.ts";
 import { applyRequests } from "./request_delta.ts";
@@ -192,7 +192,9 @@ export function applyDeltaTransition(
       "delta.open_handles",
     );
   } else if (next.open_handles !== undefined && next.slabs !== state.slabs) {
-    // The list stays; it must still agree with the slabs it lists handles of.
+    // The list stays, in the new slabs' order; it must still agree with the
+    // slabs it lists handles of.
+    next.open_handles = openHandlesInSlabOrder(next.open_handles, next.slabs);
     checkOpenHandles(next.open_handles, next.slabs, "delta.open_handles");
   }
   if (d.sites !== undefined) {
@@ -200,6 +202,8 @@ export function applyDeltaTransition(
     if (sites === undefined) delete next.sites;
     else next.sites = sites;
   } else if (next.sites !== undefined && next.slabs !== state.slabs) {
+    // The lists stay, in the new slabs' order (a slab re-added elsewhere).
+    next.sites = inSlabOrder(next.sites, next.slabs);
     checkSites(next.sites, next.slabs, "delta.sites");
   }
   if (d.heap !== undefined) next.heap = patchHeap(state.heap, d.heap, "delta.heap");

@@ -47,6 +47,28 @@ export function compareOpenHandles(
     a.opened - b.opened || order.get(a.slab)! - order.get(b.slab)! || a.slot - b.slot;
 }
 
+/**
+ * The list in the order of `slabs`: what a delta without `open_handles`
+ * leaves a state whose slabs it reordered (ties of `opened` go by slab).
+ *
+ * @param list The state's list.
+ * @param slabs The new state's slabs.
+ * @returns `list` when already in that order, else a reordered copy.
+ */
+export function openHandlesInSlabOrder(
+  list: OpenHandlesSnapshot,
+  slabs: readonly SlabSnapshot[],
+): OpenHandlesSnapshot {
+  const order = new Map<string, number>();
+  slabs.forEach((slab, i) => order.set(slab.name, i));
+  if (list.oldest.some((entry) => !order.has(entry.slab))) return list; // the check names it
+  const compare = compareOpenHandles(order);
+  const sorted = list.oldest.every((entry, i) =>
+    i === 0 || compare(list.oldest[i - 1]!, entry) < 0
+  );
+  return sorted ? list : { ...list, oldest: [...list.oldest].sort(compare) };
+}
+
 /** Decodes a keyframe's `open_handles`, checked against the state's slabs. */
 export function openHandlesFromWire(
   value: unknown,

@@ -17,6 +17,8 @@ import type {
   SlabSitesSnapshot,
   SlabSnapshot,
 } from "../../core/wire/types.ts";
+import { DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
+import { applyDelta, decodeKeyframe, encodeDelta, encodeKeyframe } from "../../wire.ts";
 
 const NAMES = ["a", "b", "c", "d"];
 const slabs: SlabSnapshot[] = NAMES.map((name) => ({
@@ -110,4 +112,25 @@ Deno.test("property: a site lists patch turns any valid lists into any other, ex
     }),
     { numRuns: 2000 },
   );
+});
+
+Deno.test("sites: a delta that reorders the slabs and changes no list leaves the lists in the new order", () => {
+  const registry = new DiagnosticsRegistry();
+  const a = registry.addSlab(
+    new SlabAllocator({ name: "a", slotSize: 1, capacity: 4, kind: "handle" }),
+  );
+  const b = registry.addSlab(
+    new SlabAllocator({ name: "b", slotSize: 1, capacity: 4, kind: "handle" }),
+  );
+  a.alloc(undefined, undefined, "GET /a");
+  b.alloc(undefined, undefined, "GET /b");
+  const first = { ...registry.snapshot({ sampleHeap: false }), seq: 1 };
+  registry.remove("a");
+  registry.remove("b");
+  registry.addSlab(b);
+  registry.addSlab(a);
+  const second = { ...registry.snapshot({ sampleHeap: false }), seq: 2 };
+  assert.deepEqual(second.sites!.slabs.map((list) => list.slab), ["b", "a"]);
+  const state = applyDelta(decodeKeyframe(encodeKeyframe(first)), encodeDelta(first, second)!);
+  assert.deepEqual(state.sites, second.sites);
 });
