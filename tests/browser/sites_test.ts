@@ -99,10 +99,14 @@ Deno.test({
       });
       assert.match(await tooltip.innerText(), new RegExp(`slot ${index} · Used`));
 
-      // The footer shows what the diagnostics cost, by phase.
+      // The footer shows what the diagnostics cost, by phase. The stream's
+      // figures ride on deltas (an idle stream sends none): a slot cycled
+      // per check makes one.
       await until(
-        async () =>
-          (await page.locator('footer [data-field="cpu"]').innerText()).includes("collect"),
+        async () => {
+          slab.free(slab.alloc()!);
+          return (await page.locator('footer [data-field="cpu"]').innerText()).includes("collect");
+        },
         "the diagnostics' CPU time in the footer",
       );
       const cpu = await page.locator('footer [data-field="cpu"]').innerText();
