@@ -5,10 +5,9 @@
 // and request records whose last requests were two minutes ago, as an idle
 // server has.
 import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { addHalfFullSlab, beforeEachSnapshot, slotFlipper, SLOTS } from "./_half_full_slab.ts";
 
-/** Slots of the big slab. */
-export const SLOTS = 262_144;
-
+export { SLOTS };
 /**
  * The workload. With `churnPerTick > 0`, every call of `registry.snapshot()`
  * (once per tick, inside the tick) first changes exactly that many random
@@ -22,16 +21,7 @@ export function streamWorkload(
   churn: "flips" | "cycles" = "flips",
 ): DiagnosticsRegistry {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
+  const { slab, held } = addHalfFullSlab(registry);
   const owner = registry.owners.register(":8000", "server");
   const handles = registry.addSlab(
     new SlabAllocator({ name: "handles", slotSize: 1, capacity: 2056, kind: "handle" }),
@@ -47,31 +37,13 @@ export function streamWorkload(
       metrics.complete(i % 20 === 0 ? 503 : 200, 200 + 10 * i, 64, 512, long);
     }
   }
-  // Churn exactly once per tick, inside the tick's own snapshot call:
-  // alternately free `churnPerTick` random slots and take them back (the
-  // free list is LIFO), so every tick flips `churnPerTick` random slots.
-  let freed: number[] = [];
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (churnPerTick > 0 && churn === "cycles") {
-      const taken: number[] = [];
-      for (let i = 0; i < churnPerTick; i++) taken.push(slab.alloc()!);
-      for (const h of taken) slab.free(h);
-    } else if (churnPerTick > 0) {
-      if (freed.length === 0) {
-        for (let i = 0; i < churnPerTick; i++) {
-          const k = Math.floor(Math.random() * held.length);
-          slab.free(held[k]!);
-          freed.push(k);
-          held[k] = held[held.length - 1]!;
-          held.pop();
-        }
-      } else {
-        for (const _ of freed) held.push(slab.alloc()!);
-        freed = [];
-      }
-    }
-    return snapshot(options);
-  };
+  if (churnPerTick === 0) return registry;
+  const flip = slotFlipper(slab, held, churnPerTick);
+  beforeEachSnapshot(registry, () => {
+    if (churn === "flips") return flip();
+    const taken: number[] = [];
+    for (let i = 0; i < churnPerTick; i++) taken.push(slab.alloc()!);
+    for (const h of taken) slab.free(h);
+  });
   return registry;
 }

@@ -6,40 +6,15 @@
 // Prints a Markdown table.
 //
 //   deno run -A bench/reconnect.ts
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry } from "../mod.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
-
-const SLOTS = 262_144;
+import { addHalfFullSlab, beforeEachSnapshot, slotFlipper } from "./_half_full_slab.ts";
 
 /** A 262,144-slot slab half full; each tick flips `perTick` random slots. */
 function workload(perTick: number) {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
-  let freed = 0;
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (freed === 0) {
-      for (let i = 0; i < perTick; i++) {
-        const k = Math.floor(Math.random() * held.length);
-        slab.free(held[k]!);
-        held[k] = held[held.length - 1]!;
-        held.pop();
-      }
-      freed = perTick;
-    } else {
-      for (; freed > 0; freed--) held.push(slab.alloc()!);
-    }
-    return snapshot(options);
-  };
+  const { slab, held } = addHalfFullSlab(registry);
+  beforeEachSnapshot(registry, slotFlipper(slab, held, perTick));
   return registry;
 }
 

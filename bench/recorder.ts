@@ -12,48 +12,28 @@
 // 10 ms, a keyframe every 500 ms) until it holds 3,000 deltas; on a loaded
 // machine ticks come slower than 100 Hz, and the keyframes more often than
 // every 50 ticks, which only adds memory.
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry } from "../mod.ts";
 import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../dashboard.ts";
+import {
+  addHalfFullSlab,
+  beforeEachSnapshot,
+  ONE_PERCENT,
+  slotFlipper,
+} from "./_half_full_slab.ts";
 
 const rounds = Number(Deno.args[0] ?? 4);
-const SLOTS = 262_144;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
 
 /** A 262,144-slot slab half full at random; every tick flips 1 % of its slots (2,621). */
 function workload(onTick: () => void = () => {}) {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
-  const churn = Math.floor(SLOTS / 100); // 2,621
-  let freed = 0;
-  const snapshot = registry.snapshot.bind(registry);
-  // Churn inside each tick's own snapshot: alternately free 2,621 random
-  // slots and take them back (the free list is LIFO), so that every tick
-  // flips 1 % of the slots, whatever the timer does.
-  registry.snapshot = (options) => {
+  const { slab, held } = addHalfFullSlab(registry);
+  const flip = slotFlipper(slab, held, ONE_PERCENT);
+  beforeEachSnapshot(registry, () => {
     onTick();
-    if (freed === 0) {
-      for (let i = 0; i < churn; i++) {
-        const k = Math.floor(Math.random() * held.length);
-        slab.free(held[k]!);
-        held[k] = held[held.length - 1]!;
-        held.pop();
-      }
-      freed = churn;
-    } else {
-      for (; freed > 0; freed--) held.push(slab.alloc()!);
-    }
-    return snapshot(options);
-  };
+    flip();
+  });
   return registry;
 }
 

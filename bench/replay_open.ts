@@ -8,31 +8,22 @@
 // their times 100 ms apart). Prints a Markdown table.
 //
 //   deno run -A bench/replay_open.ts [runs, default 3]
-import { DiagnosticsRegistry, type MemorySnapshot, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry, type MemorySnapshot } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { deltaObject } from "../core/wire/delta.ts";
 import { recordingStream } from "../core/stream/recording_file.ts";
 import type { RecordingEventInput } from "../core/stream/recording_format.ts";
 import { launchChromium } from "../tests/browser/_chromium.ts";
+import { addHalfFullSlab, ONE_PERCENT, slotFlipper } from "./_half_full_slab.ts";
 
 const runs = Number(Deno.args[0] ?? 3);
-const SLOTS = 262_144;
 const TICKS = 3000;
 const KEYFRAME_EVERY = 50;
 const ROOT = new URL("../", import.meta.url);
 
 function* events(): Generator<RecordingEventInput> {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
+  const { slab, held } = addHalfFullSlab(registry);
   const start = Date.now() - TICKS * 100;
   const state = (seq: number): MemorySnapshot => ({
     ...registry.snapshot({ sampleHeap: seq % 10 === 1 }),
@@ -41,21 +32,9 @@ function* events(): Generator<RecordingEventInput> {
   });
   let previous = state(1);
   yield { event: "diagnostics", seq: 1, base: 1, data: encodeKeyframe(previous) };
-  const churn = Math.floor(SLOTS / 100);
-  let freed: number[] = [];
+  const flip = slotFlipper(slab, held, ONE_PERCENT);
   for (let seq = 2; seq <= TICKS + 1; seq++) {
-    if (freed.length === 0) {
-      for (let i = 0; i < churn; i++) {
-        const k = Math.floor(Math.random() * held.length);
-        slab.free(held[k]!);
-        freed.push(k);
-        held[k] = held[held.length - 1]!;
-        held.pop();
-      }
-    } else {
-      for (const _ of freed) held.push(slab.alloc()!);
-      freed = [];
-    }
+    flip();
     const next = state(seq);
     const delta = deltaObject(previous, next) ?? { v: 1, seq, base: seq - 1, ts: next.ts };
     yield { event: "diagnostics-delta", seq, base: seq - 1, data: JSON.stringify(delta) };

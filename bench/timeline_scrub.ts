@@ -7,42 +7,22 @@
 // before plus 49 deltas, none of them visited before. Prints a Markdown table.
 //
 //   deno run -A bench/timeline_scrub.ts [seconds recorded, default 40]
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry } from "../mod.ts";
 import { createDashboard } from "../dashboard.ts";
 import { launchChromium } from "../tests/browser/_chromium.ts";
+import {
+  addHalfFullSlab,
+  beforeEachSnapshot,
+  ONE_PERCENT,
+  slotFlipper,
+} from "./_half_full_slab.ts";
 
 const seconds = Number(Deno.args[0] ?? 40);
-const SLOTS = 262_144;
 
 function workload() {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
-  const churn = Math.floor(SLOTS / 100); // 2,621
-  let freed = 0;
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (freed === 0) {
-      for (let i = 0; i < churn; i++) {
-        const k = Math.floor(Math.random() * held.length);
-        slab.free(held[k]!);
-        held[k] = held[held.length - 1]!;
-        held.pop();
-      }
-      freed = churn;
-    } else {
-      for (; freed > 0; freed--) held.push(slab.alloc()!);
-    }
-    return snapshot(options);
-  };
+  const { slab, held } = addHalfFullSlab(registry);
+  beforeEachSnapshot(registry, slotFlipper(slab, held, ONE_PERCENT));
   return registry;
 }
 
