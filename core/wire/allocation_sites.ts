@@ -11,6 +11,7 @@
 
 import { MEMBERS, SITE_FIELDS, SLAB_SITES_SCALARS } from "./fields.ts";
 import type { SiteSnapshot, SitesSnapshot, SlabSitesSnapshot, SlabSnapshot } from "./types.ts";
+import { slabOrder } from "./_slab_order.ts";
 import {
   array,
   count,
@@ -111,8 +112,7 @@ function siteFromWire(value: unknown, path: string): SiteSnapshot {
  * @returns `list` when already in that order, else a reordered copy.
  */
 export function inSlabOrder(list: SitesSnapshot, slabs: readonly SlabSnapshot[]): SitesSnapshot {
-  const order = new Map<string, number>();
-  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const order = slabOrder(slabs);
   const place = (entry: SlabSitesSnapshot) => order.get(entry.slab) ?? Infinity;
   const sorted = list.slabs.every((entry, i) =>
     i === 0 || place(list.slabs[i - 1]!) < place(entry)
@@ -133,8 +133,7 @@ export function checkSites(
   slabs: readonly SlabSnapshot[],
   path: string,
 ): void {
-  const order = new Map<string, number>();
-  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const order = slabOrder(slabs);
   let last = -1;
   list.slabs.forEach((entry, i) => {
     const at = `${path}.slabs[${i}]`;
@@ -328,8 +327,7 @@ export function patchSites(
       entries.set(slab, entry);
     });
   }
-  const order = new Map<string, number>();
-  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const order = slabOrder(slabs);
   for (const entry of entries.values()) {
     if (!order.has(entry.slab)) {
       fail(path, `lists slab ${JSON.stringify(entry.slab.slice(0, 64))}, which the state has not`);

@@ -12,6 +12,7 @@ import { NO_OWNER } from "../allocator/slab_layout.ts";
 import { MEMBERS, OPEN_HANDLE_FIELDS } from "./fields.ts";
 import { SLOT_LETTERS } from "./slot_states.ts";
 import type { OpenHandle, OpenHandlesSnapshot, SlabSnapshot } from "./types.ts";
+import { slabOrder } from "./_slab_order.ts";
 import {
   array,
   count,
@@ -59,8 +60,7 @@ export function openHandlesInSlabOrder(
   list: OpenHandlesSnapshot,
   slabs: readonly SlabSnapshot[],
 ): OpenHandlesSnapshot {
-  const order = new Map<string, number>();
-  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const order = slabOrder(slabs);
   if (list.oldest.some((entry) => !order.has(entry.slab))) return list; // the check names it
   const compare = compareOpenHandles(order);
   const sorted = list.oldest.every((entry, i) =>
@@ -276,8 +276,7 @@ export function patchOpenHandles(
       entries.set(key, entry);
     });
   }
-  const order = new Map<string, number>();
-  slabs.forEach((slab, i) => order.set(slab.name, i));
+  const order = slabOrder(slabs);
   for (const entry of entries.values()) {
     if (!order.has(entry.slab)) {
       fail(path, `lists slab ${JSON.stringify(entry.slab.slice(0, 64))}, which the state has not`);
