@@ -33,6 +33,11 @@ export function addHalfFullSlab(
  * list is LIFO), so every call changes exactly `count` slots.
  */
 export function slotFlipper(slab: SlabAllocator, held: number[], count: number): () => void {
+  // A fractional count would leave `freed` short of 0 after the take-back,
+  // and the flipper would stop after two ticks.
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Cannot flip slots: count must be a positive integer, received ${count}`);
+  }
   let freed = 0;
   return () => {
     if (freed === 0) {

@@ -5,9 +5,15 @@
 // and request records whose last requests were two minutes ago, as an idle
 // server has.
 import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
-import { addHalfFullSlab, beforeEachSnapshot, slotFlipper, SLOTS } from "./_half_full_slab.ts";
+import {
+  addHalfFullSlab,
+  beforeEachSnapshot,
+  ONE_PERCENT,
+  slotFlipper,
+  SLOTS,
+} from "./_half_full_slab.ts";
 
-export { SLOTS };
+export { ONE_PERCENT, SLOTS };
 /**
  * The workload. With `churnPerTick > 0`, every call of `registry.snapshot()`
  * (once per tick, inside the tick) first changes exactly that many random

@@ -12,7 +12,7 @@
 import { type DiagnosticsRegistry, instrumentFetch, instrumentServer } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { createDiagnosticsHandler } from "../dashboard.ts";
-import { SLOTS, streamWorkload } from "./_stream_workload.ts";
+import { ONE_PERCENT, streamWorkload } from "./_stream_workload.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
 
@@ -114,8 +114,8 @@ const keyframeBytes = encodeKeyframe(setup(0).snapshot()).length + 60;
 const idle = await bytesPerSecond(setup(0), 30);
 const served = await underTraffic(200);
 const settling = await afterTraffic();
-const churn = await bytesPerSecond(setup(SLOTS / 100), seconds);
-const cycling = await bytesPerSecond(setup(SLOTS / 100, "cycles"), seconds);
+const churn = await bytesPerSecond(setup(ONE_PERCENT), seconds);
+const cycling = await bytesPerSecond(setup(ONE_PERCENT, "cycles"), seconds);
 
 console.log(`| measurement | figure | target |`);
 console.log(`| --- | ---: | ---: |`);

@@ -142,6 +142,7 @@ for (let round = 0; round < rounds; round++) {
       ...COUNTS.map((count) => ["stream", "churn", count] as const),
       ["stream", "idle", MOST] as const,
       ["floor", "churn", MOST] as const,
+      ["floor", "tiny", MOST] as const,
     ]
   ) {
     const [one, many] = await run(mode, load, count);
@@ -212,6 +213,10 @@ for (
     ...COUNTS.map((count) => [`slabscope stream, ${count} clients`, `stream churn ${count}`]),
     [`slabscope stream, ${MOST} clients, nothing changing`, `stream idle ${MOST}`],
     [`Deno.serve + bare ReadableStream, same traffic, ${MOST} clients`, `floor churn ${MOST}`],
+    [
+      `Deno.serve + bare ReadableStream, one empty event then nothing, ${MOST} clients`,
+      `floor tiny ${MOST}`,
+    ],
   ]
 ) {
   const m = rows.get(key!)!.memory;

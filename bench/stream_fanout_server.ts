@@ -13,11 +13,12 @@
 //            traffic shape (a keyframe-sized event on connect, then a
 //            delta-sized event every 100 ms, one shared buffer for all):
 //            what Deno itself costs per connection
-// Second argument: `churn` (1 % of the slab per tick) or `idle`.
+// Second argument: `churn` (1 % of the slab per tick) or `idle`; for the
+// floor also `tiny` (one empty event on connect, then nothing).
 import { createDiagnosticsHandler } from "../dashboard.ts";
 import { encodeServerSentEvent } from "../core/stream/sse.ts";
 import { encodeKeyframe } from "../wire.ts";
-import { SLOTS, streamWorkload } from "./_stream_workload.ts";
+import { ONE_PERCENT, streamWorkload } from "./_stream_workload.ts";
 import process from "node:process";
 
 const [mode = "stream", load = "churn"] = Deno.args;
@@ -71,7 +72,7 @@ let counters = () => ({ events: 0, bytes: 0, skipped: 0, dropped: 0 });
 let url: string;
 
 if (mode === "stream") {
-  const registry = streamWorkload(load === "churn" ? SLOTS / 100 : 0);
+  const registry = streamWorkload(load === "churn" ? ONE_PERCENT : 0);
   const handler = createDiagnosticsHandler(registry, {
     maxStreams: 4_000,
     maxStreamsPerAddress: 4_000,
@@ -104,10 +105,14 @@ if (mode === "stream") {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   url = `http://127.0.0.1:${server.addr.port}/debug/diagnostics/memory`;
 } else {
-  const keyframe = encodeServerSentEvent({
-    event: "diagnostics",
-    data: encodeKeyframe(streamWorkload(0).snapshot()),
-  });
+  // `tiny`: one empty event on connect and nothing after, the least a
+  // streamed response can carry (the clients wait for this event name).
+  const keyframe = load === "tiny"
+    ? encodeServerSentEvent({ event: "diagnostics", data: "{}" })
+    : encodeServerSentEvent({
+      event: "diagnostics",
+      data: encodeKeyframe(streamWorkload(0).snapshot()),
+    });
   const delta = new Uint8Array(load === "churn" ? 3_900 : 0).fill(0x61);
   const open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   setInterval(() => {

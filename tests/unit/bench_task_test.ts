@@ -29,3 +29,25 @@ Deno.test("deno task bench runs every benchmark in bench/", async () => {
   const missing = scripts.filter((name) => !task.includes(`bench/${name}`));
   assert.deepEqual(missing, [], `not in deno.json's bench task: ${missing.join(", ")}`);
 });
+
+Deno.test("the benchmarks' 1 % flipper changes exactly its count of slots on every tick, tick after tick", async () => {
+  const { DiagnosticsRegistry } = await import("../../mod.ts");
+  const { addHalfFullSlab, ONE_PERCENT, slotFlipper } = await import(
+    "../../bench/_half_full_slab.ts"
+  );
+  const registry = new DiagnosticsRegistry();
+  const { slab, held } = addHalfFullSlab(registry);
+  const flip = slotFlipper(slab, held, ONE_PERCENT);
+  let before = new Uint8Array(registry.snapshot({ sampleHeap: false }).slabs[0]!.bitmap!);
+  for (let tick = 0; tick < 6; tick++) {
+    flip();
+    const after = registry.snapshot({ sampleHeap: false }).slabs[0]!.bitmap!;
+    let changed = 0;
+    for (let i = 0; i < after.length; i++) {
+      for (let bits = before[i]! ^ after[i]!; bits !== 0; bits &= bits - 1) changed++;
+    }
+    assert.equal(changed, ONE_PERCENT, `tick ${tick}`);
+    before = new Uint8Array(after);
+  }
+  assert.throws(() => slotFlipper(slab, held, 2621.44), RangeError);
+});
