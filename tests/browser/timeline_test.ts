@@ -65,6 +65,16 @@ Deno.test({
     try {
       await page.waitForSelector('.history-row[data-pool="objects"] svg.usage-chart');
       assert.equal((await timelineState(page)).mode, "live");
+      // The footer tells what the recorder holds: its window and its bytes.
+      const held = page.locator("footer span.recorder");
+      await until(
+        async () => Number(await held.getAttribute("data-recorded-bytes")) > 0,
+        "the recorder's bytes in the footer",
+      );
+      assert.match(
+        await held.innerText(),
+        /^flight recorder: \d[\d.]* ?(ms|s|min)\b.* held, [\d.,]+ ?[KM]?i?B$/,
+      );
 
       // Pause: the picture stays, the URL names it.
       await page.locator("section.timeline button", { hasText: "Pause" }).click();
