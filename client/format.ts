@@ -21,9 +21,12 @@ export function formatBytes(bytes: number): string {
   }`;
 }
 
+/** One formatter for every count: `toLocaleString()` builds a new one per call. */
+const COUNT_FORMAT = new Intl.NumberFormat("en-US");
+
 /** `262144` → `"262,144"`. */
 export function formatCount(value: number): string {
-  return value.toLocaleString("en-US");
+  return COUNT_FORMAT.format(value);
 }
 
 /** `0.8123` → `"81.2 %"`. */

@@ -75,6 +75,60 @@ function sampleAt(times: readonly number[], time: number): number {
   return lo - 1;
 }
 
+type Scale = (value: number) => number;
+
+/** The step line through the first `shown` samples, two points a sample. */
+function stepLine(series: Series, shown: number, x: Scale, y: Scale): string[] {
+  const points: string[] = [];
+  for (let i = 0; i < shown; i++) {
+    const t = x(series.times[i]!).toFixed(1);
+    if (i > 0) points.push(`${t},${y(series.values[i - 1]!).toFixed(1)}`);
+    points.push(`${t},${y(series.values[i]!).toFixed(1)}`);
+  }
+  return points;
+}
+
+/**
+ * The same line drawn a column of the box at a time, for more samples than
+ * columns: in each column the value it enters with, its lowest and highest,
+ * and the value it leaves with, at most four points. A recording's five
+ * minutes are thousands of samples: two points each would cost every
+ * render (each step of a scrub) their strings and Chromium their layout,
+ * for lines no wider than a column apart.
+ */
+function columnLine(series: Series, shown: number, x: Scale, y: Scale): string[] {
+  const points: string[] = [];
+  let column = -1;
+  let enter = 0;
+  let low = 0;
+  let high = 0;
+  let leave = 0;
+  const flush = () => {
+    const at = `${column},`;
+    points.push(at + y(enter).toFixed(1));
+    if (low < Math.min(enter, leave)) points.push(at + y(low).toFixed(1));
+    if (high > Math.max(enter, leave)) points.push(at + y(high).toFixed(1));
+    if (leave !== enter) points.push(at + y(leave).toFixed(1));
+  };
+  for (let i = 0; i < shown; i++) {
+    const c = Math.min(WIDTH - 1, Math.floor(x(series.times[i]!)));
+    const v = series.values[i]!;
+    if (c !== column) {
+      if (column >= 0) flush();
+      column = c;
+      enter = i === 0 ? v : leave;
+      low = Math.min(enter, v);
+      high = Math.max(enter, v);
+    } else {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    leave = v;
+  }
+  if (column >= 0) flush();
+  return points;
+}
+
 /** One heap figure's chart: a step line, its scale, and the value under the pointer. */
 export function HeapChart(props: HeapChartProps) {
   const { series, end, window, format, label, line } = props;
@@ -89,16 +143,9 @@ export function HeapChart(props: HeapChartProps) {
   const top = scaleTop(peak);
   const x = (t: number) => ((Math.max(t, start) - start) / window) * WIDTH;
   const y = (v: number) => HEIGHT - (v / top) * HEIGHT;
-  const points: string[] = [];
-  let last: number | undefined;
-  for (let i = 0; i < series.times.length; i++) {
-    const t = series.times[i]!;
-    if (t > end) break;
-    const v = series.values[i]!;
-    if (last !== undefined) points.push(`${x(t).toFixed(1)},${y(last).toFixed(1)}`);
-    points.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
-    last = v;
-  }
+  const shown = sampleAt(series.times, end) + 1;
+  const last = shown === 0 ? undefined : series.values[shown - 1]!;
+  const points = shown > WIDTH ? columnLine(series, shown, x, y) : stepLine(series, shown, x, y);
   if (last !== undefined) points.push(`${WIDTH},${y(last).toFixed(1)}`);
   const hovered = hover === null ? -1 : sampleAt(series.times, hover);
   const onPointerMove = (event: PointerEvent) => {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { useMemo } from "npm:preact@^10.29.8/hooks";
 import type { PoolSeries } from "../client/usage_history.ts";
 
 /** Props of {@linkcode UsageChart}. */
@@ -34,17 +35,24 @@ export interface UsageChartProps {
 const WIDTH = 600;
 const HEIGHT = 40;
 
-/** The chart. */
-export function UsageChart(props: UsageChartProps) {
-  const { series, start, end } = props;
+/** The drawn shape of a series between two times: the area in use, the mark's line, overflow columns. */
+interface Shape {
+  area: string;
+  hwm: string;
+  overflows: number[];
+}
+
+/**
+ * The series bucketed by column: the highest use and mark of each, and
+ * whether the overflow counter rose in it. A column without a sample keeps
+ * the value before it (a value holds until the next sample), up to the
+ * right edge.
+ */
+function shapeOf(series: PoolSeries, start: number, end: number): Shape {
   const span = Math.max(1, end - start);
   const top = Math.max(1, ...series.capacity, ...series.hwm);
   const x = (t: number) => ((t - start) / span) * WIDTH;
   const y = (v: number) => HEIGHT - (v / top) * (HEIGHT - 1);
-  // Bucket the samples by column: the highest use and mark of each, and
-  // whether the overflow counter rose in it. A column without a sample
-  // keeps the value before it (a value holds until the next sample), up to
-  // the right edge.
   const used = new Float64Array(WIDTH).fill(-1);
   const hwm = new Float64Array(WIDTH).fill(-1);
   const overflows = new Set<number>();
@@ -68,6 +76,21 @@ export function UsageChart(props: UsageChartProps) {
   const area = usedPoints.length === 0
     ? ""
     : `M${first},${HEIGHT} L${usedPoints.join(" L")} L${last},${HEIGHT} Z`;
+  return { area, hwm: hwmPoints.join(" "), overflows: [...overflows] };
+}
+
+/** The chart. */
+export function UsageChart(props: UsageChartProps) {
+  const { series, start, end } = props;
+  const span = Math.max(1, end - start);
+  const x = (t: number) => ((t - start) / span) * WIDTH;
+  // The shape depends on the series and the window only: moving the moment
+  // shown (each step of a scrub) redraws two lines, not the chart. The
+  // length is in the key because live states append to the same series.
+  const shape = useMemo(
+    () => shapeOf(series, start, end),
+    [series, series.times.length, start, end],
+  );
   const onClick = (event: MouseEvent) => {
     const rect = (event.currentTarget as Element).getBoundingClientRect();
     const ratio = (event.clientX - rect.left) / Math.max(1, rect.width);
@@ -80,19 +103,19 @@ export function UsageChart(props: UsageChartProps) {
       preserveAspectRatio="none"
       role="img"
       aria-label={props.label}
-      data-overflows={overflows.size}
+      data-overflows={shape.overflows.length}
       data-start={start}
       data-end={end}
       onClick={onClick}
     >
-      <path class="used" d={area} />
+      <path class="used" d={shape.area} />
       <polyline
         class="hwm"
-        points={hwmPoints.join(" ")}
+        points={shape.hwm}
         fill="none"
         vector-effect="non-scaling-stroke"
       />
-      {[...overflows].map((c) => (
+      {shape.overflows.map((c) => (
         <line key={c} class="overflow" x1={c + 0.5} x2={c + 0.5} y1={0} y2={HEIGHT} />
       ))}
       {props.compare !== undefined && (
