@@ -1,8 +1,9 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
  * The wire format of snapshots (`docs/wire-format.md`): keyframes, deltas
- * between two snapshots, and the checking decoder that applies them. What
- * the stream sends and a client of your own reads.
+ * between two snapshots, and the checking decoder that applies them; the
+ * heap history that follows a client's first keyframe. What the stream
+ * sends and a client of your own reads.
  *
  * @example A keyframe, then a delta
  * ```ts
@@ -32,6 +33,13 @@ export {
 } from "./core/wire/apply_delta.ts";
 export { encodeDelta } from "./core/wire/delta.ts";
 export { decodeKeyframe, encodeKeyframe } from "./core/wire/keyframe.ts";
+export {
+  decodeHeapHistory,
+  encodeHeapHistory,
+  HEAP_HISTORY_MAX_SAMPLES,
+  HEAP_HISTORY_WINDOW,
+  type HeapHistory,
+} from "./core/wire/heap_history.ts";
 export type {
   ArenaPoolSnapshot,
   ArenaSnapshot,

@@ -11,12 +11,14 @@
  * just a blip), it takes over with exponential backoff and jitter, and
  * still resumes: its own connections carry the last id as `?lastEventId=`.
  * Only what a keyframe must fix (a keyframe or delta that does not decode)
- * reconnects without an id.
+ * reconnects without an id. The heap history that follows a first keyframe
+ * (`heap-history`) is handed on as it comes.
  *
  * @module
  */
 
 import { applyDeltaTransition, DeltaBaseError } from "../core/wire/apply_delta.ts";
+import { decodeHeapHistory, type HeapHistory } from "../core/wire/heap_history.ts";
 import { decodeKeyframe } from "../core/wire/keyframe.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { noteCycled } from "./cycled_slots.ts";
@@ -41,6 +43,12 @@ export interface LiveStreamOptions {
    * `cycledSlots()`).
    */
   onState(state: MemorySnapshot, kind: "keyframe" | "delta"): void;
+  /**
+   * Called with the heap's samples of the last minutes, which the server
+   * sends after a connection's first keyframe (none when it resumes: the
+   * page holds them already).
+   */
+  onHeapHistory?(history: HeapHistory): void;
   /** Called when the connection state changes. */
   onConnection(state: ConnectionState): void;
   /** Called with the message of a server `error` event, or of a keyframe it cannot decode. */
@@ -167,6 +175,18 @@ export class LiveStream {
       this.#lastEventId = (event as MessageEvent<string>).lastEventId;
       noteCycled(next, cycled);
       this.#setState(next, "delta");
+    });
+    source.addEventListener("heap-history", (event) => {
+      this.#received();
+      let history: HeapHistory;
+      try {
+        history = decodeHeapHistory((event as MessageEvent<string>).data);
+      } catch (error) {
+        // The sparklines then start with what the page sees: the state is fine.
+        console.warn("slabscope:", error);
+        return;
+      }
+      this.#options.onHeapHistory?.(history);
     });
     source.addEventListener("ping", (event) => {
       this.#received();

@@ -3,10 +3,12 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useRef } from "npm:preact@^10.29.8/hooks";
+import { HEAP_HISTORY_WINDOW, type HeapHistory } from "../core/wire/heap_history.ts";
 import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
 import type { HistoryView } from "../client/usage_history.ts";
 import { pushSample, type Series } from "../components/sparkline.tsx";
+import { emptyHeapLines, HEAP_LINES, type HeapLine, seedHeapLines } from "../client/heap_lines.ts";
 import { HeapChart } from "../components/heap_chart.tsx";
 import type { ConnectionState } from "../client/live_stream.ts";
 import { clocksRun, useServerNow } from "../client/server_clock.ts";
@@ -19,36 +21,33 @@ export interface HeapPanelProps {
   instance: Signal<string | null>;
   /** The recording's history (this process): the sparklines then span its window. */
   history?: Signal<HistoryView | null>;
+  /**
+   * The heap samples this process's stream sent after its first keyframe:
+   * the sparklines start with them (unless the recording's history is there).
+   */
+  heapHistory?: Signal<HeapHistory | null>;
   /** The moment shown (`null`: live): the sparklines end there. */
   moment?: Signal<string | null>;
   /** The connection's state: the time axis stops while it is not live. */
   connection?: Signal<ConnectionState>;
 }
 
-const WINDOW = 3 * 60 * 1000;
+const WINDOW = HEAP_HISTORY_WINDOW;
 const MIN_WINDOW = 30 * 1000;
-type Key = "heap_used" | "heap_total" | "rss" | "external";
-const LINES: { key: Key; label: string }[] = [
-  { key: "heap_used", label: "heap used" },
-  { key: "heap_total", label: "heap total" },
-  { key: "external", label: "external" },
-  { key: "rss", label: "RSS" },
-];
 
 /**
  * V8 heap used/total/limit, spaces and RSS, with sparklines: over the flight
- * recorder's window (from the recording, so a reload keeps them), or over
- * the last 3 minutes seen when there is none (another instance, no recorder).
+ * recorder's window (from the recording, so a reload keeps them); without
+ * one, over the last 3 minutes, from the samples the stream sends after its
+ * first keyframe (so a reload keeps them too) and those seen since; for
+ * another instance, from what was seen since it was chosen.
  */
 export default function HeapPanel(
-  { snapshot, instance, history: recorded, moment, connection }: HeapPanelProps,
+  { snapshot, instance, history: recorded, heapHistory, moment, connection }: HeapPanelProps,
 ) {
-  const history = useRef<Record<Key, Series>>({
-    heap_used: { times: [], values: [] },
-    heap_total: { times: [], values: [] },
-    external: { times: [], values: [] },
-    rss: { times: [], values: [] },
-  });
+  const history = useRef<Record<HeapLine, Series>>(emptyHeapLines());
+  // Whether the lines started with the server's samples.
+  const seeded = useRef(false);
   const lastHeap = useRef<HeapSnapshot | undefined>(undefined);
   const shown = useRef<string | null>(instance.peek());
   // The time axis moves with the server's clock, and stops with it while
@@ -64,14 +63,28 @@ export default function HeapPanel(
     lastHeap.current = heap;
     if (instance.value !== shown.current) {
       shown.current = instance.value; // another process: its history, not a mix
-      for (const { key } of LINES) history.current[key] = { times: [], values: [] };
+      history.current = emptyHeapLines();
+      seeded.current = false;
     }
     // Live states only, in the server's time (that of the recording too): a
     // moment of the past shown by the timeline is not a new sample.
     const time = snapshot.value!.ts;
     const seen = history.current.rss.times;
     if ((moment?.peek() ?? null) !== null || time <= (seen[seen.length - 1] ?? -Infinity)) return;
-    for (const { key } of LINES) pushSample(history.current[key], time, heap[key], WINDOW);
+    for (const { key } of HEAP_LINES) pushSample(history.current[key], time, heap[key], WINDOW);
+  });
+
+  // This process's samples from before the page connected: the lines start
+  // with them (another instance's are not sent: its lines start empty).
+  useSignalEffect(() => {
+    const sent = heapHistory?.value ?? null;
+    if (sent === null || instance.peek() !== null) return;
+    if (shown.current !== null) {
+      shown.current = null;
+      history.current = emptyHeapLines();
+    }
+    history.current = seedHeapLines(history.current, sent, WINDOW);
+    seeded.current = true;
   });
 
   const heap = snapshot.value?.heap;
@@ -84,7 +97,12 @@ export default function HeapPanel(
   }
   // The recording's history when it is this process's; what was seen otherwise.
   const fromRecording = instance.value === null ? recorded?.value?.history.heap : undefined;
-  const series = (key: Key): Series =>
+  const source = fromRecording !== undefined && fromRecording.times.length > 0
+    ? "recording"
+    : seeded.current && (heapHistory?.value ?? null) !== null // read: a render when it comes
+    ? "server"
+    : "page";
+  const series = (key: HeapLine): Series =>
     fromRecording !== undefined && fromRecording.times.length > 0
       ? { times: fromRecording.times, values: fromRecording[key] }
       : history.current[key];
@@ -96,7 +114,7 @@ export default function HeapPanel(
     ? Math.max(MIN_WINDOW, end - start)
     : WINDOW;
   return (
-    <section class="panel heap" aria-labelledby="heap-title">
+    <section class="panel heap" aria-labelledby="heap-title" data-history={source}>
       <h2 id="heap-title">Heap</h2>
       <dl class="heap-figures">
         <div>
@@ -127,7 +145,7 @@ export default function HeapPanel(
         </div>
       </dl>
       <div class="sparklines">
-        {LINES.map(({ key, label }) => (
+        {HEAP_LINES.map(({ key, label }) => (
           <div class="spark-row" key={key} data-line={key}>
             <span class="spark-label">
               {label}
@@ -151,8 +169,10 @@ export default function HeapPanel(
         </div>
         <p class="muted small">
           last {formatDuration(window)}
-          {fromRecording !== undefined && fromRecording.times.length > 0
+          {source === "recording"
             ? " (from the flight recorder: kept across reloads)"
+            : source === "server"
+            ? " (from the server: kept across reloads)"
             : " (seen by this page)"}, each from 0 to the figure in its corner; point at a line for
           its value
         </p>

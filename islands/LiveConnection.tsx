@@ -3,6 +3,7 @@
 import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
+import type { HeapHistory } from "../core/wire/heap_history.ts";
 import type { MemorySnapshot } from "../core/wire/types.ts";
 import { FleetPoll } from "../client/fleet_poll.ts";
 import { formatClock } from "../client/format.ts";
@@ -24,6 +25,8 @@ export interface LiveConnectionProps {
   connection: Signal<ConnectionState>;
   /** Written with the last server-side error, if any. */
   serverError: Signal<string | null>;
+  /** Written with the heap samples this process's stream sends after its first keyframe. */
+  heapHistory?: Signal<HeapHistory | null>;
 }
 
 const LABELS: Record<ConnectionState, string> = {
@@ -47,7 +50,8 @@ const FROZEN: ReadonlySet<ConnectionState> = new Set(["stale", "reconnecting", "
  * live shows the latest at once. A replay has no connection.
  */
 export default function LiveConnection(
-  { streamUrl, fleetUrl, instance, snapshot, moment, connection, serverError }: LiveConnectionProps,
+  { streamUrl, fleetUrl, instance, snapshot, moment, connection, serverError, heapHistory }:
+    LiveConnectionProps,
 ) {
   const id = instance.value;
   const latest = useRef<MemorySnapshot | null>(null);
@@ -71,7 +75,13 @@ export default function LiveConnection(
       onServerError: (message: string) => (serverError.value = message),
     };
     source = id === null
-      ? new LiveStream({ url: streamUrl, ...callbacks })
+      ? new LiveStream({
+        url: streamUrl,
+        ...callbacks,
+        onHeapHistory: (history: HeapHistory) => {
+          if (heapHistory !== undefined) heapHistory.value = history;
+        },
+      })
       : new FleetPoll({ url: fleetUrl, id, ...callbacks });
     source.start();
     return () => source.stop();

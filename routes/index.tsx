@@ -9,6 +9,7 @@ import type { SlotSelection } from "../client/slot_selection.ts";
 import { shownRequests } from "../client/request_order.ts";
 import type { MomentDiff } from "../client/moment_diff.ts";
 import type { HistoryView } from "../client/usage_history.ts";
+import type { HeapHistory } from "../core/wire/heap_history.ts";
 import ArenaGauges from "../islands/ArenaGauges.tsx";
 import CapacityBanner from "../islands/CapacityBanner.tsx";
 import DiffPanel from "../islands/DiffPanel.tsx";
@@ -98,6 +99,9 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
   const compare = signal<string | null>(data.compare);
   const diff = signal<MomentDiff | null>(null);
   const history = signal<HistoryView | null>(null);
+  // The heap's samples from before the page connected, which the stream
+  // sends after its first keyframe.
+  const heapHistory = signal<HeapHistory | null>(null);
   const api = `${data.basePath}/diagnostics`;
   return (
     <>
@@ -114,6 +118,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           moment={moment}
           connection={connection}
           serverError={serverError}
+          heapHistory={heapHistory}
         />
       </header>
       <CapacityBanner snapshot={snapshot} />
@@ -163,6 +168,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
             snapshot={snapshot}
             instance={instance}
             history={history}
+            heapHistory={heapHistory}
             moment={moment}
             connection={connection}
           />

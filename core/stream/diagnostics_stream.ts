@@ -13,6 +13,7 @@
 import { costMembers } from "../diagnostics/diagnostics_cost.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import { deltaObject } from "../wire/delta.ts";
+import { encodeHeapHistory } from "../wire/heap_history.ts";
 import { encodeKeyframe } from "../wire/keyframe.ts";
 import type { MemorySnapshot, StreamSnapshot } from "../wire/types.ts";
 import { type EventPosition, formatEventId, newBootId, parseLastEventId } from "./last_event_id.ts";
@@ -27,6 +28,7 @@ import {
   pingDue,
 } from "./client_decision.ts";
 import { FlightRecorder } from "./flight_recorder.ts";
+import { HeapHistoryRing } from "./heap_history_ring.ts";
 import { decidePublish, heapSampleDue, type PublishedDelta } from "./publish_decision.ts";
 import { catchUp } from "./recorder_catch_up.ts";
 import {
@@ -58,10 +60,11 @@ type KeyframeEvent =
 
 /**
  * What an enqueue is, for the quiet timers: a state event (keyframe, delta,
- * error) resets both, a ping only the ping timer, a heartbeat only the
- * heartbeat timer, the preamble (`retry:`, comments) neither.
+ * error) resets both, a ping or the heap history only the ping timer, a
+ * heartbeat only the heartbeat timer, the preamble (`retry:`, comments)
+ * neither.
  */
-type SendKind = "state" | "ping" | "heartbeat" | "preamble";
+type SendKind = "state" | "ping" | "history" | "heartbeat" | "preamble";
 
 /** A heartbeat: an empty comment, the same bytes for everyone. */
 const HEARTBEAT = encodeServerSentEvent({ comment: "" });
@@ -83,6 +86,10 @@ const chunkSize = (chunk: Uint8Array): number => chunk.byteLength;
  *   buffer per connection (see `stream_client.ts`).
  * - A quiet stream sends a small `ping` event (data: the current seq) every
  *   second, and a comment every 15 s, so clients can tell quiet from stale.
+ * - A client's first keyframe is followed by a `heap-history` event: the
+ *   heap samples of the last 3 minutes (`core/wire/heap_history.ts`), kept
+ *   with or without the recorder. A client that resumes or catches up has
+ *   them already and gets none; the recorder does not record it.
  * - Every state event has `id: <boot id>-<seq>`. A client reconnecting with the
  *   current id resumes without a keyframe, one with an older id that the
  *   flight recorder holds gets deltas only (`recorder`); any other
@@ -146,6 +153,10 @@ export class DiagnosticsStream {
   #current: MemorySnapshot | undefined;
   #keyframe: KeyframeEvent | undefined;
   #pingBytes: { seq: number; bytes: Uint8Array } | undefined;
+  /** The heap samples of the last 3 minutes: one per state that carried a new one. */
+  #heapHistory = new HeapHistoryRing();
+  /** The `heap-history` event of the ring's `version`, encoded once. */
+  #heapHistoryBytes: { version: number; bytes: Uint8Array | undefined } | undefined;
   #lastError = "no snapshot collected yet";
   #lastHeapSample = -Infinity;
   #lastHeapPublish = -Infinity;
@@ -510,10 +521,13 @@ export class DiagnosticsStream {
     this.#stats.recorded_bytes = recorder.bytes;
   }
 
-  /** Makes `next` the current state; notes whether it carried heap news. */
+  /** Makes `next` the current state; notes whether it carried heap news, and keeps them. */
   #commit(next: MemorySnapshot, now: number, heap: boolean, spaces: boolean): void {
     this.#current = next;
-    if (heap) this.#lastHeapPublish = now;
+    if (heap) {
+      this.#lastHeapPublish = now;
+      this.#heapHistory.add(next.ts, next.heap);
+    }
     if (spaces) this.#lastSpacesPublish = now;
   }
 
@@ -595,7 +609,10 @@ export class DiagnosticsStream {
     return this.#keyframe;
   }
 
-  /** The keyframe; an error event instead when it cannot be encoded (a later tick retries). */
+  /**
+   * The keyframe; an error event instead when it cannot be encoded (a later
+   * tick retries). A client's first keyframe is followed by the heap history.
+   */
   #sendKeyframe(client: StreamClient, now: number = performance.now()): void {
     const keyframe = this.#keyframeEvent();
     if ("failure" in keyframe) {
@@ -603,10 +620,40 @@ export class DiagnosticsStream {
       this.#send(client, this.#errorEvent(keyframe.failure), "state", now);
       return;
     }
+    const first = client.seq === -1;
     client.seq = keyframe.seq;
     client.dirty = false;
     client.lastKeyframeAt = now;
     this.#send(client, keyframe.bytes, "state", now);
+    if (first && !client.closed) {
+      const history = this.#heapHistoryEvent();
+      if (history !== undefined) this.#send(client, history, "history", now);
+    }
+  }
+
+  /**
+   * The `heap-history` event of the samples of the 3 minutes up to the
+   * current state, encoded once per change of the ring; `undefined` when it
+   * holds none or they cannot be encoded (the keyframe goes out regardless).
+   */
+  #heapHistoryEvent(): Uint8Array | undefined {
+    const ring = this.#heapHistory;
+    ring.trim(this.#current!.ts);
+    if (this.#heapHistoryBytes?.version !== ring.version) {
+      let bytes: Uint8Array | undefined;
+      try {
+        if (ring.size > 0) {
+          bytes = encodeServerSentEvent({
+            event: "heap-history",
+            data: encodeHeapHistory(ring.history()),
+          });
+        }
+      } catch (error) {
+        console.error(`slabscope: ${failureMessage("encode the heap history", error)}`);
+      }
+      this.#heapHistoryBytes = { version: ring.version, bytes };
+    }
+    return this.#heapHistoryBytes.bytes;
   }
 
   /**

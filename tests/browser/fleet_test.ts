@@ -74,9 +74,23 @@ Deno.test({
         "beta: 200 of 4,096 slots",
       );
 
+      // This process's heap history came with its keyframe (or the recording).
+      const heapHistory = () => page.getAttribute(".panel.heap", "data-history");
+      const firstSample = async () =>
+        Number(await page.getAttribute('.heap-chart[data-line="rss"]', "data-first"));
+      await page.waitForSelector('.panel.heap:not([data-history="page"]) .heap-chart[data-first]', {
+        timeout: GUARD_MS,
+      });
+      const ours = await firstSample();
+
       // Switch to beta: its slab replaces ours, from its keyframe through KV.
       await rows.nth(1).locator("button").click();
       await page.waitForSelector('section[aria-labelledby="slab-conns"]', { timeout: GUARD_MS });
+      // Its heap history starts afresh: its samples are not sent, ours are not its.
+      await page.waitForSelector('.panel.heap[data-history="page"] .heap-chart[data-first]', {
+        timeout: GUARD_MS,
+      });
+      assert.ok((await firstSample()) > ours, "beta's heap lines start after the switch");
       assert.match(
         await page.locator('section[aria-labelledby="slab-conns"] .gauge-text').textContent() ?? "",
         /^200 \/ 4,096/,
@@ -108,6 +122,8 @@ Deno.test({
         timeout: GUARD_MS,
       });
       await page.waitForSelector('[data-connection="live"]', { timeout: GUARD_MS });
+      await page.waitForSelector('.panel.heap:not([data-history="page"])', { timeout: GUARD_MS });
+      assert.notEqual(await heapHistory(), "page");
       assert.match(
         await page.locator('section[aria-labelledby="slab-local_only"] .gauge-text')
           .textContent() ?? "",

@@ -401,7 +401,10 @@ Deno.test({
             };
           })
         );
+      // The recording's history, once it came: the stream's heap history
+      // draws the lines before it, over 3 minutes rather than its window.
       await until(async () => (await charts()).every((c) => c.samples >= 5), "heap samples");
+      await page.waitForSelector('.panel.heap[data-history="recording"]');
       const rows = await charts();
       assert.deepEqual(rows.map((c) => c.row), ["heap_used", "heap_total", "external", "rss"]);
       for (const chart of rows) {
@@ -438,6 +441,7 @@ Deno.test({
         return after.length === 4 && after.every((c) => c.first <= oldest + 250);
       }, "the history from before the reload");
       assert.ok(oldest < reloaded - 800);
+      await page.waitForSelector('.panel.heap[data-history="recording"]');
       assert.match(await page.locator(".panel.heap").innerText(), /from the flight recorder/);
       assert.deepEqual(problems, []);
     } finally {

@@ -75,7 +75,9 @@ Deno.test("a real client rebuilds exactly the /snapshot JSON from keyframe + del
   );
   assert.equal(client.comments[0], "connected");
   assert.equal(client.events[0]!.event, "diagnostics");
-  const ids = client.events.map((e) => e.id!.split("-"));
+  assert.equal(client.events[1]!.event, "heap-history");
+  // Every state event has an id; the heap history none (tests/integration/heap_history_test.ts).
+  const ids = client.events.filter((e) => e.event !== "heap-history").map((e) => e.id!.split("-"));
   assert.ok(ids.every(([boot]) => boot === s.handler.stream.bootId));
   const seqs = ids.map(([, seq]) => Number(seq));
   assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), `ids increase: ${seqs.join()}`);
@@ -92,10 +94,11 @@ Deno.test("an idle stream sends only pings carrying the seq, and heartbeat comme
   });
   const client = await SseClient.open(s.stream);
   const keyframe = await client.nth(1);
+  assert.equal((await client.nth(2)).event, "heap-history");
   const seq = keyframe.id!.split("-")[1];
   const comments = client.comments.length;
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  const after = client.events.slice(1);
+  const after = client.events.slice(2);
   assert.ok(after.length >= 4, `${after.length} pings`);
   assert.ok(after.every((e) => e.event === "ping" && e.data === seq && e.id === undefined));
   assert.ok(
@@ -166,7 +169,7 @@ Deno.test("Last-Event-ID matrix: the current id resumes, an older one the record
   const first = await SseClient.open(s.stream);
   await first.nth(1);
   step();
-  await first.nth(2);
+  await first.until(() => first.events.at(-1)!.event === "diagnostics-delta", 5_000, "a delta");
   const boot = s.handler.stream.bootId;
   const seq = Number(first.events.at(-1)!.id!.split("-")[1]);
   const cases: [string | undefined, "keyframe" | "resume" | "catch-up"][] = [
@@ -276,7 +279,7 @@ Deno.test("the payload carries the stream's own cost", async () => {
   const client = await SseClient.open(s.stream);
   await client.nth(1);
   step();
-  await client.nth(2);
+  await client.until(() => client.events.at(-1)!.event === "diagnostics-delta", 5_000, "a delta");
   const state = reconstruct(client);
   assert.equal(state.stream!.clients, 1);
   assert.ok(state.stream!.bytes_sent > 0 && state.stream!.events_sent >= 1);
