@@ -7,12 +7,13 @@
 //
 //   deno run -A --v8-flags=--expose-gc bench/recorder.ts [rounds, default 4]
 //
-// Five minutes at 10 Hz is 3,000 ticks and, with a keyframe every 5 s, 60
-// keyframes. The memory run records that at 10× the tick rate (a tick every
-// 10 ms, a keyframe every 500 ms) until it holds 3,000 deltas; on a loaded
-// machine ticks come slower than 100 Hz, and the keyframes more often than
-// every 50 ticks, which only adds memory.
+// Five minutes at 10 Hz is 3,000 ticks and, with the default keyframe every
+// 2.5 s, 120 keyframes. The memory run records that at 10× the tick rate (a
+// tick every 10 ms, a keyframe every tenth of the default) until it holds
+// 3,000 deltas; on a loaded machine ticks come slower than 100 Hz, and the
+// keyframes more often than every 25 ticks, which only adds memory.
 import { DiagnosticsRegistry } from "../mod.ts";
+import { RECORDER_DEFAULTS } from "../core/stream/flight_recorder.ts";
 import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from "../dashboard.ts";
 import {
   addHalfFullSlab,
@@ -70,7 +71,7 @@ function meanOf(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-// 1. Memory: 3,000 ticks and 60 keyframes held.
+// 1. Memory: 3,000 ticks and their keyframes held.
 let memory = {
   accounted: 0,
   measured: 0,
@@ -85,7 +86,7 @@ let memory = {
   gc();
   await serve(registry, {
     interval: 10,
-    recorder: { window: 600_000, keyframeInterval: 500 },
+    recorder: { window: 600_000, keyframeInterval: RECORDER_DEFAULTS.keyframeInterval / 10 },
   }, async (handler, url) => {
     const stop = await reader(url);
     const recorder = handler.stream.recorder!;

@@ -3,7 +3,8 @@
 // `deno task replay FILE` to the dashboard in headless Chromium showing the
 // recording's last moment (its grid drawn). The file is 5 minutes of a
 // 262,144-slot slab half full with 1 % of its slots flipping every tick at
-// 10 Hz, a keyframe every 5 s: 3,000 deltas and 61 keyframes, written in
+// 10 Hz, a keyframe as often as the recorder makes one (every 2.5 s): 3,000
+// deltas and 121 keyframes, written in
 // the recording format with the states' own encoders (collected here, with
 // their times 100 ms apart). Prints a Markdown table.
 //
@@ -11,6 +12,7 @@
 import { DiagnosticsRegistry, type MemorySnapshot } from "../mod.ts";
 import { encodeKeyframe } from "../wire.ts";
 import { deltaObject } from "../core/wire/delta.ts";
+import { RECORDER_DEFAULTS } from "../core/stream/flight_recorder.ts";
 import { recordingStream } from "../core/stream/recording_file.ts";
 import type { RecordingEventInput } from "../core/stream/recording_format.ts";
 import { launchChromium } from "../tests/browser/_chromium.ts";
@@ -18,7 +20,8 @@ import { addHalfFullSlab, ONE_PERCENT, slotFlipper } from "./_half_full_slab.ts"
 
 const runs = Number(Deno.args[0] ?? 3);
 const TICKS = 3000;
-const KEYFRAME_EVERY = 50;
+/** Ticks of 100 ms between two keyframes, as the recorder keeps them. */
+const KEYFRAME_EVERY = RECORDER_DEFAULTS.keyframeInterval / 100;
 const ROOT = new URL("../", import.meta.url);
 
 function* events(): Generator<RecordingEventInput> {
@@ -130,7 +133,9 @@ const median = (values: number[]) =>
 console.log(`| measurement | median of ${runs} | runs | target |`);
 console.log(`| --- | ---: | --- | ---: |`);
 console.log(
-  `| file: 3,000 deltas, 61 keyframes, 5 min | ${(size / 1024 / 1024).toFixed(1)} MiB | | |`,
+  `| file: 3,000 deltas, ${TICKS / KEYFRAME_EVERY + 1} keyframes, 5 min | ${
+    (size / 1024 / 1024).toFixed(1)
+  } MiB | | |`,
 );
 console.log(
   `| deno task replay FILE: read and check every event | ${

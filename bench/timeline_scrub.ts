@@ -1,10 +1,10 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // Scrubbing the timeline in headless Chromium, against a real server with
-// the default flight recorder (a keyframe every 5 s): a 262,144-slot slab
+// the default flight recorder (a keyframe every 2.5 s): a 262,144-slot slab
 // half full, 1 % of its slots flipping every tick at 10 Hz. Each scrub is
 // timed from the input event to the end of the next animation frame (the
 // grid drawn). The worst moments are the last of each segment: the keyframe
-// before plus 49 deltas, none of them visited before. Prints a Markdown table.
+// before plus 24 deltas, none of them visited before. Prints a Markdown table.
 //
 //   deno run -A bench/timeline_scrub.ts [seconds recorded, default 40]
 import { DiagnosticsRegistry } from "../mod.ts";
@@ -119,5 +119,7 @@ console.log(
   `| scrubs | state rebuilt, p50 / max | input to frame drawn, p50 / p95 / max | target |`,
 );
 console.log(`| --- | ---: | ---: | ---: |`);
-row("to the last moment of each segment, cold (keyframe + 49 deltas)", worstRuns);
+// Ticks of 100 ms between two keyframes, less the keyframe's own.
+const deltas = recorder.settings.keyframeInterval / 100 - 1;
+row(`to the last moment of each segment, cold (keyframe + ${deltas} deltas)`, worstRuns);
 row("to random moments", randomRuns);

@@ -90,7 +90,7 @@ export interface DiagnosticsStreamOptions {
    * connected too (on a timer that does not keep the process alive).
    * `false` turns it off.
    *
-   * @default {{ window: 300000, maxBytes: 33554432, keyframeInterval: 5000 }}
+   * @default {{ window: 300000, maxBytes: 33554432, keyframeInterval: 2500 }}
    */
   recorder?: FlightRecorderOptions | false;
 }
