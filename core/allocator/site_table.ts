@@ -46,8 +46,18 @@ const E_READY = 1;
 const E_LENGTH = 2;
 const E_KIND = 3;
 const E_TOTAL64 = 2;
-/** Loads of a claimed entry's ready word before giving up on it. */
+/** Loads of a claimed entry's ready word between two reads of the clock. */
 const READY_SPINS = 10_000;
+/**
+ * How long a thread waits for an entry another thread claimed to be
+ * published (ms). Counting spins alone is not enough: with more threads
+ * than cores the writer may be preempted between its claim and its ready
+ * store for a whole time slice, and a prober that gave up then would intern
+ * the same text a second time.
+ */
+const READY_WAIT_MS = 100;
+/** `E_READY` of an entry whose writer never published it (it stopped). */
+const ABANDONED = 2;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -125,11 +135,28 @@ export function internSite(v: SlabViews, bytes: Uint8Array, kind: number): numbe
   return 0;
 }
 
+/**
+ * Whether a claimed entry is published, waiting up to `READY_WAIT_MS` for
+ * its writer. A writer that stopped between its claim and its publication
+ * (a Worker terminated) leaves the entry `ABANDONED`, so that nobody waits
+ * for it again; should that writer only have been slow, its ready store
+ * still publishes the entry (it wrote the text before), and a text another
+ * thread interned meanwhile is then listed twice: that costs a stall of
+ * more than `READY_WAIT_MS` inside eight stores.
+ */
 function readyEntry(s: SiteViews, at: number): boolean {
-  for (let spin = 0; spin < READY_SPINS; spin++) {
-    if (Atomics.load(s.entries, at + E_READY) === 1) return true;
+  let deadline = 0;
+  for (;;) {
+    for (let spin = 0; spin < READY_SPINS; spin++) {
+      const ready = Atomics.load(s.entries, at + E_READY);
+      if (ready !== 0) return ready === 1;
+    }
+    const now = performance.now();
+    if (deadline === 0) deadline = now + READY_WAIT_MS;
+    else if (now >= deadline) break;
   }
-  return false; // its writer stopped: never ready
+  Atomics.compareExchange(s.entries, at + E_READY, 0, ABANDONED);
+  return Atomics.load(s.entries, at + E_READY) === 1;
 }
 
 function sameText(s: SiteViews, e: number, bytes: Uint8Array): boolean {

@@ -4,7 +4,11 @@ import assert from "node:assert/strict";
 import { HandleError, SlabAllocator } from "../../mod.ts";
 import { attachJavaScriptCoreForTesting, slabViews } from "../../core/allocator/slab.ts";
 import { headerProblem } from "../../core/allocator/slab_views.ts";
-import { SITE_TEXT_BYTES, W_SAMPLE_EVERY } from "../../core/allocator/site_layout.ts";
+import {
+  SITE_ENTRY_WORDS,
+  SITE_TEXT_BYTES,
+  W_SAMPLE_EVERY,
+} from "../../core/allocator/site_layout.ts";
 import { MAX_SKIP_JUMP } from "../../core/allocator/site_sampler.ts";
 
 function allocateHere(slab: SlabAllocator): number {
@@ -287,4 +291,38 @@ Deno.test("Workers' sites reach the main thread through shared memory, on both c
   } finally {
     URL.revokeObjectURL(url);
   }
+});
+
+Deno.test("a site entry claimed but never published is passed over once, marked, and its text interned once elsewhere", () => {
+  const slab = new SlabAllocator({ name: "claimed", slotSize: 4, capacity: 16, sampleSites: 1 });
+  slab.alloc(undefined, undefined, "GET /users/:id");
+  const { entries } = slabViews(slab).sites!;
+  const READY = 1; // the entry's ready word
+  const readyWords = () =>
+    Array.from(
+      { length: entries.length / SITE_ENTRY_WORDS },
+      (_, e) => Atomics.load(entries, e * SITE_ENTRY_WORDS + READY),
+    );
+  const first = readyWords().indexOf(1);
+  assert.ok(first >= 0, "the label is interned");
+  // Its writer stopped between its claim (the hash) and its ready store.
+  Atomics.store(entries, first * SITE_ENTRY_WORDS + READY, 0);
+  assert.deepEqual(slab.sites().sites, [], "an unpublished entry is not listed");
+
+  // Another instance, which has not interned it yet, waits for that entry,
+  // gives up on it, marks it abandoned and interns the text next to it.
+  const second = SlabAllocator.attach(slab.memory!);
+  second.alloc(undefined, undefined, "GET /users/:id");
+  const words = readyWords();
+  assert.equal(words[first], 2, "marked abandoned: nobody waits for it again");
+  assert.equal(words.filter((w) => w === 1).length, 1);
+  // A third finds the new entry: the label is listed once, with the two
+  // allocations made since (the first one names the abandoned entry).
+  const third = SlabAllocator.attach(slab.memory!);
+  third.alloc(undefined, undefined, "GET /users/:id");
+  assert.equal(readyWords().filter((w) => w === 1).length, 1);
+  const labels = slab.sites().sites.filter((s) => s.kind === "label");
+  assert.deepEqual(labels.map((s) => [s.site, s.held]), [["GET /users/:id", 2]]);
+  second.close();
+  third.close();
 });
