@@ -10,20 +10,21 @@ export const SLOTS = 262_144;
 /** 1 % of the slots: what a tick flips at the benchmarks' churn. */
 export const ONE_PERCENT = Math.floor(SLOTS / 100);
 
-/** Adds an `"objects"` slab of {@linkcode SLOTS} 32-byte slots, half of them held at random. */
+/** Adds an `"objects"` slab of `slots` (by default {@linkcode SLOTS}) 32-byte slots, half of them held at random. */
 export function addHalfFullSlab(
   registry: DiagnosticsRegistry,
+  slots: number = SLOTS,
 ): { slab: SlabAllocator; held: number[] } {
   const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 32, capacity: SLOTS }),
+    new SlabAllocator({ name: "objects", slotSize: 32, capacity: slots }),
   );
   const held: number[] = [];
-  for (let i = 0; i < SLOTS; i++) held.push(slab.alloc()!);
+  for (let i = 0; i < slots; i++) held.push(slab.alloc()!);
   for (let i = held.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [held[i], held[j]] = [held[j]!, held[i]!];
   }
-  for (const h of held.splice(0, SLOTS / 2)) slab.free(h);
+  for (const h of held.splice(0, slots / 2)) slab.free(h);
   return { slab, held };
 }
 

@@ -7,41 +7,18 @@
 // state update (applying it to the grid: diff, flash starts).
 //
 //   deno run -A bench/dashboard_frames.ts [seconds, default 10]
-import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
+import { DiagnosticsRegistry } from "../mod.ts";
 import { createDashboard } from "../dashboard.ts";
 import { launchChromium } from "../tests/browser/_chromium.ts";
+import { addHalfFullSlab, beforeEachSnapshot, slotFlipper } from "./_half_full_slab.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
 
 function workload(slots: number) {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(
-    new SlabAllocator({ name: "objects", slotSize: 16, capacity: slots }),
-  );
-  const held: number[] = [];
-  for (let i = 0; i < slots; i++) held.push(slab.alloc()!);
-  for (let i = held.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [held[i], held[j]] = [held[j]!, held[i]!];
-  }
-  for (const h of held.splice(0, slots / 2)) slab.free(h);
+  const { slab, held } = addHalfFullSlab(registry, slots);
   // 1 % of the slots flip every tick: free a random 1 %, take them back next tick.
-  let freed = 0;
-  const snapshot = registry.snapshot.bind(registry);
-  registry.snapshot = (options) => {
-    if (freed === 0) {
-      for (let i = 0; i < slots / 100; i++) {
-        const k = Math.floor(Math.random() * held.length);
-        slab.free(held[k]!);
-        held[k] = held[held.length - 1]!;
-        held.pop();
-        freed++;
-      }
-    } else {
-      for (; freed > 0; freed--) held.push(slab.alloc()!);
-    }
-    return snapshot(options);
-  };
+  beforeEachSnapshot(registry, slotFlipper(slab, held, Math.floor(slots / 100)));
   return registry;
 }
 

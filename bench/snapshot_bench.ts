@@ -6,21 +6,15 @@
 //   deno bench -A --v8-flags=--expose-gc bench/snapshot_bench.ts
 import { DiagnosticsRegistry, SlabAllocator } from "../mod.ts";
 import { encodeDelta, encodeKeyframe } from "../wire.ts";
+import { addHalfFullSlab } from "./_half_full_slab.ts";
 
 /** V8's collector, when run with `--v8-flags=--expose-gc`. */
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** A registry with one slab half full at random: an incompressible bitmap, the worst case. */
 function halfFull(capacity: number) {
   const registry = new DiagnosticsRegistry();
-  const slab = registry.addSlab(new SlabAllocator({ name: "lval", slotSize: 16, capacity }));
-  const handles: number[] = [];
-  for (let i = 0; i < capacity; i++) handles.push(slab.alloc()!);
-  // Free a random half so the bitmap is incompressible (the worst case).
-  for (let i = handles.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [handles[i], handles[j]] = [handles[j]!, handles[i]!];
-  }
-  for (const h of handles.splice(0, capacity / 2)) slab.free(h);
+  const { slab, held: handles } = addHalfFullSlab(registry, capacity);
   return { registry, slab, handles };
 }
 

@@ -8,6 +8,7 @@
  */
 
 import type { HeapHistory } from "../core/wire/heap_history.ts";
+import { pushSample, type Series } from "../components/sparkline.tsx";
 
 /** A heap figure the panel draws a line of. */
 export type HeapLine = "heap_used" | "heap_total" | "external" | "rss";
@@ -20,16 +21,8 @@ export const HEAP_LINES: readonly { key: HeapLine; label: string }[] = [
   { key: "rss", label: "RSS" },
 ];
 
-/** One line's samples: times (ms since the Unix epoch, ascending) and values, oldest first. */
-export interface LineSamples {
-  /** When each sample was taken. */
-  times: number[];
-  /** Its value. */
-  values: number[];
-}
-
 /** Every line's samples; the lines share their times. */
-export type HeapLines = Record<HeapLine, LineSamples>;
+export type HeapLines = Record<HeapLine, Series>;
 
 /**
  * Lines without samples.
@@ -84,22 +77,9 @@ export function seedHeapLines(held: HeapLines, sent: HeapHistory, window: number
     const last = times.length - 1;
     if (last >= 0 && time <= times[last]!) return;
     if (last >= 0 && HEAP_LINES.every(({ key }) => lines[key].values[last] === figure(key))) return;
-    for (const { key } of HEAP_LINES) {
-      lines[key].times.push(time);
-      lines[key].values.push(figure(key));
-    }
+    for (const { key } of HEAP_LINES) pushSample(lines[key], time, figure(key), window);
   };
   sent.times.forEach((time, i) => add(time, (key) => sent[key][i]!));
   held.rss.times.forEach((time, i) => add(time, (key) => held[key].values[i]!));
-  const times = lines.rss.times;
-  const newest = times[times.length - 1] ?? 0;
-  let drop = 0;
-  while (drop + 1 < times.length && times[drop + 1]! < newest - window) drop++;
-  if (drop > 0) {
-    for (const { key } of HEAP_LINES) {
-      lines[key].times.splice(0, drop);
-      lines[key].values.splice(0, drop);
-    }
-  }
   return lines;
 }

@@ -8,7 +8,13 @@ import type { HeapSnapshot, MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
 import type { HistoryView } from "../client/usage_history.ts";
 import { pushSample, type Series } from "../components/sparkline.tsx";
-import { emptyHeapLines, HEAP_LINES, type HeapLine, seedHeapLines } from "../client/heap_lines.ts";
+import {
+  emptyHeapLines,
+  HEAP_LINES,
+  type HeapLine,
+  type HeapLines,
+  seedHeapLines,
+} from "../client/heap_lines.ts";
 import { HeapChart } from "../components/heap_chart.tsx";
 import type { ConnectionState } from "../client/live_stream.ts";
 import { clocksRun, useServerNow } from "../client/server_clock.ts";
@@ -45,7 +51,7 @@ const MIN_WINDOW = 30 * 1000;
 export default function HeapPanel(
   { snapshot, instance, history: recorded, heapHistory, moment, connection }: HeapPanelProps,
 ) {
-  const history = useRef<Record<HeapLine, Series>>(emptyHeapLines());
+  const history = useRef<HeapLines>(emptyHeapLines());
   // Whether the lines started with the server's samples.
   const seeded = useRef(false);
   const lastHeap = useRef<HeapSnapshot | undefined>(undefined);

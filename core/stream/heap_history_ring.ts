@@ -8,17 +8,15 @@
  */
 
 import {
+  HEAP_HISTORY_FIGURES as FIGURES,
   HEAP_HISTORY_MAX_SAMPLES,
   HEAP_HISTORY_WINDOW,
   type HeapHistory,
 } from "../wire/heap_history.ts";
 import type { HeapSnapshot } from "../wire/types.ts";
 
-/** The figures of a heap sample the ring keeps. */
-export type HeapSample = Pick<HeapSnapshot, "rss" | "heap_used" | "heap_total" | "external">;
-
-/** Figures per sample, in the ring's order. */
-const FIGURES = ["rss", "heap_used", "heap_total", "external"] as const;
+/** The figures of a heap sample the ring keeps: those a history carries. */
+export type HeapSample = Pick<HeapSnapshot, (typeof FIGURES)[number]>;
 
 /**
  * Heap samples of the last {@linkcode HEAP_HISTORY_WINDOW} ms, at most

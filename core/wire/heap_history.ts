@@ -33,7 +33,8 @@ export const HEAP_HISTORY_WINDOW = 180_000;
 export const HEAP_HISTORY_MAX_SAMPLES = 360;
 
 /** The figures of a sample, in the order the event carries them. */
-const FIGURES = ["rss", "heap_used", "heap_total", "external"] as const;
+export const HEAP_HISTORY_FIGURES = ["rss", "heap_used", "heap_total", "external"] as const;
+const FIGURES = HEAP_HISTORY_FIGURES;
 const FIELDS: ReadonlySet<string> = new Set(["v", "start", "t", ...FIGURES]);
 
 /**
