@@ -59,6 +59,7 @@ import {
   codeOf,
   count,
   finish,
+  generationsBetween,
   isOpen,
   type SlabMemory,
   type SlabPicture,
@@ -130,8 +131,9 @@ function movedChunks(memory: SlabMemory): Uint8Array | undefined {
   return changed === 0 ? undefined : dirty;
 }
 
-/** Growable scratch for the touched slots of one collection. */
+/** Growable scratch for the touched slots of one collection, and their cycles. */
 let touchedScratch: Uint32Array = new Uint32Array(1024);
+let cyclesScratch: Uint32Array = new Uint32Array(1024);
 let cachedScratch: Uint32Array = new Uint32Array(64);
 
 function push(list: Uint32Array, n: number, value: number): Uint32Array {
@@ -181,6 +183,7 @@ function readChanged(memory: SlabMemory, dirty: Uint8Array): SlabPicture {
         owner = meta[2 * i]! & 0xffff;
         time = meta[2 * i + 1]!;
       }
+      cyclesScratch = push(cyclesScratch, touched, generationsBetween(words[i]!, word));
       touchedScratch = push(touchedScratch, touched++, i);
       const before = codeOf(words[i]!, plain);
       const after = codeOf(word, plain);
@@ -219,7 +222,7 @@ function readChanged(memory: SlabMemory, dirty: Uint8Array): SlabPicture {
   const next: SlabPicture = {
     summary: old.summary,
     used: old.used,
-    touches: newRecord(memory, touchedScratch.slice(0, touched)),
+    touches: newRecord(memory, touchedScratch.slice(0, touched), cyclesScratch.slice(0, touched)),
   };
   if (bitmap !== undefined) next.bitmap = bitmap;
   if (states !== undefined) next.states = states;
@@ -252,8 +255,8 @@ function toggle(list: Uint32Array | undefined, flips: Uint32Array): Uint32Array 
 }
 
 /** A record of the slots this collection touched, linked to the last one, the chain cut short. */
-function newRecord(memory: SlabMemory, slots: Uint32Array): TouchRecord {
-  const record: TouchRecord = { slots, previous: memory.picture.touches };
+function newRecord(memory: SlabMemory, slots: Uint32Array, cycles: Uint32Array): TouchRecord {
+  const record: TouchRecord = { slots, cycles, previous: memory.picture.touches };
   // Keep KEPT_RECORDS records and at most about two slabs' worth of slots.
   let kept = record;
   let total = slots.length;

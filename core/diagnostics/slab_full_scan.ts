@@ -15,6 +15,7 @@ import {
   emptySummary,
   finish,
   FREE,
+  generationsBetween,
   isOpen,
   POPCOUNT,
   type SlabMemory,
@@ -42,14 +43,16 @@ export function fullScan(
   const lanes = Math.min(Atomics.load(v.words, W_LANES_USED), LANE_COUNT);
   for (let i = 0; i < lanes * v.regions.epochStride; i++) epochs[i] = Atomics.load(v.epochs, i);
   // One plain copy of the slot words (each Int32 is read tear-free); the
-  // picture comes from the copy, so the two agree.
-  const words = new Int32Array(v.slots);
+  // picture comes from the copy, so the two agree. `slice()` copies the
+  // shared memory in one block (a non-shared result); `new Int32Array(view)`
+  // copies element by element, three times slower here.
+  const words = v.slots.slice();
   const times = new Int32Array(withOwners ? capacity : 0);
   const opened = previous?.opened ?? new Int32Array(plain ? 0 : capacity);
   const picture: SlabPicture = {
     summary: emptySummary(),
     used: 0,
-    touches: { slots: new Uint32Array(0), previous: undefined },
+    touches: { slots: new Uint32Array(0), cycles: new Uint32Array(0), previous: undefined },
   };
   if (plain) picture.bitmap = new Uint8Array(Math.ceil(capacity / 8));
   else picture.states = new Uint8Array(capacity);
@@ -101,8 +104,17 @@ export function fullScan(
   if (previous !== undefined) {
     const before = previous.words;
     const touched: number[] = [];
-    for (let i = 0; i < capacity; i++) if (before[i] !== words[i]) touched.push(i);
-    picture.touches = { slots: new Uint32Array(touched), previous: previous.picture.touches };
+    const cycles: number[] = [];
+    for (let i = 0; i < capacity; i++) {
+      if (before[i] === words[i]) continue;
+      touched.push(i);
+      cycles.push(generationsBetween(before[i]!, words[i]!));
+    }
+    picture.touches = {
+      slots: new Uint32Array(touched),
+      cycles: new Uint32Array(cycles),
+      previous: previous.picture.touches,
+    };
   }
   finish(memory, picture);
   return memory;
@@ -111,31 +123,49 @@ export function fullScan(
 /**
  * Writes a plain slab's bitmap (1 for a slot in use; free and cached slots
  * 0, padding 0) from its slot words, lists its cached slots in `cached`,
- * and returns how many slots are in use. Branch-free per slot: `s + 255`
- * has bit 8 set for every state but Free, `(s ^ 6) + 255` for every state
- * but Cached, and `((s ^ 6) − 1) >>> 31` is 1 exactly for Cached.
+ * and returns how many slots are in use. Eight slots at a time, without a
+ * branch per slot: bit 8 of `s + 255` is set for every state but Free, and
+ * none of the states below 4 is Cached (6), so a byte whose eight states
+ * have bit 2 clear needs nothing else. A byte with one of them set (a
+ * cached slot, or a handle state in a plain slab) is read slot by slot.
+ * The alternative rejected, one formula per slot telling Free and Cached
+ * apart, costs twice the time where no slot is cached, the common case.
  */
 function scanPlain(words: Int32Array, bitmap: Uint8Array, cached: number[]): number {
   const n = words.length;
   const whole = n >>> 3;
+  const m = STATE_MASK;
   let used = 0;
-  for (let byte = 0, i = 0; byte <= whole && i < n; byte++) {
-    const slots = byte < whole ? 8 : n - i;
-    let bits = 0;
-    let caches = 0;
-    for (let bit = 0; bit < slots; bit++, i++) {
-      const state = words[i]! & STATE_MASK;
-      const other = state ^ CACHED_STATE;
-      bits |= (((state + STATE_MASK) & (other + STATE_MASK)) >>> 8) << bit;
-      caches |= ((other - 1) >>> 31) << bit;
-    }
+  for (let byte = 0, i = 0; byte < whole; byte++, i += 8) {
+    const s0 = words[i]! & m, s1 = words[i + 1]! & m, s2 = words[i + 2]! & m;
+    const s3 = words[i + 3]! & m, s4 = words[i + 4]! & m, s5 = words[i + 5]! & m;
+    const s6 = words[i + 6]! & m, s7 = words[i + 7]! & m;
+    const bits = ((s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) & 4) === 0
+      ? ((s0 + m) >>> 8) | (((s1 + m) >>> 8) << 1) | (((s2 + m) >>> 8) << 2) |
+        (((s3 + m) >>> 8) << 3) | (((s4 + m) >>> 8) << 4) | (((s5 + m) >>> 8) << 5) |
+        (((s6 + m) >>> 8) << 6) | (((s7 + m) >>> 8) << 7)
+      : slotBySlot(words, i, 8, cached);
     bitmap[byte] = bits;
     used += POPCOUNT[bits]!;
-    for (; caches !== 0; caches &= caches - 1) {
-      cached.push(byte * 8 + 31 - Math.clz32(caches & -caches));
-    }
+  }
+  const rest = n - (whole << 3);
+  if (rest > 0) {
+    const bits = slotBySlot(words, whole << 3, rest, cached);
+    bitmap[whole] = bits;
+    used += POPCOUNT[bits]!;
   }
   return used;
+}
+
+/** The bitmap byte of `slots` slots from `from`, each cached one pushed to `cached`. */
+function slotBySlot(words: Int32Array, from: number, slots: number, cached: number[]): number {
+  let bits = 0;
+  for (let bit = 0; bit < slots; bit++) {
+    const state = words[from + bit]! & STATE_MASK;
+    if (state === CACHED_STATE) cached.push(from + bit);
+    else if (state !== FREE) bits |= 1 << bit;
+  }
+  return bits;
 }
 
 /** Copies owners (`[2i] & 0xFFFF`) and times (`[2i + 1]`) out of the meta words. */

@@ -9,7 +9,7 @@
  */
 
 import { HandleState } from "../allocator/handle_state.ts";
-import { NO_OWNER, STATE_MASK } from "../allocator/slab_layout.ts";
+import { GENERATION_SHIFT, NO_OWNER, STATE_MASK } from "../allocator/slab_layout.ts";
 import type { SlabViews } from "../allocator/slab_views.ts";
 import { CACHED_STATE, SLOT_STATE_COUNT } from "../wire/slot_states.ts";
 import type { TouchRecord } from "../wire/slot_touches.ts";
@@ -82,6 +82,17 @@ export interface SlabMemory {
 export function codeOf(word: number, plain: boolean): number {
   const s = word & STATE_MASK;
   return plain && s !== FREE && s !== CACHED_STATE ? USED : s;
+}
+
+/** Generations wrap at 2^24. */
+const GENERATION_MASK = 0xffffff;
+
+/**
+ * How many times a slot was freed between two readings of its slot word:
+ * the advance of its generation, modulo 2^24.
+ */
+export function generationsBetween(before: number, after: number): number {
+  return ((after >>> GENERATION_SHIFT) - (before >>> GENERATION_SHIFT)) & GENERATION_MASK;
 }
 
 /** Whether a code is an open (in-use) state: neither free nor cached. */

@@ -26,6 +26,12 @@ import type { SlabSnapshot } from "./types.ts";
 export interface TouchRecord {
   /** The slots whose slot or meta word changed, ascending. */
   readonly slots: Uint32Array;
+  /**
+   * For each of `slots`, how many times it was freed since the collection
+   * before: the advance of its generation (the high 24 bits of its slot
+   * word, bumped by every free), modulo 2^24.
+   */
+  readonly cycles: Uint32Array;
   /** The record of the collection before, while it is kept (see the collector). */
   previous: TouchRecord | undefined;
 }
@@ -43,17 +49,30 @@ export function recordTouches(slab: SlabSnapshot, record: TouchRecord): void {
  * (a decoder), from another slab, or `a` is older than the records kept.
  */
 export function touchedBetween(a: SlabSnapshot, b: SlabSnapshot): Uint32Array | undefined {
+  const between = recordsBetween(a, b);
+  if (between === undefined) return undefined;
+  const lists: Uint32Array[] = [];
+  for (const record of between) if (record.slots.length > 0) lists.push(record.slots);
+  if (lists.length <= 1) return lists[0] ?? new Uint32Array(0);
+  return union(lists);
+}
+
+/**
+ * The records of the collections after `a`'s up to `b`'s, newest first
+ * (empty when both snapshots came from one collection); `undefined` when
+ * that is not known, as for {@linkcode touchedBetween}.
+ */
+export function recordsBetween(a: SlabSnapshot, b: SlabSnapshot): TouchRecord[] | undefined {
   const from = records.get(a);
   let record = records.get(b);
   if (from === undefined || record === undefined) return undefined;
-  const lists: Uint32Array[] = [];
+  const between: TouchRecord[] = [];
   while (record !== from) {
     if (record === undefined) return undefined;
-    if (record.slots.length > 0) lists.push(record.slots);
+    between.push(record);
     record = record.previous;
   }
-  if (lists.length <= 1) return lists[0] ?? new Uint32Array(0);
-  return union(lists);
+  return between;
 }
 
 /** The union of ascending lists, ascending and without repeats. */

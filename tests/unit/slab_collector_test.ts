@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
 import { attachJavaScriptCoreForTesting, slabViews } from "../../core/allocator/slab.ts";
+import { recordsBetween } from "../../core/wire/slot_touches.ts";
 
 /** The picture a full scan of the slot words gives: cached slots (state 6) are K. */
 function fullScan(slab: SlabAllocator) {
@@ -99,4 +100,63 @@ Deno.test("incremental snapshots equal a full scan through random work on both c
     assert.equal(s!.summary.K, undefined, "close() returned every cache");
     assert.deepEqual(wasm.verify(), { ok: true, errors: [] });
   }
+});
+
+Deno.test("a first snapshot reads cached and in-use slots in every byte position, the last partial byte included", () => {
+  // 13 slots: one whole bitmap byte and a byte of 5.
+  const slab = new SlabAllocator({ name: "first", slotSize: 4, capacity: 13 });
+  const other = SlabAllocator.attach(slab.memory!, { cache: 8 });
+  const bySlot = new Map<number, number>();
+  for (let k = 0; k < 13; k++) {
+    const h = slab.alloc()!;
+    bySlot.set(slab.indexOf(h), h);
+  }
+  const at = (slot: number) => bySlot.get(slot)!;
+  for (const slot of [2, 7, 9, 12]) other.free(at(slot)); // into `other`'s cache
+  for (const slot of [5, 8]) slab.free(at(slot)); // back on the free list
+  // A new instance's collector has read nothing yet: a full scan.
+  const registry = new DiagnosticsRegistry({ lints: false });
+  const twin = registry.addSlab(SlabAllocator.attach(slab.memory!));
+  const [s] = registry.snapshot({ sampleHeap: false }).slabs;
+  assert.deepEqual(s!.cached_slots, new Uint32Array([2, 7, 9, 12]));
+  // In use: 0 1 3 4 6 | 10 11.
+  assert.deepEqual(s!.bitmap, new Uint8Array([0b0101_1011, 0b0000_1100]));
+  assert.equal(s!.used, 7);
+  assert.equal(s!.summary.K, 4);
+  assert.deepEqual(s!.bitmap, fullScan(slab).bitmap);
+  for (const instance of [twin, other, slab]) instance.close();
+});
+
+Deno.test("a collection's touch record counts every free of each slot it lists, across collections", () => {
+  const registry = new DiagnosticsRegistry({ lints: false });
+  const slab = registry.addSlab(new SlabAllocator({ name: "c", slotSize: 8, capacity: 4096 }));
+  const snapshot = () => registry.snapshot({ sampleHeap: false }).slabs[0]!;
+  let h = slab.alloc()!;
+  const slot = slab.indexOf(h);
+  const s0 = snapshot();
+  for (let k = 0; k < 7; k++) {
+    slab.free(h);
+    h = slab.alloc()!; // the same slot: the free list is a stack
+  }
+  const taken = slab.indexOf(slab.alloc()!); // taken, never freed
+  const s1 = snapshot();
+  const [record] = recordsBetween(s0, s1)!;
+  assert.deepEqual([...record!.slots], [slot, taken].sort((a, b) => a - b));
+  assert.equal(record!.cycles[record!.slots.indexOf(slot)], 7);
+  assert.equal(record!.cycles[record!.slots.indexOf(taken)], 0);
+  // Two more collections (a scrape between two ticks): the records add up.
+  for (let k = 0; k < 2; k++) {
+    slab.free(h);
+    h = slab.alloc()!;
+    snapshot();
+  }
+  const s3 = snapshot();
+  const between = recordsBetween(s0, s3)!;
+  let total = 0;
+  for (const r of between) {
+    const k = r.slots.indexOf(slot);
+    if (k >= 0) total += r.cycles[k]!;
+  }
+  assert.equal(total, 9);
+  assert.deepEqual(recordsBetween(s3, s3), []);
 });

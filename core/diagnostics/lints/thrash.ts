@@ -7,39 +7,35 @@
  * (reset per request) or one reused buffer would serve better.
  *
  * Every free bumps a slot's generation (the high 24 bits of its slot
- * word), so the generations the collector read, compared with the ones
- * this rule saw last, count every cycle exactly however many happened
- * between two collections, not just whether one did. Only the slots the
- * collector found touched since (`slot_touches.ts`) are compared:
- * O(touched) per evaluation, plus one copy of the slot words when the
- * rule starts watching a slab or loses track of its touches. Memory: 8
- * bytes per slot (the words seen, and the window's counts in a typed
- * array, which costs a tenth of a `Map` per touched slot at 1 % churn).
- * Internal to the lint engine.
+ * word), and each collection records, for every slot it found touched,
+ * how far the generation advanced since the collection before
+ * (`slot_touches.ts`): the rule adds up the records between the snapshot
+ * it saw last and this one, so every cycle is counted exactly however many
+ * happened between two collections, not just whether one did. O(touched)
+ * per evaluation and nothing when the rule starts watching a slab; memory:
+ * 4 bytes per slot once one cycled (the window's counts in a typed array,
+ * a tenth of a `Map` per touched slot at 1 % churn). The alternative
+ * rejected, a copy of the slot words to compare generations with later,
+ * cost 4 bytes more per slot and a full copy on the first look. Internal
+ * to the lint engine.
  *
  * @module
  */
 
 import type { SlabAllocator } from "../../allocator/slab.ts";
-import { GENERATION_SHIFT } from "../../allocator/slab_layout.ts";
-import { touchedBetween } from "../../wire/slot_touches.ts";
+import { recordsBetween } from "../../wire/slot_touches.ts";
 import type { SlabSnapshot } from "../../wire/types.ts";
 import type { ThrashLintOptions } from "./lint_options.ts";
 import type { LintContext, LintFinding, LintRule } from "./lint_rule.ts";
 import { duration, plural, rate, SlotList } from "./_lint_helpers.ts";
 
-/** Generations wrap at 2^24. */
-const GENERATION_MASK = 0xffffff;
-
 interface Watch {
-  /** Slot words as this rule last compared them. */
-  words: Int32Array;
-  /** The snapshot those words belong to. */
+  /** The snapshot the rule saw last. */
   last: SlabSnapshot;
   /** When the current window began (ms). */
   start: number;
-  /** Cycles per slot in the current window (0 for a slot not in `hot`). */
-  cycles: Uint32Array;
+  /** Cycles per slot in the current window (0 for a slot not in `hot`); made at the first. */
+  cycles: Uint32Array | undefined;
   /** The slots that cycled in the current window, `hotCount` of them. */
   hot: Uint32Array;
   hotCount: number;
@@ -56,21 +52,15 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
     evaluate(context: LintContext): LintFinding[] {
       const findings: LintFinding[] = [];
       const ts = context.ts;
-      for (const { slab, snapshot, history } of context.slabs) {
-        if (history === undefined) continue;
-        const words = history.words;
+      for (const { slab, snapshot } of context.slabs) {
         const watch = watches.get(slab);
-        const touched = watch === undefined ? undefined : touchedBetween(watch.last, snapshot);
-        if (
-          watch === undefined || touched === undefined || watch.words.length !== words.length ||
-          ts < watch.start
-        ) {
-          // Start over: the words as they are now are the baseline.
+        const between = watch === undefined ? undefined : recordsBetween(watch.last, snapshot);
+        if (watch === undefined || between === undefined || ts < watch.start) {
+          // Start over: the window begins at this snapshot.
           watches.set(slab, {
-            words: words.slice(),
             last: snapshot,
             start: ts,
-            cycles: new Uint32Array(words.length),
+            cycles: undefined,
             hot: new Uint32Array(64),
             hotCount: 0,
             finding: watch?.finding,
@@ -78,30 +68,34 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
           if (watch?.finding !== undefined) findings.push(watch.finding);
           continue;
         }
-        const seen = watch.words;
-        const counts = watch.cycles;
-        for (let t = 0; t < touched.length; t++) {
-          const i = touched[t]!;
-          const cycles = ((words[i]! >>> GENERATION_SHIFT) - (seen[i]! >>> GENERATION_SHIFT)) &
-            GENERATION_MASK;
-          seen[i] = words[i]!;
-          if (cycles === 0) continue;
-          if (counts[i] === 0) {
-            if (watch.hotCount === watch.hot.length) {
-              const grown = new Uint32Array(watch.hot.length * 2);
-              grown.set(watch.hot);
-              watch.hot = grown;
+        for (const record of between) {
+          const { slots, cycles } = record;
+          for (let t = 0; t < slots.length; t++) {
+            const n = cycles[t]!;
+            if (n === 0) continue;
+            const i = slots[t]!;
+            const counts = watch.cycles ??= new Uint32Array(snapshot.total);
+            if (counts[i] === 0) {
+              if (watch.hotCount === watch.hot.length) {
+                const grown = new Uint32Array(watch.hot.length * 2);
+                grown.set(watch.hot);
+                watch.hot = grown;
+              }
+              watch.hot[watch.hotCount++] = i;
             }
-            watch.hot[watch.hotCount++] = i;
+            counts[i] = Math.min(counts[i]! + n, 0xffffffff);
           }
-          counts[i] = Math.min(counts[i]! + cycles, 0xffffffff);
         }
         watch.last = snapshot;
         const elapsed = ts - watch.start;
         if (elapsed >= options.window) {
-          const hot = watch.hot.subarray(0, watch.hotCount);
-          watch.finding = judge(counts, hot, elapsed, snapshot.name, options);
-          for (const i of hot) counts[i] = 0;
+          const counts = watch.cycles;
+          watch.finding = undefined;
+          if (counts !== undefined) {
+            const hot = watch.hot.subarray(0, watch.hotCount);
+            watch.finding = judge(counts, hot, elapsed, snapshot.name, options);
+            for (const i of hot) counts[i] = 0;
+          }
           watch.hotCount = 0;
           watch.start = ts;
         }
