@@ -113,6 +113,7 @@ export function buildDashboard(
   const state: State = {
     stream: service.stream,
     replay: null,
+    recording: service.stream.recorder !== undefined,
     basePath: service.prefix,
     fleet: service.fleet !== undefined,
   };

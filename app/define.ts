@@ -17,6 +17,11 @@ export interface State {
   stream: { snapshot(): string };
   /** The name of the recording replayed, or `null` for a live process. */
   replay: string | null;
+  /**
+   * Whether there is a recording to fetch: a replay, or a stream whose
+   * flight recorder is on. Without one the page shows no timeline.
+   */
+  recording: boolean;
   /** Where the dashboard is mounted, without a trailing slash (`"/debug"`). */
   basePath: string;
   /** Whether the dashboard shows a fleet. */

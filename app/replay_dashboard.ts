@@ -119,6 +119,7 @@ export function createReplayDashboard(
   const state: State = {
     stream: { snapshot: () => lastText },
     replay: recording.name,
+    recording: true,
     basePath: prefix,
     fleet: false,
   };

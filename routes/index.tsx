@@ -38,6 +38,8 @@ interface Data {
   fleet: boolean;
   /** The recording replayed, or `null` live. */
   replay: string | null;
+  /** Whether there is a recording to scrub (off with `recorder: false`). */
+  recording: boolean;
   /** The moment the URL asks for (`?at=`), and the one to compare it with (`&compare=`). */
   at: string | null;
   compare: string | null;
@@ -75,6 +77,7 @@ export const handler = define.handlers({
       host: ctx.url.host,
       fleet: ctx.state.fleet && ctx.state.replay === null,
       replay: ctx.state.replay,
+      recording: ctx.state.recording,
       at: moment("at"),
       compare: moment("compare"),
     });
@@ -122,16 +125,26 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         />
       </header>
       <CapacityBanner snapshot={snapshot} />
-      <Timeline
-        recordingUrl={`${api}/recording`}
-        snapshot={snapshot}
-        moment={moment}
-        compare={compare}
-        diff={diff}
-        history={history}
-        instance={instance}
-        replay={data.replay !== null}
-      />
+      {data.recording
+        ? (
+          <Timeline
+            recordingUrl={`${api}/recording`}
+            snapshot={snapshot}
+            moment={moment}
+            compare={compare}
+            diff={diff}
+            history={history}
+            instance={instance}
+            replay={data.replay !== null}
+          />
+        )
+        : (
+          <section class="panel timeline" data-mode="off" aria-label="timeline">
+            <p class="muted small">
+              No timeline: this server's flight recorder is off (<code>recorder: false</code>).
+            </p>
+          </section>
+        )}
       <main class="layout">
         <div class="main-column">
           <SlabGrids
