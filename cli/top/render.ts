@@ -10,7 +10,7 @@
  * @module
  */
 
-import { capacityLevel } from "../../core/capacity_level.ts";
+import { poolLevel } from "../../core/capacity_level.ts";
 import type { MemorySnapshot } from "../../core/wire/types.ts";
 import type { ConnectionStatus } from "./connection.ts";
 import {
@@ -179,9 +179,16 @@ export function fitTables(
   return { slabs: slabLines, arenas: arenaLines };
 }
 
-/** A table row's line, styled by its pool's capacity level. */
-function rowLine(text: string, row: { use: number }): ScreenLine {
-  const level = capacityLevel(row.use);
+/**
+ * A table row's line, styled by its pool's level as the dashboard rates it:
+ * a slab's overflow is critical, an arena's (served from the heap) a warning.
+ */
+function rowLine(
+  text: string,
+  row: { use: number; overflow: number },
+  kind: "slab" | "arena",
+): ScreenLine {
+  const level = poolLevel(kind, row.use, row.overflow);
   return level === "ok" ? { text } : { text, style: level };
 }
 
@@ -321,8 +328,8 @@ export function renderScreen(view: TopView, size: ScreenSize): ScreenLine[] {
     const arenaRowList = arenaRows(snapshot, view.sort);
     const slabs = layoutTable(SLAB_COLUMNS, slabRowList, columns, key);
     const arenas = layoutTable(ARENA_COLUMNS, arenaRowList, columns, key);
-    const slabLines = slabs.lines.map((text, i) => rowLine(text, slabRowList[i]!));
-    const arenaLines = arenas.lines.map((text, i) => rowLine(text, arenaRowList[i]!));
+    const slabLines = slabs.lines.map((text, i) => rowLine(text, slabRowList[i]!, "slab"));
+    const arenaLines = arenas.lines.map((text, i) => rowLine(text, arenaRowList[i]!, "arena"));
     const requestRowList = requestRows(snapshot);
     const requests = layoutTable(REQUEST_COLUMNS, requestRowList, columns);
     const available = rows - lines.length - 3; // blank, slab title, help

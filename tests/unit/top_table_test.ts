@@ -595,6 +595,21 @@ Deno.test("render: a pool's row takes its capacity level from core's thresholds,
   ]);
   assert.equal(styleOf("hot_arena"), "critical");
 
+  // Overflows, as the dashboard rates them: a slab's refusal is critical at
+  // any fill, an arena's fallback to the heap a warning.
+  const refusing = registry.addSlab(
+    new SlabAllocator({ name: "refusing", slotSize: 8, capacity: 100 }),
+  );
+  const held = [...Array(100)].map(() => refusing.alloc()!);
+  assert.equal(refusing.alloc(), null); // refused: an overflow
+  for (const h of held.slice(2)) refusing.free(h); // 2 % used
+  const spilling = registry.addArena(new Arena({ name: "spilling", capacity: 1000 }));
+  spilling.alloc(2000); // beyond the arena: served from the heap
+  const rated = renderScreen(view(registry.snapshot()), { columns: 100, rows: 30 });
+  const rate = (name: string) => rated.find((line) => line.text.endsWith(` ${name}`))?.style;
+  assert.equal(rate("refusing"), "critical");
+  assert.equal(rate("spilling"), "warning");
+
   const frame = renderFrame([{ text: "ok" }, { text: "warm", style: "warning" }, {
     text: "hot",
     style: "critical",
