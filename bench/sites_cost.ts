@@ -249,7 +249,8 @@ console.log(
   };
   const labelled = () => {
     for (let i = 0; i < COUNT; i++) {
-      const site = routes.labelOf(requests[i & 63]!);
+      const request = requests[i & 63]!;
+      const site = routes.labelOf(request, request.method);
       handles.free(handles.alloc(0, HandleState.Active, site)!);
     }
   };

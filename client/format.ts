@@ -51,6 +51,11 @@ export function formatClock(ms: number): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
+/** A moment in ms since the epoch as the local time of day to a tenth of a second, `"12:04:31.5"`. */
+export function formatMoment(ms: number): string {
+  return `${formatClock(ms)}.${Math.floor(new Date(ms).getMilliseconds() / 100)}`;
+}
+
 /** A duration in µs as `"42 µs"`, `"1.25 ms"`, `"380 ms"`, `"2.50 s"`. */
 export function formatMicros(us: number): string {
   if (us < 1000) return `${Math.round(us)} µs`;

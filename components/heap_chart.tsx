@@ -13,6 +13,7 @@
 
 import { useState } from "npm:preact@^10.29.8/hooks";
 import { formatClock } from "../client/format.ts";
+import { lastAtOrBefore } from "../core/last_at_or_before.ts";
 import type { Series } from "./sparkline.tsx";
 
 /** Props of {@linkcode HeapChart}. */
@@ -61,18 +62,6 @@ export function scaleTop(peak: number): number {
     if (step * decade >= scaled) return step * decade * unit;
   }
   return 10 * decade * unit;
-}
-
-/** The index of the last sample at or before `time`, or -1. */
-function sampleAt(times: readonly number[], time: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! <= time) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }
 
 type Scale = (value: number) => number;
@@ -143,11 +132,11 @@ export function HeapChart(props: HeapChartProps) {
   const top = scaleTop(peak);
   const x = (t: number) => ((Math.max(t, start) - start) / window) * WIDTH;
   const y = (v: number) => HEIGHT - (v / top) * HEIGHT;
-  const shown = sampleAt(series.times, end) + 1;
+  const shown = lastAtOrBefore(series.times, end) + 1;
   const last = shown === 0 ? undefined : series.values[shown - 1]!;
   const points = shown > WIDTH ? columnLine(series, shown, x, y) : stepLine(series, shown, x, y);
   if (last !== undefined) points.push(`${WIDTH},${y(last).toFixed(1)}`);
-  const hovered = hover === null ? -1 : sampleAt(series.times, hover);
+  const hovered = hover === null ? -1 : lastAtOrBefore(series.times, hover);
   const onPointerMove = (event: PointerEvent) => {
     const rect = (event.currentTarget as Element).getBoundingClientRect();
     const share = Math.min(1, Math.max(0, (event.clientX - rect.left) / Math.max(1, rect.width)));

@@ -4,11 +4,12 @@ import type { Signal } from "npm:@preact/signals@^2.11.4";
 import { useSignal, useSignalEffect } from "npm:@preact/signals@^2.11.4";
 import { useEffect, useRef, useState } from "npm:preact@^10.29.8/hooks";
 import type { MemorySnapshot } from "../core/wire/types.ts";
-import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
+import { formatBytes, formatCount, formatDuration, formatMoment } from "../client/format.ts";
 import { diffMoments, type MomentDiff } from "../client/moment_diff.ts";
 import { Timeline as TimelineData } from "../client/timeline.ts";
 import type { HistoryView, PoolSeries } from "../client/usage_history.ts";
 import { UsageChart } from "../components/usage_chart.tsx";
+import { lastAtOrBefore } from "../core/last_at_or_before.ts";
 
 /** Props of {@linkcode Timeline}. */
 export interface TimelineProps {
@@ -138,8 +139,8 @@ export default function Timeline(props: TimelineProps) {
     if (seq === undefined || t.indexOf(seq) < 0) {
       if (refreshing.current) return; // it may arrive with the fetch under way
       setNotice(
-        `The moment ${id} is not in the recording (it holds ${time(t.times[0]!)} to ${
-          time(t.times[t.times.length - 1]!)
+        `The moment ${id} is not in the recording (it holds ${formatMoment(t.times[0]!)} to ${
+          formatMoment(t.times[t.times.length - 1]!)
         }).`,
       );
       // A link to a moment gone by: show now (or a replay's end) instead.
@@ -393,7 +394,7 @@ export default function Timeline(props: TimelineProps) {
           value={mode === "live" || index < 0 ? Math.max(0, last) : index}
           disabled={t === null}
           aria-label="moment"
-          aria-valuetext={shownTs === undefined ? "live" : time(shownTs)}
+          aria-valuetext={shownTs === undefined ? "live" : formatMoment(shownTs)}
           onInput={(event) => {
             if (mode !== "paused") setMode("paused");
             if (mode === "live") void refresh();
@@ -403,7 +404,7 @@ export default function Timeline(props: TimelineProps) {
         <span class="timeline-time" aria-live="off">
           {mode === "live" ? <strong>live</strong> : shownTs === undefined ? "…" : (
             <>
-              <strong>{time(shownTs)}</strong>
+              <strong>{formatMoment(shownTs)}</strong>
               {endTs !== undefined && (
                 <span class="muted">
                   {" "}
@@ -429,7 +430,7 @@ export default function Timeline(props: TimelineProps) {
             )
             : (
               <span class="compare-info">
-                comparing with {compareTs === undefined ? compare.value : time(compareTs)}
+                comparing with {compareTs === undefined ? compare.value : formatMoment(compareTs)}
                 {progress !== null && ` (${Math.round(progress * 100)} %)`}{" "}
                 <button type="button" onClick={() => (compare.value = null)}>clear</button>
               </span>
@@ -444,7 +445,7 @@ export default function Timeline(props: TimelineProps) {
           ? "Loading the recording…"
           : status.error !== undefined
           ? status.error
-          : `${formatCount(last + 1)} moments from ${time(startTs!)}${
+          : `${formatCount(last + 1)} moments from ${formatMoment(startTs!)}${
             stream !== undefined && !replay
               ? ` · recorder: ${formatDuration(stream.recorded_ms)}, ${
                 formatBytes(stream.recorded_bytes)
@@ -512,26 +513,6 @@ function HistoryRow(
       </span>
     </div>
   );
-}
-
-function lastAtOrBefore(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low - 1;
-}
-
-/** `12:03:04.5`, local time. */
-function time(ts: number): string {
-  const date = new Date(ts);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${
-    Math.floor(date.getMilliseconds() / 100)
-  }`;
 }
 
 /** Replaces the page's URL without a navigation (`history` is a prop here). */

@@ -143,8 +143,11 @@ function listed(target: Request | string, method: string | undefined): HandleLab
   return { method: cut(target.method, METHOD_LIMIT), path: cut(path || "/", PATH_LIMIT) };
 }
 
-/** `text`, or its first `limit − 1` code units and `…` (never half a surrogate pair). */
-function cut(text: string, limit: number): string {
+/**
+ * `text`, or its first `limit − 1` code units and `…` (never half a
+ * surrogate pair): how labels are kept short, here and in site labels.
+ */
+export function cut(text: string, limit: number): string {
   if (text.length <= limit) return text;
   let end = limit - 1;
   const last = text.charCodeAt(end - 1);

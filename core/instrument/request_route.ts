@@ -15,10 +15,10 @@
  * @module
  */
 
+import { cut, METHOD_LIMIT } from "../diagnostics/handle_labels.ts";
+
 /** Longest route in a label; a longer one is cut and ends in `…`. */
 export const ROUTE_LIMIT = 80;
-/** Longest method in a label. */
-const METHOD_LIMIT = 16;
 /** Routes of raw paths remembered, at most (then forgotten all at once). */
 const ROUTE_MEMORY = 1024;
 const ID_SEGMENT =
@@ -45,9 +45,13 @@ export class RouteLabels {
     this.#route = route;
   }
 
-  /** The label of `request`: `"<method> <route>"`, at most 16 + 1 + 80 characters. */
-  labelOf(request: Request): string {
-    const method = cut(request.method, METHOD_LIMIT);
+  /**
+   * The label of `request`: `"<method> <route>"`, at most 16 + 1 + 80
+   * characters. `method` is `request.method`, which the caller has read:
+   * each read of it is a call into Deno.
+   */
+  labelOf(request: Request, method: string): string {
+    method = cut(method, METHOD_LIMIT);
     if (this.#route !== undefined) {
       return `${method} ${cut(this.#route(request) || "/", ROUTE_LIMIT)}`;
     }
@@ -81,12 +85,4 @@ export class RouteLabels {
     }
     return label;
   }
-}
-
-function cut(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  let end = limit - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--; // not half a character
-  return text.slice(0, end) + "…";
 }

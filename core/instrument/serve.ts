@@ -228,7 +228,7 @@ export function instrumentServer(
     // (The method is read once: each read goes through two getters.)
     const method = request.method;
     const bodiless = method === "GET" || method === "HEAD" || request.body === null;
-    const exchange = new Exchange(bodiless, metrics, routes?.labelOf(request));
+    const exchange = new Exchange(bodiless, metrics, routes?.labelOf(request, method));
     if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.

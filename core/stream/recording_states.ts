@@ -16,6 +16,7 @@ import { applyDelta } from "../wire/apply_delta.ts";
 import { encodeKeyframe, keyframeFromJson } from "../wire/keyframe.ts";
 import type { MemorySnapshot } from "../wire/types.ts";
 import { RecordingError, type RecordingEvent } from "./recording_format.ts";
+import { lastAtOrBefore } from "../last_at_or_before.ts";
 
 /** Deltas between two checkpoints kept while replaying. */
 const CHECKPOINT_EVERY = 10;
@@ -282,16 +283,4 @@ function firstDifference(a: MemorySnapshot, b: MemorySnapshot): string | undefin
     }
   }
   return "content";
-}
-
-/** The index of the last value at or before `value` in an ascending array, or -1. */
-function lastAtOrBefore(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low - 1;
 }
