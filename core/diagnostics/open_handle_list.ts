@@ -18,6 +18,7 @@ import type { SlabAllocator } from "../allocator/slab.ts";
 import { GENERATION_SHIFT, handleGenerationBits, NO_OWNER } from "../allocator/slab_layout.ts";
 import { slotTime } from "../allocator/slot_time.ts";
 import { SLOT_LETTERS } from "../wire/slot_states.ts";
+import { slotsOf, type TouchRecord } from "../wire/slot_touches.ts";
 import type { OpenHandle, OpenHandlesSnapshot } from "../wire/types.ts";
 import { existingLabels } from "./handle_labels.ts";
 import { type SlabPicture, type SlotHistory, slotHistory } from "./slab_collector.ts";
@@ -148,7 +149,13 @@ export class OpenHandleList {
     const position = new Map(known.slots.map((slot, k) => [slot, k]));
     const keep = new Uint8Array(known.slots.length).fill(1);
     const joining: { time: number; slot: number }[] = [];
-    for (const slot of touched) {
+    // Outside a complete set, a handle younger than every candidate cannot
+    // join (below); most touched slots hold new handles, so they are left
+    // out here already rather than collected and sorted for nothing.
+    const last = known.slots.length - 1;
+    const youngestKnown = known.complete || last < 0 ? Infinity : known.opened[last]!;
+    for (let t = 0; t < touched.length; t++) {
+      const slot = touched[t]!;
       const open = isOpenCode(states[slot]!);
       const time = open ? slotTime(opened[slot]!, views.epoch, now) : 0;
       const k = position.get(slot);
@@ -156,7 +163,7 @@ export class OpenHandleList {
         if (open && known.opened[k] === time) continue; // the same handle: state or owner moved
         keep[k] = 0; // closed, or another handle of the slot now
       }
-      if (open) joining.push({ time, slot });
+      if (open && time <= youngestKnown) joining.push({ time, slot });
     }
     const times: number[] = [];
     const slots: number[] = [];
@@ -201,13 +208,13 @@ function isOpenCode(code: number): boolean {
  * collector's touch records; `undefined` when `from`'s record is no longer
  * in the chain.
  */
-function touchedSince(to: SlabPicture, from: SlabPicture): number[] | undefined {
-  const all: number[] = [];
+function touchedSince(to: SlabPicture, from: SlabPicture): Uint32Array | undefined {
+  const records: TouchRecord[] = [];
   for (let record = to.touches; record !== from.touches; record = record.previous!) {
     if (record === undefined) return undefined;
-    for (const slot of record.slots) all.push(slot);
+    records.push(record);
   }
-  return [...new Set(all)].sort((a, b) => a - b);
+  return slotsOf(records);
 }
 
 /** The list entry of slot `slot` of `slab`, as its last collection read it. */

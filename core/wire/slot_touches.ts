@@ -50,9 +50,13 @@ export function recordTouches(slab: SlabSnapshot, record: TouchRecord): void {
  */
 export function touchedBetween(a: SlabSnapshot, b: SlabSnapshot): Uint32Array | undefined {
   const between = recordsBetween(a, b);
-  if (between === undefined) return undefined;
+  return between === undefined ? undefined : slotsOf(between);
+}
+
+/** The slots of `records`, ascending and without repeats (one record's own list when only one has any). */
+export function slotsOf(records: readonly TouchRecord[]): Uint32Array {
   const lists: Uint32Array[] = [];
-  for (const record of between) if (record.slots.length > 0) lists.push(record.slots);
+  for (const record of records) if (record.slots.length > 0) lists.push(record.slots);
   if (lists.length <= 1) return lists[0] ?? new Uint32Array(0);
   return union(lists);
 }
