@@ -7,9 +7,9 @@ import type { MemorySnapshot } from "../core/wire/types.ts";
 import { formatBytes, formatCount, formatDuration, formatMoment } from "../client/format.ts";
 import { diffMoments, type MomentDiff } from "../client/moment_diff.ts";
 import { Timeline as TimelineData } from "../client/timeline.ts";
-import type { HistoryView, PoolSeries } from "../client/usage_history.ts";
-import { UsageChart } from "../components/usage_chart.tsx";
-import { lastAtOrBefore } from "../core/last_at_or_before.ts";
+import type { HistoryView } from "../client/usage_history.ts";
+import { PoolHistory } from "../components/pool_history.tsx";
+import { useMomentInUrl } from "../client/moment_url.ts";
 
 /** Props of {@linkcode Timeline}. */
 export interface TimelineProps {
@@ -181,17 +181,7 @@ export default function Timeline(props: TimelineProps) {
     }
   });
 
-  // The URL carries the moment (and the one compared with).
-  useSignalEffect(() => {
-    const url = new URL(location.href);
-    const at = moment.value;
-    const vs = compare.value;
-    if (at === null) url.searchParams.delete("at");
-    else url.searchParams.set("at", at);
-    if (vs === null) url.searchParams.delete("compare");
-    else url.searchParams.set("compare", vs);
-    if (url.href !== location.href) replaceUrl(url.href);
-  });
+  useMomentInUrl(moment, compare);
 
   // The diff of the two moments, once the moment settles.
   useSignalEffect(() => {
@@ -455,67 +445,16 @@ export default function Timeline(props: TimelineProps) {
         {notice !== null && <span class="notice">· {notice}</span>}
       </p>
       {t !== null && startTs !== undefined && endTs !== undefined && history.value !== null && (
-        <details class="history" open>
-          <summary>Pool usage over the {replay ? "recording" : "window"}</summary>
-          <div class="history-rows">
-            {history.value.history.pools.map((series) => (
-              <HistoryRow
-                key={`${series.kind}:${series.name}`}
-                series={series}
-                start={startTs}
-                end={endTs}
-                cursor={mode === "live" ? undefined : shownTs}
-                compare={compareTs}
-                onSeek={seekTime}
-              />
-            ))}
-          </div>
-        </details>
+        <PoolHistory
+          pools={history.value.history.pools}
+          start={startTs}
+          end={endTs}
+          cursor={mode === "live" ? undefined : shownTs}
+          compare={compareTs}
+          replay={replay}
+          onSeek={seekTime}
+        />
       )}
     </section>
   );
-}
-
-function HistoryRow(
-  props: {
-    series: PoolSeries;
-    start: number;
-    end: number;
-    cursor: number | undefined;
-    compare: number | undefined;
-    onSeek: (ts: number) => void;
-  },
-) {
-  const { series } = props;
-  const at = props.cursor === undefined
-    ? series.times.length - 1
-    : lastAtOrBefore(series.times, props.cursor);
-  const figure = (value: number) =>
-    series.kind === "arena" ? formatBytes(value) : formatCount(value);
-  const used = at < 0 ? undefined : series.used[at];
-  const hwm = at < 0 ? undefined : series.hwm[at];
-  const overflow = at < 0 ? 0 : series.overflow[at]! - series.overflow[0]!;
-  return (
-    <div class="history-row" data-pool={series.name}>
-      <span class="history-name" title={series.name}>{series.name}</span>
-      <UsageChart
-        series={series}
-        start={props.start}
-        end={props.end}
-        cursor={props.cursor}
-        compare={props.compare}
-        onSeek={props.onSeek}
-        label={`${series.name}: use, high-water mark and overflows over time`}
-      />
-      <span class="history-figures">
-        {used === undefined ? "—" : `${figure(used)} used · hwm ${figure(hwm!)}`}
-        {overflow > 0 && <span class="critical-text">· {formatCount(overflow)} overflows</span>}
-      </span>
-    </div>
-  );
-}
-
-/** Replaces the page's URL without a navigation (`history` is a prop here). */
-function replaceUrl(href: string): void {
-  globalThis.history.replaceState(globalThis.history.state, "", href);
 }
