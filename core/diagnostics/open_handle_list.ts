@@ -21,6 +21,7 @@ import { SLOT_LETTERS } from "../wire/slot_states.ts";
 import { slotsOf, type TouchRecord } from "../wire/slot_touches.ts";
 import type { OpenHandle, OpenHandlesSnapshot } from "../wire/types.ts";
 import { existingLabels } from "./handle_labels.ts";
+import { isOpenCode, OpenHandleIndex } from "./open_handle_index.ts";
 import { type SlabPicture, type SlotHistory, slotHistory } from "./slab_collector.ts";
 
 /** Open handles a snapshot lists by default: the oldest 50. */
@@ -49,6 +50,8 @@ export class OpenHandleList {
   #limit: number;
   #reserve: number;
   #candidates = new WeakMap<SlabAllocator, Candidates>();
+  /** Slabs whose oldest handles ran out: every open handle of theirs, in age order. */
+  #indexes = new WeakMap<SlabAllocator, OpenHandleIndex>();
   #last: { slabs: SlabAllocator[]; inputs: Candidates[]; list: OpenHandlesSnapshot } | undefined;
 
   /** Lists at most `limit` handles. */
@@ -92,10 +95,13 @@ export class OpenHandleList {
   }
 
   /**
-   * The candidates of `slab` for its latest picture: the ones of an earlier
-   * picture brought up to date from the slots touched since (O(touched)),
-   * or, when that cannot tell (the touches of the pictures between are no
-   * longer kept, or too many candidates closed), the slab read whole.
+   * The candidates of `slab` for its latest picture: at first the oldest
+   * from a read of every slot, then those brought up to date from the slots
+   * touched since (O(touched)). When that cannot tell (too many candidates
+   * closed: the oldest handles keep closing first; or the touches of the
+   * pictures between are no longer kept), the slab gets an index of every
+   * open handle in age order, kept up to date the same way, so that it is
+   * not read whole at every tick.
    */
   #candidatesOf(slab: SlabAllocator, now: number): Candidates {
     const history = slotHistory(slab)!;
@@ -103,11 +109,36 @@ export class OpenHandleList {
     const labels = existingLabels(slab)?.version ?? 0;
     const known = this.#candidates.get(slab);
     if (known !== undefined && known.picture === picture && known.labels === labels) return known;
-    const candidates = (known !== undefined && this.#update(known, history, now)) ||
-      this.#scan(history, now);
+    let index = this.#indexes.get(slab);
+    let candidates: Candidates | undefined;
+    if (index === undefined) {
+      candidates = known === undefined
+        ? this.#scan(history, now)
+        : this.#update(known, history, now);
+    } else {
+      const touched = touchedSince(picture, known!.picture);
+      if (touched === undefined) index = undefined; // build it again
+      else index.update(history, touched, now);
+    }
+    if (candidates === undefined) {
+      if (index === undefined) {
+        index = new OpenHandleIndex(history, now);
+        this.#indexes.set(slab, index);
+      }
+      candidates = this.#fromIndex(index, history);
+    }
     candidates.labels = labels;
     this.#candidates.set(slab, candidates);
     return candidates;
+  }
+
+  /** The candidates an index gives: the slab's oldest open handles, up to the limit. */
+  #fromIndex(index: OpenHandleIndex, history: SlotHistory): Candidates {
+    const { picture } = history;
+    const count = picture.summary.N + picture.summary.A + picture.summary.I + picture.summary.C;
+    index.compact(history, count);
+    const { opened, slots } = index.oldest(history, this.#limit);
+    return { picture, labels: 0, count, opened, slots, complete: slots.length === count };
   }
 
   /** Reads every slot of the slab: its oldest open handles, up to the reserve. */
@@ -196,11 +227,6 @@ export class OpenHandleList {
     if (complete && times.length !== count) return undefined; // cannot be: read it again
     return { picture, labels: 0, count, opened: times, slots, complete };
   }
-}
-
-/** Whether a state code is an open handle's: N, A, I or C (not F, nor K). */
-function isOpenCode(code: number): boolean {
-  return code >= 2 && code <= 5;
 }
 
 /**

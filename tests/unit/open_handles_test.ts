@@ -305,6 +305,33 @@ Deno.test("property: the list kept up to date from the touched slots equals one 
   );
 });
 
+Deno.test("open handles: when the oldest keep closing first, the list stays exact tick after tick without reading every slot", async () => {
+  // Requests that end in the order they came: every tick closes the oldest
+  // handles, more of them than the list keeps in reserve.
+  const registry = new DiagnosticsRegistry({ openHandles: 5 });
+  const slab = registry.addSlab(
+    new SlabAllocator({ name: "fifo", slotSize: 1, capacity: 3000, kind: "handle" }),
+  );
+  const held: number[] = [];
+  for (let i = 0; i < 1500; i++) held.push(slab.alloc()!);
+  let random = 3;
+  const next = () => (random = (Math.imul(random, 1664525) + 1013904223) >>> 0);
+  for (let tick = 0; tick < 40; tick++) {
+    for (let i = 0; i < 90; i++) slab.free(held.shift()!); // the oldest first
+    for (let i = 0; i < 8; i++) slab.free(held.splice(next() % held.length, 1)[0]!);
+    for (let i = 0; i < 5; i++) {
+      slab.setState(held[next() % held.length]!, (2 + (next() % 4)) as HandleState);
+    }
+    for (let i = 0; i < 98; i++) held.push(slab.alloc()!);
+    if (tick % 10 === 3) await clockPast(Date.now()); // a batch a millisecond later
+    const kept = registry.snapshot({ sampleHeap: false }).open_handles!;
+    const fresh = new DiagnosticsRegistry({ openHandles: 5 });
+    fresh.addSlab(slab);
+    assert.deepEqual(kept, fresh.snapshot({ sampleHeap: false }).open_handles, `tick ${tick}`);
+    assert.equal(kept.count, held.length);
+  }
+});
+
 Deno.test("open handles: a slab made while a server holds the clock dates its handles now, not 49.7 days ahead", async () => {
   const release = holdClock(); // as instrumentServer() does while a server runs
   try {
