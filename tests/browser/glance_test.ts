@@ -63,7 +63,7 @@ Deno.test({
       // Back to this process: the header says so again.
       await page.locator(".fleet-table tbody tr", { hasText: "local" }).locator("button").click();
       await until(async () => (await where.innerText()) === `memory pools of ${host}`, "back");
-      assert.equal(await page.title(), "slabscope");
+      await until(async () => (await page.title()) === "slabscope", "the tab's title back");
     } finally {
       await browser.close();
       for (const instance of instances) await stop(instance);
