@@ -154,7 +154,7 @@ Deno.test({
       work.control.growing = false;
       await page.locator("section.timeline button", { hasText: "Live" }).click();
       await until(async () => (await timelineState(page)).mode === "live", "live again");
-      await until(async () => !page.url().includes("at="), "the URL without the moment");
+      await until(() => !page.url().includes("at="), "the URL without the moment");
       await until(
         async () =>
           (await usedCells(page, "objects")) ===
@@ -188,7 +188,7 @@ Deno.test({
         "the notice",
       );
       await until(async () => (await timelineState(page)).mode === "live", "live");
-      await until(async () => !page.url().includes("at="), "the URL without the moment");
+      await until(() => !page.url().includes("at="), "the URL without the moment");
       await until(async () => (await usedCells(page, "objects")) > 0, "the live grid");
       assert.deepEqual(problems, []);
     } finally {
