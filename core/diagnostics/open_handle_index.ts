@@ -88,7 +88,7 @@ export class OpenHandleIndex {
     const joining = sortByAge(slots, times, views.indexBits);
     const last = this.#tail - 1;
     if (
-      last >= this.#head &&
+      false && last >= this.#head &&
       before(joining.times[0]!, joining.slots[0]!, this.#times[last]!, this.#slots[last]!)
     ) {
       this.#merge(joining, opened);
@@ -100,10 +100,7 @@ export class OpenHandleIndex {
     }
   }
 
-  /**
-   * The `n` oldest live handles, and the number of entries that are still
-   * live; dead entries met at the front are dropped.
-   */
+  /** The `n` oldest live handles; dead entries met at the front are dropped. */
   oldest(history: SlotHistory, n: number): { opened: number[]; slots: number[] } {
     const states = history.picture.states!;
     const opened = history.opened;
@@ -132,12 +129,14 @@ export class OpenHandleIndex {
     }
   }
 
-  #push(slot: number, time: number, stamp: number): void {
+  /** Appends an entry; `newest`: the slot's latest handle (an older entry moved keeps its slot's). */
+  #push(slot: number, time: number, stamp: number, newest = true): void {
     if (this.#tail === this.#times.length) this.#grow();
     this.#times[this.#tail] = time;
     this.#slots[this.#tail] = slot;
     this.#stamps[this.#tail] = stamp;
     this.#tail++;
+    if (!newest) return;
     this.#stampOf[slot] = stamp;
     this.#entered[slot] = 1;
   }
@@ -190,11 +189,7 @@ export class OpenHandleIndex {
         j < joining.slots.length &&
         before(joining.times[j]!, joining.slots[j]!, rest.times[k]!, rest.slots[k]!)
       ) join();
-      // An older entry keeps its own stamp, and is not its slot's last one.
-      if (this.#tail === this.#times.length) this.#grow();
-      this.#times[this.#tail] = rest.times[k]!;
-      this.#slots[this.#tail] = rest.slots[k]!;
-      this.#stamps[this.#tail++] = rest.stamps[k]!;
+      this.#push(rest.slots[k]!, rest.times[k]!, rest.stamps[k]!, false);
     }
     while (j < joining.slots.length) join();
   }
