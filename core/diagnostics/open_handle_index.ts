@@ -88,7 +88,7 @@ export class OpenHandleIndex {
     const joining = sortByAge(slots, times, views.indexBits);
     const last = this.#tail - 1;
     if (
-      false && last >= this.#head &&
+      last >= this.#head &&
       before(joining.times[0]!, joining.slots[0]!, this.#times[last]!, this.#slots[last]!)
     ) {
       this.#merge(joining, opened);
