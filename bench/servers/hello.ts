@@ -1,13 +1,18 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // A hello-world Deno.serve for bench/serve_overhead.ts: plain, instrumented
 // (slots, states, owner and request metrics), instrumented with `isStream:
-// false` (no response header read), or instrumented without metrics.
-//   deno run -A bench/servers/hello.ts <port> plain|instrumented|no-headers|no-metrics
+// false` (no response header read), or instrumented without metrics. With
+// `+headers` the response carries two headers of its own (Deno prepares it
+// natively instead of taking its fastest way out).
+//   deno run -A bench/servers/hello.ts <port> plain|instrumented|no-headers|no-metrics[+headers]
 import { DiagnosticsRegistry, instrumentServer } from "../../mod.ts";
 
 const port = Number(Deno.args[0]);
-const mode = Deno.args[1];
-const hello = () => new Response("Hello, world!");
+const [mode, variant] = Deno.args[1]!.split("+");
+const HEADERS = { "cache-control": "no-store", "x-served-by": "hello" };
+const hello = variant === "headers"
+  ? () => new Response("Hello, world!", { headers: HEADERS })
+  : () => new Response("Hello, world!");
 if (mode === "instrumented" || mode === "no-headers" || mode === "no-metrics") {
   const app = instrumentServer(new DiagnosticsRegistry(), hello, {
     metrics: mode !== "no-metrics",

@@ -8,7 +8,7 @@
  */
 
 /** A `content-length` value: decimal digits only (RFC 9110 §8.6). */
-const LENGTH_REGEXP = /^[0-9]{1,15}$/;
+export const LENGTH_REGEXP: RegExp = /^[0-9]{1,15}$/;
 
 /**
  * The `content-length` of a message, when it has a valid one.

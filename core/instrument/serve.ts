@@ -17,6 +17,7 @@ import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
 import { RouteLabels } from "./request_route.ts";
+import { wholeBodyBytes } from "./static_response.ts";
 import { trackBody } from "./track_body.ts";
 
 /** What an instrumented handler gets besides the request and the handler info. */
@@ -77,12 +78,13 @@ export interface ServerInstrumentationOptions {
    * inside a body costs even for a plain string body in Deno, so by default
    * only event streams and NDJSON are followed (told by `content-type`);
    * others go `Closing` when the handler returns and `Free` when they are
-   * delivered.
+   * delivered. By default a body Deno holds whole (a string or bytes) is
+   * told apart without reading its headers, which would take it off Deno's
+   * fastest path (see BENCHMARKS.md for what that costs); a function given
+   * here is called for every response.
    *
-   * `false` follows none and reads no response header: reading
-   * `response.headers` takes a plain response off Deno's fastest path (see
-   * BENCHMARKS.md for what that costs). A streamed body then stays
-   * `Closing` until it is delivered, and response bytes are not counted.
+   * `false` follows none and reads no response header. A streamed body then
+   * stays `Closing` until it is delivered, and its bytes are not counted.
    */
   isStream?: ((response: Response) => boolean) | false;
   /**
@@ -164,10 +166,10 @@ function defaultIsStream(response: Response): boolean {
  *   `request.signal`, whose use makes Deno print a warning): such a request
  *   counts as completed;
  * - request bytes are the body's length (counted as read when it has no
- *   `content-length`), response bytes the `content-length` of the response
- *   or the bytes of a followed stream. A body sent whole without a
- *   `content-length` (a string, say) adds nothing: measuring it would cost
- *   Deno's fast path for plain responses.
+ *   `content-length`); response bytes the length of a byte body, the bytes
+ *   of a followed stream, or else the response's `content-length`. A string
+ *   body without a `content-length` adds nothing: measuring its UTF-8
+ *   length would cost more than sending it.
  *
  * @param registry Where the slabs live and the owner is registered.
  * @param handler Your handler; it may take a third argument, the scope.
@@ -350,6 +352,14 @@ export function instrumentServer(
     #answered(response: Response): Response {
       this.status = response.status;
       if (this.#released || (this.handle === null && this.metrics === undefined)) return response;
+      // A body Deno sends whole is no stream to follow, and its length is
+      // known without reading a header (which would cost Deno's fast path).
+      const whole = isStream === defaultIsStream ? wholeBodyBytes(response) : undefined;
+      if (whole !== undefined) {
+        this.responseBytes = whole;
+        if (this.handle !== null) handles.setState(this.handle, HandleState.Closing);
+        return response;
+      }
       // isStream() first: reading `response.body` turns a static body into a
       // stream, which costs Deno's fast path for plain responses.
       if (isStream !== false && isStream(response) && response.body !== null) {

@@ -345,3 +345,57 @@ Deno.test("a body tracker whose slot was freed first keeps streaming and changes
   assert.deepEqual([...new Uint8Array(await new Response(tracked).arrayBuffer())], [1, 2]);
   assert.equal(slab.slotInfo(slab.indexOf(next)).state, HandleState.Connecting);
 });
+
+Deno.test("a response Deno sends whole is tracked without reading its headers; its bytes are counted", async () => {
+  // Reading `headers` would take a response off Deno's fastest way out.
+  let headerReads = 0;
+  class Watched extends Response {
+    override get headers(): Headers {
+      headerReads++;
+      return super.headers;
+    }
+  }
+  const encoder = new TextEncoder();
+  await using s = start((request) => {
+    switch (new URL(request.url).pathname) {
+      case "/text":
+        return new Watched("Hello, world!");
+      case "/json":
+        return Watched.json({ ok: true }) as Watched;
+      case "/bytes":
+        return new Watched(encoder.encode("12345"), { headers: { "x-kind": "bytes" } });
+      case "/sized":
+        return new Watched("12345678", { status: 404, headers: { "Content-Length": "8" } });
+      case "/empty":
+        return new Watched(null, { status: 204 });
+      default:
+        return new Watched(ReadableStream.from([encoder.encode("data: 1\n\n")]), {
+          headers: { "content-type": "text/event-stream" },
+        });
+    }
+  });
+  const bodies: string[] = [];
+  for (const path of ["/text", "/json", "/bytes", "/sized", "/empty"]) {
+    bodies.push(await (await fetch(`${s.url}${path}`)).text());
+  }
+  assert.deepEqual(
+    bodies,
+    ["Hello, world!", '{"ok":true}', "12345", "12345678", ""],
+  );
+  await eventually(() => s.states() === "", 2000, "every slot freed");
+  assert.equal(headerReads, 0, "no header of a body sent whole was read");
+  const [record] = s.registry.requests.snapshot(Date.now()).server;
+  assert.equal(record?.completed, 5);
+  // 5 bytes, the declared 8; strings without a content-length add nothing.
+  assert.equal(record?.response_bytes, 13);
+
+  // A stream is told by its content type: its headers are read, and it is followed.
+  assert.equal(await (await fetch(`${s.url}/events`)).text(), "data: 1\n\n");
+  await eventually(
+    () => s.registry.requests.snapshot(Date.now()).server[0]?.completed === 6,
+    2000,
+    "the stream",
+  );
+  assert.ok(headerReads > 0);
+  assert.equal(s.registry.requests.snapshot(Date.now()).server[0]?.response_bytes, 22);
+});
