@@ -167,6 +167,12 @@ for (
     ["instrumented with `isStream: false`", "no-headers", "plain"],
     // A response with headers of its own goes Deno's native way, not its fastest.
     ["a response with two headers, instrumented", "instrumented+headers", "plain+headers"],
+    // What instrumenting reads of the request (its method and URL), a router reads anyway.
+    [
+      "a handler that routes on method and path, instrumented",
+      "instrumented+routed",
+      "plain+routed",
+    ],
   ] as const
 ) {
   const pairs: number[] = [];
