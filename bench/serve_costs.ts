@@ -55,7 +55,7 @@ async function drive(port: number): Promise<number> {
 
 /** Serves `handler` under wrk (after a warm-up) and returns the requests per second. */
 async function underLoad(
-  handler: (request: Request, info: Deno.ServeHandlerInfo) => Response,
+  handler: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>,
   timings: Timings,
 ): Promise<number> {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request, info) => {
@@ -90,7 +90,7 @@ async function wholeHandler(mode: "plain" | "instrumented" | "no-metrics"): Prom
     } as unknown as Promise<void>;
     const wrapped = { remoteAddr: info.remoteAddr, completed };
     const a = performance.now();
-    const response = app === undefined ? hello() : app(request, wrapped) as Response;
+    const response = app === undefined ? hello() : app(request, wrapped);
     timings.add("handler", performance.now() - a);
     if (app === undefined) completed.then(() => {}, () => {});
     return response;

@@ -113,8 +113,12 @@ export interface ServerInstrumentationOptions {
 
 /** An instrumented handler: pass it to `Deno.serve`, with its `onListen`. */
 export interface InstrumentedServer {
-  /** Handles a request (the signature `Deno.serve` expects). */
-  (request: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
+  /**
+   * Handles a request (the signature `Deno.serve` expects): synchronously
+   * when your handler answers synchronously and the request has no body to
+   * read first, so that Deno keeps its fastest path.
+   */
+  (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response>;
   /**
    * Registers this server as an owner and starts the timestamp clock; pass
    * it as `Deno.serve`'s `onListen`.
