@@ -36,6 +36,19 @@
  * | `slabscope.http.server.active_requests`, `slabscope.http.client.active_requests` | UpDownCounter | `{request}` | `slabscope.owner.name` |
  * | `slabscope.http.{server,client}.request.aborted` | Counter | `{request}` | `slabscope.owner.name` |
  * | `slabscope.http.{server,client}.{request,response}.body.bytes` | Counter | `By` | `slabscope.owner.name` |
+ * | `slabscope.lint.active` (1 while a lint is active) | Gauge | `{lint}` | `slabscope.lint.rule`, `slabscope.pool.name` |
+ * | `slabscope.slab.sites.count`, `.limit` | UpDownCounter | `{site}` | `slabscope.pool.name` |
+ * | `slabscope.slab.sites.dropped`, `slabscope.slab.site_samples.skipped` | Counter | `{site}`, `{sample}` | `slabscope.pool.name` |
+ * | `slabscope.stream.clients` | UpDownCounter | `{client}` | |
+ * | `slabscope.stream.events`, `.sent`, `.skipped_ticks`, `.dropped_clients` | Counter | `{event}`, `By`, `{tick}`, `{client}` | |
+ * | `slabscope.stream.tick.duration` (the last tick) | Gauge | `s` | `slabscope.diagnostics.phase` |
+ * | `slabscope.recorder.memory.usage`, `slabscope.recorder.window` | Gauge | `By`, `s` | |
+ * | `slabscope.diagnostics.cpu.time` (the diagnostics' own) | Counter | `s` | `slabscope.diagnostics.phase` |
+ *
+ * The stream and recorder instruments, and the diagnostics' CPU time, are
+ * observed while a diagnostics stream is attached to the registry
+ * (`DiagnosticsRegistry.prototype.addStreamSource`; the dashboard attaches
+ * its own), as in `/metrics`.
  *
  * All but the two duration histograms are asynchronous (observable)
  * instruments fed by one batch callback, so a collection reads the registry
@@ -73,6 +86,7 @@ import {
 import { VERSION } from "../version.ts";
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { createDiagnosticsInstruments, type DiagnosticsInstruments } from "./otel_diagnostics.ts";
 import { createRequestInstruments, OWNER_NAME, type RequestInstruments } from "./otel_requests.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 
@@ -181,13 +195,15 @@ export function registerOpenTelemetry(
   const meter: Meter = metrics.getMeter(SCOPE_NAME, SCOPE_VERSION);
   const instruments = createInstruments(meter, maxOwners > 0, heap);
   const requests = createRequestInstruments(meter, registry.requests);
+  const diagnostics = createDiagnosticsInstruments(meter);
   const observables: Observable[] = [
     ...Object.values(instruments).filter((o) => o !== undefined),
     ...requests.observables,
+    ...diagnostics.observables,
   ];
 
   const callback: BatchObservableCallback = (result) => {
-    observe(result, instruments, requests, registry, maxOwners, heap);
+    observe(result, instruments, requests, diagnostics, registry, maxOwners, heap);
   };
   meter.addBatchObservableCallback(callback, observables);
   let open = true;
@@ -306,12 +322,14 @@ function observe(
   result: BatchObservableResult,
   i: Instruments,
   requests: RequestInstruments,
+  diagnostics: DiagnosticsInstruments,
   registry: DiagnosticsRegistry,
   maxOwners: number,
   heap: boolean,
 ): void {
   const snapshot = registry.snapshot({ sampleHeap: heap });
   requests.observe(result, snapshot.requests);
+  diagnostics.observe(result, snapshot);
   for (const slab of snapshot.slabs) {
     const pool: Attributes = { [POOL_NAME]: slab.name };
     for (const [state, slots] of slotsByState(slab)) {

@@ -6,7 +6,15 @@
 import assert from "node:assert/strict";
 import { type BatchObservableCallback, type Meter, metrics } from "@opentelemetry/api";
 import denoJson from "../../deno.json" with { type: "json" };
-import { Arena, ArenaPool, DiagnosticsRegistry, HandleState, SlabAllocator } from "../../mod.ts";
+import {
+  Arena,
+  ArenaPool,
+  DiagnosticsRegistry,
+  HandleError,
+  HandleState,
+  SlabAllocator,
+} from "../../mod.ts";
+import { DiagnosticsStream } from "../../core/stream/diagnostics_stream.ts";
 import { registerOpenTelemetry } from "../../core/export/otel.ts";
 import { OTEL_DURATION_BOUNDS_S } from "../../core/wire/durations.ts";
 
@@ -35,6 +43,14 @@ function fixture() {
   scratch.alloc(2000); // served from the heap
   registry.addArenaPool(new ArenaPool({ name: "stream_arenas", arenaCapacity: 256, count: 4 }))
     .acquire()!.alloc(10);
+  // A lint: a double free after the registry first looked.
+  const spare = registry.addSlab(new SlabAllocator({ name: "spare", slotSize: 8, capacity: 2 }));
+  const freed = spare.alloc()!;
+  registry.snapshot();
+  spare.free(freed);
+  assert.throws(() => spare.free(freed), HandleError);
+  // A diagnostics stream attached, as the dashboard attaches its own (no recorder: no timer).
+  registry.addStreamSource(new DiagnosticsStream(registry, { recorder: false }));
   /** A change the test can wait for: one Active handle goes Idle. */
   const step = () => handles.setState(active, HandleState.Idle);
   // Request records: two completed (2 ms and 40 ms, 200), one 503, one in flight, one aborted.
@@ -329,6 +345,20 @@ const EXPECTED_METRICS: Record<
   "slabscope.http.client.request.body.bytes": { kind: "counter", unit: "By" },
   "slabscope.http.server.response.body.bytes": { kind: "counter", unit: "By" },
   "slabscope.http.client.response.body.bytes": { kind: "counter", unit: "By" },
+  "slabscope.lint.active": { kind: "gauge", unit: "{lint}" },
+  "slabscope.slab.sites.count": { kind: "updown", unit: "{site}" },
+  "slabscope.slab.sites.limit": { kind: "updown", unit: "{site}" },
+  "slabscope.slab.sites.dropped": { kind: "counter", unit: "{site}" },
+  "slabscope.slab.site_samples.skipped": { kind: "counter", unit: "{sample}" },
+  "slabscope.stream.clients": { kind: "updown", unit: "{client}" },
+  "slabscope.stream.events": { kind: "counter", unit: "{event}" },
+  "slabscope.stream.sent": { kind: "counter", unit: "By" },
+  "slabscope.stream.skipped_ticks": { kind: "counter", unit: "{tick}" },
+  "slabscope.stream.dropped_clients": { kind: "counter", unit: "{client}" },
+  "slabscope.stream.tick.duration": { kind: "gauge", unit: "s" },
+  "slabscope.recorder.memory.usage": { kind: "gauge", unit: "By" },
+  "slabscope.recorder.window": { kind: "gauge", unit: "s" },
+  "slabscope.diagnostics.cpu.time": { kind: "counter", unit: "s" },
 };
 
 Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP http/json", async () => {
@@ -446,6 +476,34 @@ Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP htt
     assert.equal(point(m.get("slabscope.http.server.request.aborted"), api), 1);
     assert.equal(point(m.get("slabscope.http.server.request.body.bytes"), api), 35);
     assert.equal(point(m.get("slabscope.http.server.response.body.bytes"), api), 300);
+
+    // The diagnostics: the lint, the handle slab's site table, the attached stream.
+    const lint = m.get("slabscope.lint.active");
+    assert.equal(point(lint, { "slabscope.lint.rule": "invalid_frees", ...pool("spare") }), 1);
+    assert.equal(lint!.gauge!.dataPoints.length, 1, "only active lints are observed");
+    assert.equal(point(m.get("slabscope.slab.sites.limit"), pool("handles")), 256);
+    assert.equal(point(m.get("slabscope.slab.sites.count"), pool("handles")), 0);
+    assert.equal(point(m.get("slabscope.stream.clients"), {}), 0);
+    assert.equal(point(m.get("slabscope.stream.sent"), {}), 0);
+    assert.equal(point(m.get("slabscope.recorder.memory.usage"), {}), 0);
+    const phases = (name: string) =>
+      (m.get(name)!.sum ?? m.get(name)!.gauge)!.dataPoints
+        .map((p) => attributes(p.attributes)["slabscope.diagnostics.phase"]).sort();
+    assert.deepEqual(phases("slabscope.stream.tick.duration"), [
+      "collect",
+      "encode",
+      "lint",
+      "send",
+    ]);
+    assert.deepEqual(
+      phases("slabscope.diagnostics.cpu.time"),
+      ["collect", "encode", "lint", "record", "sample", "send"],
+    );
+    assert.ok(
+      point(m.get("slabscope.diagnostics.cpu.time"), {
+        "slabscope.diagnostics.phase": "collect",
+      }) >= 0,
+    );
 
     // Observations are live: a change shows up in a later export.
     await send("step");
