@@ -86,6 +86,7 @@ import {
 import { VERSION } from "../version.ts";
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
+import { observableMakers } from "./_observables.ts";
 import { createDiagnosticsInstruments, type DiagnosticsInstruments } from "./otel_diagnostics.ts";
 import { createRequestInstruments, OWNER_NAME, type RequestInstruments } from "./otel_requests.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
@@ -218,15 +219,8 @@ export function registerOpenTelemetry(
 
 type Instruments = ReturnType<typeof createInstruments>;
 
-// Deno 2.9.6's meter accepts only the default `valueType` (DOUBLE), so none
-// is given; the values are integers all the same.
 function createInstruments(meter: Meter, owners: boolean, heap: boolean) {
-  const upDown = (name: string, unit: string, description: string) =>
-    meter.createObservableUpDownCounter(name, { unit, description });
-  const counter = (name: string, unit: string, description: string) =>
-    meter.createObservableCounter(name, { unit, description });
-  const gauge = (name: string, unit: string, description: string) =>
-    meter.createObservableGauge(name, { unit, description });
+  const { upDown, counter, gauge } = observableMakers(meter);
   return {
     slotCount: upDown(
       "slabscope.slab.slot.count",

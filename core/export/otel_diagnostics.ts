@@ -33,6 +33,7 @@ import type {
   Observable,
 } from "npm:@opentelemetry/api@^1.10.0";
 import { COST_PHASES } from "../wire/fields.ts";
+import { observableMakers } from "./_observables.ts";
 import type { Lint, SitesSnapshot, StreamSnapshot } from "../wire/types.ts";
 
 /** The pool a measurement is about (as in `otel.ts`). */
@@ -68,12 +69,7 @@ const TICK_PHASES = [
  * @returns The instruments and their observer.
  */
 export function createDiagnosticsInstruments(meter: Meter): DiagnosticsInstruments {
-  const upDown = (name: string, unit: string, description: string) =>
-    meter.createObservableUpDownCounter(name, { unit, description });
-  const counter = (name: string, unit: string, description: string) =>
-    meter.createObservableCounter(name, { unit, description });
-  const gauge = (name: string, unit: string, description: string) =>
-    meter.createObservableGauge(name, { unit, description });
+  const { upDown, counter, gauge } = observableMakers(meter);
   const i = {
     lintActive: gauge(
       "slabscope.lint.active",

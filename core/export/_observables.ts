@@ -1,0 +1,39 @@
+// Copyright 2026 the slabscope authors. MIT license.
+/**
+ * Observable instruments made the one way `otel.ts` and its parts make them:
+ * a name, a unit and a description. Internal to `otel.ts`.
+ *
+ * @module
+ */
+
+import type {
+  Meter,
+  ObservableCounter,
+  ObservableGauge,
+  ObservableUpDownCounter,
+} from "npm:@opentelemetry/api@^1.10.0";
+
+/** Makers of the three observable kinds on one meter. */
+export interface ObservableMakers {
+  upDown(name: string, unit: string, description: string): ObservableUpDownCounter;
+  counter(name: string, unit: string, description: string): ObservableCounter;
+  gauge(name: string, unit: string, description: string): ObservableGauge;
+}
+
+/**
+ * The makers for `meter`. Deno 2.9.6's meter accepts only the default
+ * `valueType` (DOUBLE), so none is given; the values are integers all the
+ * same.
+ *
+ * @param meter The meter of `registerOpenTelemetry()`.
+ * @returns The makers.
+ */
+export function observableMakers(meter: Meter): ObservableMakers {
+  return {
+    upDown: (name, unit, description) =>
+      meter.createObservableUpDownCounter(name, { unit, description }),
+    counter: (name, unit, description) =>
+      meter.createObservableCounter(name, { unit, description }),
+    gauge: (name, unit, description) => meter.createObservableGauge(name, { unit, description }),
+  };
+}
