@@ -8,6 +8,7 @@ import {
   DiagnosticsRegistry,
   type DiagnosticsRegistryOptions,
   HandleState,
+  instrumentServer,
   SlabAllocator,
 } from "../../mod.ts";
 import type { Lint } from "../../core/wire/types.ts";
@@ -256,6 +257,24 @@ Deno.test("thrash: silent on a slot reused at a request rate, and on churn acros
     }
     assert.deepEqual(step(100), []);
   }
+});
+
+Deno.test("thrash: a slab of request handles is not judged: it takes a handle per request", () => {
+  const { registry, lints, step } = clocked();
+  const requests = handleSlab(registry, "handles");
+  const connections = handleSlab(registry, "conns");
+  const app = instrumentServer(registry, () => new Response("ok"), { handles: requests });
+  lints();
+  let raised: Lint[] = [];
+  for (let tick = 0; tick < 80 && raised.length === 0; tick++) {
+    for (let k = 0; k < 500; k++) {
+      requests.free(requests.alloc(0, HandleState.Active)!); // as requests come and go
+      connections.free(connections.alloc(0, HandleState.Active)!);
+    }
+    raised = step(100).filter((l) => l.rule === "thrash"); // 5,000 cycles a second each
+  }
+  assert.deepEqual(raised.map((l) => l.pool), ["conns"]);
+  app.close();
 });
 
 Deno.test("arena_fallbacks: a steady share of allocations going to the heap", () => {

@@ -4,7 +4,10 @@
  * `perSecond` times a second over a `window`. A handle slot cycling that
  * fast is a connection opened and closed per operation (no keep-alive, no
  * pool); a plain slot, an object allocated per message that an arena
- * (reset per request) or one reused buffer would serve better.
+ * (reset per request) or one reused buffer would serve better. A slab whose
+ * handles are requests (`instrumentServer()`, `instrumentFetch()`: they
+ * label them) is not judged: it takes one handle per request, and under
+ * load the free list hands a few slots out again at the request rate.
  *
  * Every free bumps a slot's generation (the high 24 bits of its slot
  * word), and each collection records, for every slot it found touched,
@@ -24,6 +27,7 @@
 
 import type { SlabAllocator } from "../../allocator/slab.ts";
 import { recordsBetween } from "../../wire/slot_touches.ts";
+import { existingLabels } from "../handle_labels.ts";
 import type { SlabSnapshot } from "../../wire/types.ts";
 import type { ThrashLintOptions } from "./lint_options.ts";
 import type { LintContext, LintFinding, LintRule } from "./lint_rule.ts";
@@ -53,6 +57,8 @@ export function thrashRule(options: Required<ThrashLintOptions>): LintRule {
       const findings: LintFinding[] = [];
       const ts = context.ts;
       for (const { slab, snapshot } of context.slabs) {
+        // One handle per request: such a slab cycles at the request rate by design.
+        if (existingLabels(slab) !== undefined) continue;
         const watch = watches.get(slab);
         const between = watch === undefined ? undefined : recordsBetween(watch.last, snapshot);
         if (watch === undefined || between === undefined || ts < watch.start) {
