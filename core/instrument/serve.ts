@@ -170,10 +170,9 @@ function defaultIsStream(response: Response): boolean {
  *   `request.signal`, whose use makes Deno print a warning): such a request
  *   counts as completed;
  * - request bytes are the body's length (counted as read when it has no
- *   `content-length`); response bytes the length of a byte body, the bytes
- *   of a followed stream, or else the response's `content-length`. A string
- *   body without a `content-length` adds nothing: measuring its UTF-8
- *   length would cost more than sending it.
+ *   `content-length`); response bytes the length of a body sent whole (a
+ *   string in UTF-8, or bytes), the bytes of a followed stream, or else the
+ *   response's `content-length` (a `Blob` body without one adds nothing).
  *
  * @param registry Where the slabs live and the owner is registered.
  * @param handler Your handler; it may take a third argument, the scope.

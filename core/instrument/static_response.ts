@@ -21,7 +21,7 @@
  * @module
  */
 
-import { LENGTH_REGEXP } from "./body_size.ts";
+import { LENGTH_REGEXP, utf8Length } from "./body_size.ts";
 
 /** Deno's fields of a response. */
 interface Fields {
@@ -62,7 +62,7 @@ function detect(): Fields | null {
     const sized = new Response("probe", { status: 404, headers: { "content-length": "5" } });
     const stream = new Response(new ReadableStream());
     const expected = read(text, fast) === "probe" && read(text, native) === null &&
-      wholeBodyBytesOf(found, text) === 0 &&
+      wholeBodyBytesOf(found, text) === 5 &&
       wholeBodyBytesOf(found, bytes) === 3 &&
       read(sized, fast) === null && typeof read(sized, native) === "object" &&
       wholeBodyBytesOf(found, sized) === 5 &&
@@ -79,7 +79,7 @@ function wholeBodyBytesOf(fields: Fields, response: Response): number | undefine
   const fast = read(response, fields.fast);
   // On the fastest way out a response has no header but its content type.
   if (fast instanceof Uint8Array) return fast.byteLength;
-  if (typeof fast === "string") return 0;
+  if (typeof fast === "string") return utf8Length(fast);
   const inner = read(response, fields.inner) as InnerResponse | undefined;
   if (inner?.body === null) return 0;
   const native = read(response, fields.native);
@@ -89,11 +89,13 @@ function wholeBodyBytesOf(fields: Fields, response: Response): number | undefine
   if (body instanceof Uint8Array) return body.byteLength;
   if (typeof body !== "string") return undefined;
   for (const [name, value] of inner?.headerList ?? []) {
-    if (name.length === 14 && name.toLowerCase() === "content-length") {
-      return LENGTH_REGEXP.test(value) ? Number(value) : 0;
+    if (
+      name.length === 14 && name.toLowerCase() === "content-length" && LENGTH_REGEXP.test(value)
+    ) {
+      return Number(value);
     }
   }
-  return 0;
+  return utf8Length(body);
 }
 
 /**
@@ -103,8 +105,8 @@ function wholeBodyBytesOf(fields: Fields, response: Response): number | undefine
  * @param response A response a handler returned, not yet read.
  * @returns `undefined` when that cannot be told without the headers (a
  * body that may be a stream, or not Deno); otherwise the length of a byte
- * body, or the declared `content-length` of a string body (0 without one:
- * measuring a string's UTF-8 length would cost more than the request).
+ * body, or of a string body in UTF-8 (its declared `content-length`, if it
+ * has one).
  */
 export function wholeBodyBytes(response: Response): number | undefined {
   if (fields === undefined) fields = detect();

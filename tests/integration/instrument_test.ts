@@ -346,7 +346,7 @@ Deno.test("a body tracker whose slot was freed first keeps streaming and changes
   assert.equal(slab.slotInfo(slab.indexOf(next)).state, HandleState.Connecting);
 });
 
-Deno.test("a response Deno sends whole is tracked without reading its headers; its bytes are counted", async () => {
+Deno.test("a response Deno sends whole is tracked without reading its headers; its bytes are counted, strings in UTF-8", async () => {
   // Reading `headers` would take a response off Deno's fastest way out.
   let headerReads = 0;
   class Watched extends Response {
@@ -386,8 +386,8 @@ Deno.test("a response Deno sends whole is tracked without reading its headers; i
   assert.equal(headerReads, 0, "no header of a body sent whole was read");
   const [record] = s.registry.requests.snapshot(Date.now()).server;
   assert.equal(record?.completed, 5);
-  // 5 bytes, the declared 8; strings without a content-length add nothing.
-  assert.equal(record?.response_bytes, 13);
+  // 13 and 11 bytes of strings, 5 of bytes, the declared 8, none.
+  assert.equal(record?.response_bytes, 37);
 
   // A stream is told by its content type: its headers are read, and it is followed.
   assert.equal(await (await fetch(`${s.url}/events`)).text(), "data: 1\n\n");
@@ -397,5 +397,5 @@ Deno.test("a response Deno sends whole is tracked without reading its headers; i
     "the stream",
   );
   assert.ok(headerReads > 0);
-  assert.equal(s.registry.requests.snapshot(Date.now()).server[0]?.response_bytes, 22);
+  assert.equal(s.registry.requests.snapshot(Date.now()).server[0]?.response_bytes, 46);
 });
