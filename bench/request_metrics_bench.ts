@@ -57,7 +57,7 @@ function instrumented(metrics: boolean, otel = false) {
   const registry = new DiagnosticsRegistry();
   // Without a meter provider (no OTEL_DENO), as most servers run.
   if (otel) registerOpenTelemetry(registry);
-  const app = instrumentServer(registry, hello, { name: "bench", metrics });
+  const app = instrumentServer(registry, hello, { name: "bench", metrics, onListen() {} });
   app.onListen({ transport: "tcp", hostname: "127.0.0.1", port: 9 });
   return app;
 }

@@ -75,6 +75,7 @@ async function wholeHandler(mode: "plain" | "instrumented" | "no-metrics"): Prom
   const app = mode === "plain" ? undefined : instrumentServer(new DiagnosticsRegistry(), hello, {
     name: "bench",
     metrics: mode === "instrumented",
+    onListen() {},
   });
   app?.onListen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
   await underLoad((request, info) => {
@@ -103,7 +104,7 @@ async function wholeHandler(mode: "plain" | "instrumented" | "no-metrics"): Prom
 async function steps(): Promise<Timings> {
   const timings = new Timings();
   const registry = new DiagnosticsRegistry();
-  const app = instrumentServer(registry, hello, { name: "bench" });
+  const app = instrumentServer(registry, hello, { name: "bench", onListen() {} });
   const handles = app.handles;
   const owner = registry.owners.register("bench steps", "server");
   let n = 0;

@@ -68,7 +68,10 @@ async function bytesPerSecond(registry: DiagnosticsRegistry, seconds: number): P
  * record change every tick), until the returned function is called.
  */
 function traffic(registry: DiagnosticsRegistry, perSecond: number): () => Promise<void> {
-  const app = instrumentServer(registry, () => new Response("hello"), { name: "api" });
+  const app = instrumentServer(registry, () => new Response("hello"), {
+    name: "api",
+    onListen() {},
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
   const tracked = instrumentFetch(registry, { name: () => "upstream" });
   const url = `http://127.0.0.1:${server.addr.port}/`;

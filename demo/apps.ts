@@ -52,7 +52,7 @@ export function startApi(registry: DiagnosticsRegistry, hostname: string): DemoA
       default:
         return new Response("not found\n", { status: 404 });
     }
-  }, { name: "api" });
+  }, { name: "api", onListen() {} }); // the demo prints its own address
   const server = Deno.serve({ hostname, port: 0, onListen: app.onListen }, app);
   return {
     url: `http://${hostname}:${server.addr.port}`,
@@ -110,7 +110,7 @@ export function startStreams(registry: DiagnosticsRegistry, hostname: string): D
       },
     });
     return new Response(body, { headers: { "content-type": "text/event-stream" } });
-  }, { name: "streams", idleAfter: 1000 });
+  }, { name: "streams", idleAfter: 1000, onListen() {} });
   const server = Deno.serve({ hostname, port: 0, onListen: app.onListen }, app);
   return {
     url: `http://${hostname}:${server.addr.port}`,

@@ -27,6 +27,7 @@ if (mode === "instrumented" || mode === "no-headers" || mode === "no-metrics") {
   const app = instrumentServer(new DiagnosticsRegistry(), hello, {
     metrics: mode !== "no-metrics",
     ...(mode === "no-headers" ? { isStream: false } : {}),
+    onListen() {},
   });
   Deno.serve({ hostname: "127.0.0.1", port, onListen: app.onListen }, app);
 } else {

@@ -8,6 +8,7 @@
 
 import type { ArenaPool } from "../allocator/arena_pool.ts";
 import { coarseNow, holdClock } from "../allocator/coarse_clock.ts";
+import { typeName } from "../allocator/describe.ts";
 import type { Arena } from "../allocator/arena.ts";
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
@@ -109,6 +110,14 @@ export interface ServerInstrumentationOptions {
    * a site table is not labelled.
    */
   route?: (request: Request) => string;
+  /**
+   * Called by {@linkcode InstrumentedServer.onListen} once the owner is
+   * registered, in place of what `Deno.serve` does when given no `onListen`
+   * of its own: by default the same line on stderr, `Listening on
+   * http://127.0.0.1:8080/` (always `http:`: a TLS server passes its own).
+   * `() => {}` prints nothing.
+   */
+  onListen?: (address: Deno.NetAddr) => void;
 }
 
 /** An instrumented handler: pass it to `Deno.serve`, with its `onListen`. */
@@ -120,8 +129,9 @@ export interface InstrumentedServer {
    */
   (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response>;
   /**
-   * Registers this server as an owner and starts the timestamp clock; pass
-   * it as `Deno.serve`'s `onListen`.
+   * Registers this server as an owner, starts the timestamp clock, and
+   * prints `Listening on http://…/` as `Deno.serve` would (see the
+   * `onListen` option); pass it as `Deno.serve`'s `onListen`.
    */
   onListen(address: Deno.NetAddr): void;
   /** Unregisters the owner and stops the clock (call after `server.shutdown()`). Idempotent. */
@@ -201,6 +211,13 @@ export function instrumentServer(
   const handles = options.handles ?? ensureSlab(registry, "handles", 1, 2056, "handle");
   if (handles.kind !== "handle") {
     throw new TypeError(`Cannot instrument a server: slab "${handles.name}" is not a handle slab`);
+  }
+  if (options.onListen !== undefined && typeof options.onListen !== "function") {
+    throw new TypeError(
+      `Cannot instrument a server: onListen must be a function, received ${
+        typeName(options.onListen)
+      }`,
+    );
   }
   const buffers = options.buffers ?? ensureSlab(registry, "tcp_buffers", 16 * 1024, 576, "plain");
   const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
@@ -393,6 +410,7 @@ export function instrumentServer(
       value(address: Deno.NetAddr) {
         if (owner === undefined) name(`:${address.port}`);
         releaseClock ??= holdClock();
+        (options.onListen ?? announce)(address);
       },
     },
     close: {
@@ -409,6 +427,19 @@ export function instrumentServer(
     owner: { get: () => owner },
     handles: { value: handles },
   }) as InstrumentedServer;
+}
+
+/** What `Deno.serve` prints when it is given no `onListen`. */
+function announce(address: Deno.Addr): void {
+  if (!("hostname" in address)) {
+    // A Unix socket server: Deno names its path.
+    console.error(`Listening on ${"path" in address ? address.path : address.transport}`);
+    return;
+  }
+  const { hostname, port } = address;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const local = hostname === "0.0.0.0" || hostname === "::" ? ` (http://localhost:${port}/)` : "";
+  console.error(`Listening on http://${host}:${port}/${local}`);
 }
 
 /**

@@ -159,9 +159,11 @@ async function tryApp(
       // already gone
     }
     await child.status;
-    await output;
     await Deno.remove(folder, { recursive: true });
   }
+  // It said where it listens, as Deno.serve does for a server without an onListen.
+  const [, err] = await output;
+  assert.ok(err.includes(`Listening on ${base}/`), err);
 }
 
 async function checkInBrowser(url: string): Promise<void> {

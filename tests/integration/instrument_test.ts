@@ -19,7 +19,7 @@ function start(
   idleAfter = 150,
   isStream?: false,
 ) {
-  const app = instrumentServer(registry, handler, { idleAfter, isStream });
+  const app = instrumentServer(registry, handler, { idleAfter, isStream, onListen() {} });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
   return {
     registry,
@@ -398,4 +398,38 @@ Deno.test("a response Deno sends whole is tracked without reading its headers; i
   );
   assert.ok(headerReads > 0);
   assert.equal(s.registry.requests.snapshot(Date.now()).server[0]?.response_bytes, 46);
+});
+
+Deno.test("onListen says where the server listens, as Deno.serve would, unless given its own", async () => {
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => void printed.push(args.join(" "));
+  try {
+    const registry = new DiagnosticsRegistry();
+    const app = instrumentServer(registry, () => new Response("ok"));
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
+    assert.deepEqual(printed, [`Listening on http://127.0.0.1:${server.addr.port}/`]);
+    await server.shutdown();
+    app.close();
+    const heard: Deno.NetAddr[] = [];
+    const quiet = instrumentServer(registry, () => new Response("ok"), {
+      onListen: (address) => void heard.push(address),
+    });
+    const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: quiet.onListen }, quiet);
+    assert.equal(printed.length, 1);
+    assert.equal(heard[0]?.port, other.addr.port);
+    assert.equal(registry.owners.get(quiet.owner!)?.name, `:${other.addr.port}`);
+    await other.shutdown();
+    quiet.close();
+  } finally {
+    console.error = error;
+  }
+  assert.throws(
+    // @ts-expect-error: not a function
+    () => instrumentServer(new DiagnosticsRegistry(), () => new Response(), { onListen: "log" }),
+    {
+      name: "TypeError",
+      message: "Cannot instrument a server: onListen must be a function, received string",
+    },
+  );
 });
