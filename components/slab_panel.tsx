@@ -61,7 +61,10 @@ export function SlabPanel({ snapshot, name, slotUrl, selection, diff, moment }: 
       <header class="slab-head">
         <h3 id={`slab-${name}`}>{name}</h3>
         <span class="muted">
-          {slab.kind === "handle" ? "handles" : "slots"} of {formatCount(slab.slot_size)} B
+          {/* A handle slab's one-byte payload says nothing: its slots are connections. */}
+          {slab.kind === "handle" && slab.slot_size <= 1
+            ? "handles"
+            : `${slab.kind === "handle" ? "handles" : "slots"} of ${formatCount(slab.slot_size)} B`}
         </span>
         {slab.overflow > 0 && (
           <span class="badge critical" title="alloc() calls that found the slab full">

@@ -4,7 +4,7 @@ import type { Signal } from "npm:@preact/signals@^2.11.4";
 import type { Lint, MemorySnapshot } from "../core/wire/types.ts";
 import { LINT_CATALOG } from "../core/diagnostics/lints/lint_catalog.ts";
 import { lintKey } from "../core/wire/lints.ts";
-import { formatCount, formatDuration } from "../client/format.ts";
+import { formatClock, formatCount, formatDuration } from "../client/format.ts";
 import type { SlotSelection } from "../client/slot_selection.ts";
 
 /** Props of {@linkcode Lints}. */
@@ -81,7 +81,7 @@ export default function Lints({ snapshot, selection }: LintsProps) {
                   </button>
                   <p class="lint-detail">{lint.detail}</p>
                   <p class="muted lint-since">
-                    since {new Date(lint.since).toLocaleTimeString()},{" "}
+                    since {formatClock(lint.since)},{" "}
                     {formatDuration(Math.max(0, state.ts - lint.since))} ago
                   </p>
                   <p class="muted lint-explanation">{about.explanation}</p>

@@ -41,6 +41,9 @@ Deno.test({
       assert.match(await page.locator("section.slab").first().innerText(), /Used\s+46,666/);
       assert.match(await page.locator("section.owners").innerText(), /:8080/);
       assert.match(await page.locator("section.arenas").innerText(), /scratch/);
+      // A plain slab names its slot size; a handle slab's one-byte payload is not worth a word.
+      assert.equal(await page.locator("#slab-objects + .muted").innerText(), "slots of 16 B");
+      assert.equal(await page.locator("#slab-conns + .muted").innerText(), "handles");
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
