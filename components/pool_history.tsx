@@ -34,19 +34,26 @@ export interface PoolHistoryProps {
 
 /** The pools' usage over the window, one row each, open by default. */
 export function PoolHistory(props: PoolHistoryProps) {
+  // An arena pool backed by a slab of its name (stream_arenas) has a row of each kind.
+  const slabs = new Set(props.pools.filter((p) => p.kind === "slab").map((p) => p.name));
   return (
     <details class="history" open>
       <summary>Pool usage over the {props.replay ? "recording" : "window"}</summary>
       <div class="history-rows">
         {props.pools.map((series) => (
-          <PoolRow key={`${series.kind}:${series.name}`} series={series} {...props} />
+          <PoolRow
+            key={`${series.kind}:${series.name}`}
+            series={series}
+            twin={series.kind === "arena" && slabs.has(series.name)}
+            {...props}
+          />
         ))}
       </div>
     </details>
   );
 }
 
-function PoolRow(props: PoolHistoryProps & { series: PoolSeries }) {
+function PoolRow(props: PoolHistoryProps & { series: PoolSeries; twin: boolean }) {
   const { series } = props;
   const at = props.cursor === undefined
     ? series.times.length - 1
@@ -57,8 +64,10 @@ function PoolRow(props: PoolHistoryProps & { series: PoolSeries }) {
   const hwm = at < 0 ? undefined : series.hwm[at];
   const overflow = at < 0 ? 0 : series.overflow[at]! - series.overflow[0]!;
   return (
-    <div class="history-row" data-pool={series.name}>
-      <span class="history-name" title={series.name}>{series.name}</span>
+    <div class="history-row" data-pool={series.name} data-kind={series.kind}>
+      <span class="history-name" title={series.name}>
+        {props.twin ? `${series.name} · arenas` : series.name}
+      </span>
       <UsageChart
         series={series}
         start={props.start}

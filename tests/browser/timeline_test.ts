@@ -3,7 +3,7 @@
 // recorder: pause, scrub back, step, play, back to live, a link to a
 // moment, a pool's history chart; every panel shows the moment chosen.
 import assert from "node:assert/strict";
-import { Arena, DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
+import { Arena, ArenaPool, DiagnosticsRegistry, SlabAllocator } from "../../mod.ts";
 import { createDashboard } from "../../dashboard.ts";
 import { decodeKeyframe } from "../../wire.ts";
 import { noBrowser } from "./_chromium.ts";
@@ -23,6 +23,9 @@ function growing() {
     new SlabAllocator({ name: "objects", slotSize: 16, capacity: 65_536 }),
   );
   const scratch = registry.addArena(new Arena({ name: "scratch", capacity: 1 << 20 }));
+  // An arena pool and the slab that backs it, of one name.
+  registry.addArenaPool(new ArenaPool({ name: "stream_arenas", arenaCapacity: 256, count: 8 }))
+    .acquire();
   const control = { growing: true };
   const timer = setInterval(() => {
     if (!control.growing || objects.stats().used >= 8000) return;
@@ -65,6 +68,12 @@ Deno.test({
     try {
       await page.waitForSelector('.history-row[data-pool="objects"] svg.usage-chart');
       assert.equal((await timelineState(page)).mode, "live");
+      // The arena pool's row is told from its slab's.
+      const twin = (kind: string) =>
+        page.locator(`.history-row[data-pool="stream_arenas"][data-kind="${kind}"] .history-name`)
+          .innerText();
+      assert.equal(await twin("slab"), "stream_arenas");
+      assert.equal(await twin("arena"), "stream_arenas · arenas");
       // The footer tells what the recorder holds: its window and its bytes.
       const held = page.locator("footer span.recorder");
       await until(
