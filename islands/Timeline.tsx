@@ -435,6 +435,11 @@ export default function Timeline(props: TimelineProps) {
           ? "Loading the recording…"
           : status.error !== undefined
           ? status.error
+          : mode === "live" && !replay && stream !== undefined
+          // Live, the moments loaded are as old as the last fetch; the recorder's figures are not.
+          ? `the recorder holds ${formatDuration(stream.recorded_ms)} (${
+            formatBytes(stream.recorded_bytes)
+          }): pause to go back in it`
           : `${formatCount(last + 1)} moments from ${formatMoment(startTs!)}${
             stream !== undefined && !replay
               ? ` · recorder: ${formatDuration(stream.recorded_ms)}, ${

@@ -85,9 +85,18 @@ Deno.test({
         /^flight recorder: \d[\d.]* ?(ms|s|min)\b.* held, [\d.,]+ ?[KM]?i?B$/,
       );
 
+      // Live, the status gives the recorder's own figures, which keep up; paused, the moments.
+      const status = page.locator(".timeline-status");
+      await until(
+        async () =>
+          /^the recorder holds .+: pause to go back in it$/.test(await status.innerText()),
+        "the live status",
+      );
+
       // Pause: the picture stays, the URL names it.
       await page.locator("section.timeline button", { hasText: "Pause" }).click();
       await until(async () => (await timelineState(page)).mode === "paused", "paused");
+      await until(async () => /^\d[\d,]* moments from /.test(await status.innerText()), "moments");
       const paused = await timelineState(page);
       assert.match(page.url(), new RegExp(`\\?at=${s.dashboard.stream.bootId}-\\d+$`));
       await until(async () => !Number.isNaN((await timelineState(page)).seq), "the moment drawn");
