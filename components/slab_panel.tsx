@@ -63,7 +63,7 @@ export function SlabPanel({ snapshot, name, slotUrl, selection, diff, moment }: 
         <span class="muted">
           {/* A handle slab's one-byte payload says nothing: its slots are connections. */}
           {slab.kind === "handle" && slab.slot_size <= 1
-            ? "handles"
+            ? "handle slab"
             : `${slab.kind === "handle" ? "handles" : "slots"} of ${formatCount(slab.slot_size)} B`}
         </span>
         {slab.overflow > 0 && (

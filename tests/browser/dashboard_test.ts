@@ -43,7 +43,7 @@ Deno.test({
       assert.match(await page.locator("section.arenas").innerText(), /scratch/);
       // A plain slab names its slot size; a handle slab's one-byte payload is not worth a word.
       assert.equal(await page.locator("#slab-objects + .muted").innerText(), "slots of 16 B");
-      assert.equal(await page.locator("#slab-conns + .muted").innerText(), "handles");
+      assert.equal(await page.locator("#slab-conns + .muted").innerText(), "handle slab");
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
