@@ -13,9 +13,9 @@
 // wrk on CPU 1, over the same seconds, so that whatever else runs on the
 // machine slows both alike. The ratio to read is that of their CPU per
 // request: their rates come nearer each other than their costs, as the two
-// wrk processes sharing CPU 1 limit both servers at once (on a 2-vCPU AMD
-// EPYC: rates 0.97× with runs from 0.89× to 1.03×, CPU 0.904×, runs
-// 0.895–0.921).
+// wrk processes sharing CPU 1 limit both servers at once (BENCHMARKS.md,
+// "fourth session": 12 rounds of rates gave 0.986× and 0.980× for two
+// commits whose CPU per request differs by 1.038×).
 //
 //   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
 const rounds = Number(Deno.args[0] ?? 5);

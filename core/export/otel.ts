@@ -86,7 +86,7 @@ import {
 import { VERSION } from "../version.ts";
 import { typeName } from "../allocator/describe.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
-import { observableMakers } from "./_observables.ts";
+import { observableMakers, POOL_NAME } from "./_otel.ts";
 import { createDiagnosticsInstruments, type DiagnosticsInstruments } from "./otel_diagnostics.ts";
 import { createRequestInstruments, OWNER_NAME, type RequestInstruments } from "./otel_requests.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
@@ -95,8 +95,6 @@ import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_s
 const SCOPE_NAME = "slabscope";
 const SCOPE_VERSION: string = VERSION;
 
-/** The pool (slab, arena or arena pool) a measurement is about. */
-const POOL_NAME = "slabscope.pool.name";
 /** A slot state: `free`, `used`, `connecting`, `active`, `idle` or `closing`. */
 const SLOT_STATE = "slabscope.slab.slot.state";
 

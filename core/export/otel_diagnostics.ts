@@ -33,11 +33,9 @@ import type {
   Observable,
 } from "npm:@opentelemetry/api@^1.10.0";
 import { COST_PHASES } from "../wire/fields.ts";
-import { observableMakers } from "./_observables.ts";
+import { observableMakers, POOL_NAME } from "./_otel.ts";
 import type { Lint, SitesSnapshot, StreamSnapshot } from "../wire/types.ts";
 
-/** The pool a measurement is about (as in `otel.ts`). */
-const POOL_NAME = "slabscope.pool.name";
 /** A lint rule's id (docs/lints.md). */
 const LINT_RULE = "slabscope.lint.rule";
 /** A phase of the diagnostics' work: `collect`, `lint`, `encode`, `record`, `send`, `sample`. */

@@ -48,8 +48,8 @@ const encoder = new TextEncoder();
  * The UTF-8 length of a string, as `TextEncoder` would encode it (a lone
  * surrogate as U+FFFD, 3 bytes). Short strings are counted in a loop; longer
  * ones encoded into a scratch buffer, 16 KiB at a time, which the encoder
- * does about 60 times faster than the loop (1 KiB of JSON: 84 ns against
- * 980).
+ * does faster than the loop: 84 ns against 980 for 1 KiB of JSON, 1.7 µs
+ * against 143 for 100 KB.
  *
  * @param text Any string.
  * @returns Its length in UTF-8 bytes.

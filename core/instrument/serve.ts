@@ -17,6 +17,7 @@ import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { countedRequest, declaredLength } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
+import { announce } from "./announce.ts";
 import { RouteLabels } from "./request_route.ts";
 import { wholeBodyBytes } from "./static_response.ts";
 import { trackBody } from "./track_body.ts";
@@ -113,9 +114,10 @@ export interface ServerInstrumentationOptions {
   /**
    * Called by {@linkcode InstrumentedServer.onListen} once the owner is
    * registered, in place of what `Deno.serve` does when given no `onListen`
-   * of its own: by default the same line on stderr, `Listening on
-   * http://127.0.0.1:8080/` (always `http:`: a TLS server passes its own).
-   * `() => {}` prints nothing.
+   * of its own. By default it prints a line like Deno's own on stderr,
+   * `Listening on http://127.0.0.1:8080/`: always `http:` (a TLS server
+   * passes its own), and printed under `--quiet` too (a library cannot see
+   * the log level). `() => {}` prints nothing.
    */
   onListen?: (address: Deno.NetAddr) => void;
 }
@@ -130,8 +132,8 @@ export interface InstrumentedServer {
   (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response>;
   /**
    * Registers this server as an owner, starts the timestamp clock, and
-   * prints `Listening on http://…/` as `Deno.serve` would (see the
-   * `onListen` option); pass it as `Deno.serve`'s `onListen`.
+   * prints `Listening on http://…/` as `Deno.serve` does by default (see
+   * the `onListen` option); pass it as `Deno.serve`'s `onListen`.
    */
   onListen(address: Deno.NetAddr): void;
   /** Unregisters the owner and stops the clock (call after `server.shutdown()`). Idempotent. */
@@ -223,8 +225,6 @@ export function instrumentServer(
   const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
   const idleAfter = options.idleAfter ?? 1000;
   const isStream = options.isStream ?? defaultIsStream;
-  // With isStream: false, no response header is read at all.
-  const readHeaders = isStream !== false;
   // The open-handle list shows each request's method and path.
   const labels = labelsOf(handles);
   // Each handle's site is its method and route.
@@ -250,7 +250,12 @@ export function instrumentServer(
     // (The method is read once: each read goes through two getters.)
     const method = request.method;
     const bodiless = method === "GET" || method === "HEAD" || request.body === null;
-    const exchange = new Exchange(bodiless, metrics, routes?.labelOf(request, method));
+    const exchange = new Exchange(
+      bodiless,
+      metrics,
+      routes?.labelOf(request, method),
+      method === "HEAD",
+    );
     if (exchange.handle !== null) labels.setRequest(exchange.handle, request);
     // However the exchange ends (delivered, client gone, handler threw),
     // `completed` settles once, and the slots go back exactly then.
@@ -310,8 +315,15 @@ export function instrumentServer(
     readonly metrics: RequestMetrics | undefined;
     #arena: Arena | null | undefined;
     #released = false;
+    #head: boolean;
 
-    constructor(active: boolean, metrics: RequestMetrics | undefined, site: string | undefined) {
+    constructor(
+      active: boolean,
+      metrics: RequestMetrics | undefined,
+      site: string | undefined,
+      head: boolean,
+    ) {
+      this.#head = head;
       this.handle = handles.alloc(
         owner,
         active ? HandleState.Active : HandleState.Connecting,
@@ -372,17 +384,18 @@ export function instrumentServer(
     #answered(response: Response): Response {
       this.status = response.status;
       if (this.#released || (this.handle === null && this.metrics === undefined)) return response;
+      // A HEAD response's body is never sent.
+      const measure = this.metrics !== undefined && !this.#head;
       // A body Deno sends whole is no stream to follow, and its length is
-      // known without reading a header (which would cost Deno's fast path).
-      const whole = isStream === defaultIsStream ? wholeBodyBytes(response) : undefined;
-      if (whole !== undefined) {
-        this.responseBytes = whole;
-        if (this.handle !== null) handles.setState(this.handle, HandleState.Closing);
-        return response;
-      }
-      // isStream() first: reading `response.body` turns a static body into a
-      // stream, which costs Deno's fast path for plain responses.
-      if (isStream !== false && isStream(response) && response.body !== null) {
+      // known without reading a header (which would take the response off
+      // Deno's fastest way out). A function of the user's is asked first.
+      const custom = isStream !== false && isStream !== defaultIsStream;
+      let whole = custom ? undefined : wholeBodyBytes(response, measure);
+      // isStream() before `response.body`: reading the body turns a static
+      // one into a stream, which costs Deno's fast path too.
+      if (
+        whole === undefined && isStream !== false && isStream(response) && response.body !== null
+      ) {
         return trackBody(
           response,
           handles,
@@ -391,8 +404,10 @@ export function instrumentServer(
           (bytes, clean) => this.#streamEnded(bytes, clean),
         );
       }
-      if (readHeaders && this.metrics !== undefined) {
-        this.responseBytes = declaredLength(response.headers) ?? 0;
+      if (measure) {
+        if (custom) whole = wholeBodyBytes(response, true);
+        this.responseBytes = whole ??
+          (isStream === false ? 0 : declaredLength(response.headers) ?? 0);
       }
       if (this.handle !== null) handles.setState(this.handle, HandleState.Closing);
       return response;
@@ -427,19 +442,6 @@ export function instrumentServer(
     owner: { get: () => owner },
     handles: { value: handles },
   }) as InstrumentedServer;
-}
-
-/** What `Deno.serve` prints when it is given no `onListen`. */
-function announce(address: Deno.Addr): void {
-  if (!("hostname" in address)) {
-    // A Unix socket server: Deno names its path.
-    console.error(`Listening on ${"path" in address ? address.path : address.transport}`);
-    return;
-  }
-  const { hostname, port } = address;
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const local = hostname === "0.0.0.0" || hostname === "::" ? ` (http://localhost:${port}/)` : "";
-  console.error(`Listening on http://${host}:${port}/${local}`);
 }
 
 /**

@@ -346,28 +346,39 @@ Deno.test("a body tracker whose slot was freed first keeps streaming and changes
   assert.equal(slab.slotInfo(slab.indexOf(next)).state, HandleState.Connecting);
 });
 
-Deno.test("a response Deno sends whole is tracked without reading its headers; its bytes are counted, strings in UTF-8", async () => {
-  // Reading `headers` would take a response off Deno's fastest way out.
-  let headerReads = 0;
+/** A response that counts the reads of its headers (which take it off Deno's fastest way out). */
+function watchedResponses() {
+  const reads = { count: 0 };
   class Watched extends Response {
     override get headers(): Headers {
-      headerReads++;
+      reads.count++;
       return super.headers;
     }
   }
+  return { Watched, reads };
+}
+
+Deno.test("a response Deno sends whole is tracked without reading its headers; its bytes are counted, strings in UTF-8", async () => {
+  const { Watched, reads } = watchedResponses();
   const encoder = new TextEncoder();
+  const json = { headers: { "content-type": "application/json" } };
+  const sentTwice = new Watched("once");
   await using s = start((request) => {
     switch (new URL(request.url).pathname) {
       case "/text":
         return new Watched("Hello, world!");
       case "/json":
-        return Watched.json({ ok: true }) as Watched;
+        return new Watched(JSON.stringify({ ok: true }), json);
+      case "/created":
+        return new Watched(JSON.stringify({ id: "é" }), { ...json, status: 201 });
       case "/bytes":
         return new Watched(encoder.encode("12345"), { headers: { "x-kind": "bytes" } });
       case "/sized":
         return new Watched("12345678", { status: 404, headers: { "Content-Length": "8" } });
       case "/empty":
         return new Watched(null, { status: 204 });
+      case "/twice":
+        return sentTwice;
       default:
         return new Watched(ReadableStream.from([encoder.encode("data: 1\n\n")]), {
           headers: { "content-type": "text/event-stream" },
@@ -375,29 +386,57 @@ Deno.test("a response Deno sends whole is tracked without reading its headers; i
     }
   });
   const bodies: string[] = [];
-  for (const path of ["/text", "/json", "/bytes", "/sized", "/empty"]) {
+  for (const path of ["/text", "/json", "/created", "/bytes", "/sized", "/empty"]) {
     bodies.push(await (await fetch(`${s.url}${path}`)).text());
   }
+  // A HEAD request's body is never sent.
+  assert.equal((await fetch(`${s.url}/text`, { method: "HEAD" })).status, 200);
   assert.deepEqual(
     bodies,
-    ["Hello, world!", '{"ok":true}', "12345", "12345678", ""],
+    ["Hello, world!", '{"ok":true}', '{"id":"é"}', "12345", "12345678", ""],
   );
   await eventually(() => s.states() === "", 2000, "every slot freed");
-  assert.equal(headerReads, 0, "no header of a body sent whole was read");
-  const [record] = s.registry.requests.snapshot(Date.now()).server;
-  assert.equal(record?.completed, 5);
-  // 13 and 11 bytes of strings, 5 of bytes, the declared 8, none.
-  assert.equal(record?.response_bytes, 37);
+  assert.equal(reads.count, 0, "no header of a body sent whole was read");
+  const record = () => s.registry.requests.snapshot(Date.now()).server[0]!;
+  assert.equal(record().completed, 7);
+  // 13, 11 and 11 bytes of strings (é is two), 5 of bytes, the declared 8, none, none for HEAD.
+  assert.equal(record().response_bytes, 13 + 11 + 11 + 5 + 8);
 
   // A stream is told by its content type: its headers are read, and it is followed.
   assert.equal(await (await fetch(`${s.url}/events`)).text(), "data: 1\n\n");
-  await eventually(
-    () => s.registry.requests.snapshot(Date.now()).server[0]?.completed === 6,
-    2000,
-    "the stream",
-  );
-  assert.ok(headerReads > 0);
-  assert.equal(s.registry.requests.snapshot(Date.now()).server[0]?.response_bytes, 46);
+  await eventually(() => record().completed === 8, 2000, "the stream");
+  assert.ok(reads.count > 0);
+  assert.equal(record().response_bytes, 48 + 9);
+
+  // A response sent already is not counted again (Deno answers the second request with a 500).
+  assert.equal(await (await fetch(`${s.url}/twice`)).text(), "once");
+  await (await fetch(`${s.url}/twice`)).body?.cancel();
+  await eventually(() => record().completed === 10, 2000, "both");
+  assert.equal(record().response_bytes, 48 + 9 + 4);
+});
+
+Deno.test("with isStream false or a function of its own, bodies sent whole still count their bytes", async () => {
+  for (const isStream of [false, (response: Response) => response.status === 299] as const) {
+    const { Watched, reads } = watchedResponses();
+    const registry = new DiagnosticsRegistry();
+    const app = instrumentServer(registry, () => new Watched("€ for all"), {
+      isStream,
+      onListen() {},
+    });
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: app.onListen }, app);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await (await fetch(`http://127.0.0.1:${server.addr.port}/`)).text();
+      }
+      const record = () => registry.requests.snapshot(Date.now()).server[0]!;
+      await eventually(() => record().completed === 3, 2000, "three requests");
+      assert.equal(record().response_bytes, 3 * 11, String(isStream));
+      assert.equal(reads.count, 0, String(isStream));
+    } finally {
+      await server.shutdown();
+      app.close();
+    }
+  }
 });
 
 Deno.test("onListen says where the server listens, as Deno.serve would, unless given its own", async () => {

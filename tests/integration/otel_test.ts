@@ -50,7 +50,14 @@ function fixture() {
   spare.free(freed);
   assert.throws(() => spare.free(freed), HandleError);
   // A diagnostics stream attached, as the dashboard attaches its own (no recorder: no timer).
-  registry.addStreamSource(new DiagnosticsStream(registry, { recorder: false }));
+  const stream = new DiagnosticsStream(registry, { recorder: false });
+  registry.addStreamSource(stream);
+  /** A dashboard that takes the keyframe and leaves: the stream's figures move, then it stops. */
+  const watch = async () => {
+    const reader = stream.connect(new Request("http://127.0.0.1/")).body!.getReader();
+    await reader.read();
+    await reader.cancel();
+  };
   /** A change the test can wait for: one Active handle goes Idle. */
   const step = () => handles.setState(active, HandleState.Idle);
   // Request records: two completed (2 ms and 40 ms, 200), one 503, one in flight, one aborted.
@@ -68,7 +75,7 @@ function fixture() {
     origin.start();
     origin.complete(404, 3000, 0, 9, Date.now());
   };
-  return { registry, step, traffic };
+  return { registry, step, traffic, watch };
 }
 
 /** Counts `registry.snapshot()` calls. */
@@ -86,7 +93,7 @@ function say(message: unknown): void {
 
 /** The child process: `export` (driven by stdin lines) or `noop`. */
 async function child(mode: string): Promise<void> {
-  const { registry, step, traffic } = fixture();
+  const { registry, step, traffic, watch } = fixture();
   const snapshots = countSnapshots(registry);
   const telemetry = registerOpenTelemetry(registry, { maxOwnersPerPool: 2 });
   traffic();
@@ -96,6 +103,7 @@ async function child(mode: string): Promise<void> {
     telemetry.close();
     return;
   }
+  await watch();
   say({ ready: true });
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffered = "";
@@ -483,8 +491,12 @@ Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP htt
     assert.equal(lint!.gauge!.dataPoints.length, 1, "only active lints are observed");
     assert.equal(point(m.get("slabscope.slab.sites.limit"), pool("handles")), 256);
     assert.equal(point(m.get("slabscope.slab.sites.count"), pool("handles")), 0);
+    // One dashboard took the keyframe and left.
     assert.equal(point(m.get("slabscope.stream.clients"), {}), 0);
-    assert.equal(point(m.get("slabscope.stream.sent"), {}), 0);
+    const events = point(m.get("slabscope.stream.events"), {});
+    assert.ok(events >= 1 && events <= 3, String(events));
+    assert.ok(point(m.get("slabscope.stream.sent"), {}) > 1000, "the keyframe's bytes");
+    assert.equal(point(m.get("slabscope.stream.dropped_clients"), {}), 0);
     assert.equal(point(m.get("slabscope.recorder.memory.usage"), {}), 0);
     const phases = (name: string) =>
       (m.get(name)!.sum ?? m.get(name)!.gauge)!.dataPoints
@@ -502,7 +514,8 @@ Deno.test("with OTEL_DENO=true, Deno exports the slabscope metrics over OTLP htt
     assert.ok(
       point(m.get("slabscope.diagnostics.cpu.time"), {
         "slabscope.diagnostics.phase": "collect",
-      }) >= 0,
+      }) > 0,
+      "the keyframe's collection took time",
     );
 
     // Observations are live: a change shows up in a later export.

@@ -19,6 +19,10 @@ Deno.test("utf8Length equals TextEncoder's length, short and long, lone surrogat
     "a".repeat(33),
     // A surrogate pair across the 16 KiB pieces a long string is measured in.
     "a".repeat(16 * 1024 - 1) + "😀" + "b".repeat(10),
+    // A three-byte character, and a lone surrogate (U+FFFD), that do not fit the first piece.
+    "a".repeat(16 * 1024 - 1) + "€" + "b",
+    "a".repeat(16 * 1024 - 1) + "\ud800" + "b",
+    "a".repeat(16 * 1024 - 2) + "é" + "€".repeat(6000),
     "é".repeat(40_000),
   ];
   for (const text of cases) {

@@ -7,7 +7,11 @@
  * (reset per request) or one reused buffer would serve better. A slab whose
  * handles are requests (`instrumentServer()`, `instrumentFetch()`: they
  * label them) is not judged: it takes one handle per request, and under
- * load the free list hands a few slots out again at the request rate.
+ * load the free list hands a few slots out again at the request rate. The
+ * alternative, telling request slots from others, would need a count per
+ * slot of its labelled allocations, written on every request; the whole
+ * slab is left alone instead (docs/lints.md says to keep other handles
+ * apart).
  *
  * Every free bumps a slot's generation (the high 24 bits of its slot
  * word), and each collection records, for every slot it found touched,

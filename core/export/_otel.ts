@@ -1,7 +1,8 @@
 // Copyright 2026 the slabscope authors. MIT license.
 /**
- * Observable instruments made the one way `otel.ts` and its parts make them:
- * a name, a unit and a description. Internal to `otel.ts`.
+ * What `otel.ts` and its parts share: the pool attribute, and observable
+ * instruments made the one way, from a name, a unit and a description.
+ * Internal to `otel.ts`.
  *
  * @module
  */
@@ -12,6 +13,9 @@ import type {
   ObservableGauge,
   ObservableUpDownCounter,
 } from "npm:@opentelemetry/api@^1.10.0";
+
+/** The pool (slab, arena or arena pool) a measurement is about. */
+export const POOL_NAME = "slabscope.pool.name";
 
 /** Makers of the three observable kinds on one meter. */
 export interface ObservableMakers {
