@@ -31,6 +31,15 @@ export interface ObservableMakers {
  *
  * @param meter The meter of `registerOpenTelemetry()`.
  * @returns The makers.
+ *
+ * @example Usage
+ * ```ts
+ * import { metrics } from "npm:@opentelemetry/api@^1.10.0";
+ * import { observableMakers } from "./_otel.ts";
+ *
+ * const { gauge } = observableMakers(metrics.getMeter("example"));
+ * gauge("example.size", "By", "A size."); // a no-op instrument without a meter provider
+ * ```
  */
 export function observableMakers(meter: Meter): ObservableMakers {
   return {

@@ -65,6 +65,16 @@ const TICK_PHASES = [
  *
  * @param meter The meter of `registerOpenTelemetry()`.
  * @returns The instruments and their observer.
+ *
+ * @example Usage
+ * ```ts
+ * import { metrics } from "npm:@opentelemetry/api@^1.10.0";
+ * import { createDiagnosticsInstruments } from "./otel_diagnostics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const diagnostics = createDiagnosticsInstruments(metrics.getMeter("example"));
+ * assert.equal(diagnostics.observables.length, 14);
+ * ```
  */
 export function createDiagnosticsInstruments(meter: Meter): DiagnosticsInstruments {
   const { upDown, counter, gauge } = observableMakers(meter);

@@ -53,6 +53,15 @@ const encoder = new TextEncoder();
  *
  * @param text Any string.
  * @returns Its length in UTF-8 bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { utf8Length } from "./body_size.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(utf8Length("€ for all"), 11);
+ * assert.equal(utf8Length("é".repeat(100)), 200);
+ * ```
  */
 export function utf8Length(text: string): number {
   if (text.length > LOOP_LIMIT) return encodedLength(text);

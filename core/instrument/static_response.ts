@@ -125,6 +125,15 @@ function wholeBodyBytesOf(
  * body that may be a stream, a response already sent, or not Deno);
  * otherwise the length of a byte body, or of a string body in UTF-8 (its
  * declared `content-length`, if it has one).
+ *
+ * @example Usage
+ * ```ts
+ * import { wholeBodyBytes } from "./static_response.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(wholeBodyBytes(new Response("Hello, world!"), true), 13);
+ * assert.equal(wholeBodyBytes(new Response(new ReadableStream()), true), undefined);
+ * ```
  */
 export function wholeBodyBytes(response: Response, measure: boolean): number | undefined {
   if (fields === undefined) fields = detect();
