@@ -32,7 +32,7 @@ import type {
   Meter,
   Observable,
 } from "npm:@opentelemetry/api@^1.10.0";
-import { COST_PHASES } from "../wire/fields.ts";
+import { COST_PHASES, TICK_PHASES } from "../wire/fields.ts";
 import { observableMakers, POOL_NAME } from "./_otel.ts";
 import type { Lint, SitesSnapshot, StreamSnapshot } from "../wire/types.ts";
 
@@ -51,14 +51,6 @@ export interface DiagnosticsInstruments {
     snapshot: { lints?: readonly Lint[]; sites?: SitesSnapshot; stream?: StreamSnapshot },
   ): void;
 }
-
-/** The last tick's phases, as the stream's figures name them. */
-const TICK_PHASES = [
-  ["collect", "collect_us"],
-  ["encode", "encode_us"],
-  ["send", "send_us"],
-  ["lint", "lint_us"],
-] as const;
 
 /**
  * Creates the diagnostics' instruments on `meter`.

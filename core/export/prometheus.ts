@@ -42,7 +42,7 @@ import type {
   SlabSnapshot,
   StreamSnapshot,
 } from "../wire/types.ts";
-import type { STREAM_FIELDS } from "../wire/fields.ts";
+import { type STREAM_FIELDS, TICK_PHASES } from "../wire/fields.ts";
 import { Exposition, type MetricType, type Sample } from "./exposition.ts";
 import { busyStates, checkMaxOwners, ownerSeries, slotsByState } from "./owner_series.ts";
 import { writeRequests } from "./prometheus_requests.ts";
@@ -352,12 +352,7 @@ function writeStream(out: Exposition, stream: StreamSnapshot): void {
     "gauge",
     "Time the diagnostics stream's last tick spent collecting, encoding, sending and evaluating lints, in seconds.",
     ["phase"],
-    [
-      [["collect"], stream.collect_us / 1e6],
-      [["encode"], stream.encode_us / 1e6],
-      [["send"], stream.send_us / 1e6],
-      [["lint"], stream.lint_us / 1e6],
-    ],
+    TICK_PHASES.map(([phase, field]) => [[phase], stream[field] / 1e6]),
   );
 }
 

@@ -47,18 +47,17 @@ function read(response: Response, field: symbol): unknown {
   return (response as unknown as Record<symbol, unknown>)[field];
 }
 
-function fieldOf(response: Response, description: string): symbol | undefined {
-  return Object.getOwnPropertySymbols(response).find((s) => s.description === description);
-}
-
 /** Finds Deno's fields and checks them on responses whose bodies and headers are known. */
 function detect(): Fields | null {
   try {
     const text = new Response("probe");
-    const fast = fieldOf(text, "serve fast body");
-    const native = fieldOf(text, "serve native response");
-    const inner = fieldOf(text, "response");
-    const consumed = fieldOf(text, "serve fast consumed");
+    const byDescription = new Map(
+      Object.getOwnPropertySymbols(text).map((symbol) => [symbol.description, symbol]),
+    );
+    const fast = byDescription.get("serve fast body");
+    const native = byDescription.get("serve native response");
+    const inner = byDescription.get("response");
+    const consumed = byDescription.get("serve fast consumed");
     if (
       fast === undefined || native === undefined || inner === undefined || consumed === undefined
     ) return null;

@@ -74,6 +74,14 @@ export const STREAM_FIELDS = [
  */
 export const COST_PHASES = ["collect", "lint", "encode", "record", "send", "sample"] as const;
 
+/** The phases of the stream's last tick, each with the stream figure that times it (µs). */
+export const TICK_PHASES = [
+  ["collect", "collect_us"],
+  ["encode", "encode_us"],
+  ["send", "send_us"],
+  ["lint", "lint_us"],
+] as const;
+
 /** Number fields of a slab's site list, in wire order (besides `slab` and `top`). */
 export const SLAB_SITES_SCALARS = [
   "sample_every",
