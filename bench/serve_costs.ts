@@ -14,6 +14,7 @@
 //
 //   deno run -A bench/serve_costs.ts [seconds per mode, default 5]
 import { DiagnosticsRegistry, HandleState, instrumentServer } from "../mod.ts";
+import { wrk } from "./_wrk.ts";
 
 const seconds = Number(Deno.args[0] ?? 5);
 const hello = () => new Response("Hello, world!");
@@ -47,17 +48,9 @@ class Timings {
   }
 }
 
+/** wrk against the server for the seconds given; its requests per second. */
 async function drive(port: number): Promise<number> {
-  const pinned = await new Deno.Command("taskset", { args: ["-c", "1", "true"] }).output()
-    .then((r) => r.success, () => false);
-  const args = ["-t1", "-c64", `-d${seconds}s`, `http://127.0.0.1:${port}/`];
-  const { stdout } = await new Deno.Command(pinned ? "taskset" : "wrk", {
-    args: pinned ? ["-c", "1", "wrk", ...args] : args,
-    stdout: "piped",
-  }).output();
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(new TextDecoder().decode(stdout));
-  if (rate === null) throw new Error("wrk printed no rate");
-  return Number(rate[1]);
+  return (await wrk(port, seconds)).rate;
 }
 
 /** Serves `handler` under wrk (after a warm-up) and returns the requests per second. */

@@ -18,15 +18,11 @@
 // commits whose CPU per request differs by 1.038×).
 //
 //   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
+import { onCpu, pinned, wrk as run } from "./_wrk.ts";
+
 const rounds = Number(Deno.args[0] ?? 5);
 const seconds = Number(Deno.args[1] ?? 5);
-
-// The server gets CPU 0 and wrk CPU 1, so they do not fight over a core:
-// the variance between runs drops from about 20 % to a few percent.
-const pinned = await new Deno.Command("taskset", { args: ["-c", "0", "true"] }).output()
-  .then((r) => r.success, () => false);
-const onCpu = (cpu: number, command: string, args: string[]): [string, string[]] =>
-  pinned ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
+const wrk = (port: number) => run(port, seconds);
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -41,21 +37,6 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
-}
-
-async function wrk(port: number): Promise<{ rate: number; requests: number }> {
-  const [command, args] = onCpu(1, "wrk", [
-    "-t1",
-    "-c64",
-    `-d${seconds}s`,
-    `http://127.0.0.1:${port}/`,
-  ]);
-  const { stdout } = await new Deno.Command(command, { args, stdout: "piped" }).output();
-  const text = new TextDecoder().decode(stdout);
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(text);
-  const requests = /(\d+) requests in/.exec(text);
-  if (rate === null || requests === null) throw new Error(`wrk printed no rate:\n${text}`);
-  return { rate: Number(rate[1]), requests: Number(requests[1]) };
 }
 
 interface Run {
