@@ -225,6 +225,8 @@ export function instrumentServer(
   const arenas = options.arenas ?? ensureArenaPool(registry, "stream_arenas", 16 * 1024, 512);
   const idleAfter = options.idleAfter ?? 1000;
   const isStream = options.isStream ?? defaultIsStream;
+  // A function of the user's is asked about every response, before anything else.
+  const custom = isStream !== false && isStream !== defaultIsStream;
   // The open-handle list shows each request's method and path.
   const labels = labelsOf(handles);
   // Each handle's site is its method and route.
@@ -388,8 +390,7 @@ export function instrumentServer(
       const measure = this.metrics !== undefined && !this.#head;
       // A body Deno sends whole is no stream to follow, and its length is
       // known without reading a header (which would take the response off
-      // Deno's fastest way out). A function of the user's is asked first.
-      const custom = isStream !== false && isStream !== defaultIsStream;
+      // Deno's fastest way out).
       let whole = custom ? undefined : wholeBodyBytes(response, measure);
       // isStream() before `response.body`: reading the body turns a static
       // one into a stream, which costs Deno's fast path too.
