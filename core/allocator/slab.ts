@@ -498,7 +498,8 @@ export class SlabAllocator {
    * counted at in {@linkcode SlabAllocator.prototype.sites}, replacing a
    * sampled or earlier one. For slots whose site is known without a stack:
    * `instrumentServer()` labels each request's handle with its method and
-   * route once routed. Needs a site table: handle slabs have one unless
+   * route once routed. The site's time is the slot's last state change:
+   * its allocation, for a slot labelled before its first change. Needs a site table: handle slabs have one unless
    * created with another `sampleSites`; plain slabs with `sampleSites`.
    *
    * @param handle A live handle of this slab.
@@ -525,7 +526,10 @@ export class SlabAllocator {
     const index = this.#liveIndex(handle, "set the site of");
     this.#checkSite(site, "set the site of");
     const word = Atomics.load(this.#slots, index);
-    this.#sites!.recordLabel(index, word, Date.now() - this.#epoch, site);
+    // Since the slot's last state change (its allocation, for a slot
+    // labelled while still in its first state), not since the call: a
+    // label set late still says since when the slot is held.
+    this.#sites!.recordLabel(index, word, Atomics.load(this.#meta, 2 * index + 1), site);
   }
 
   /**
