@@ -17,11 +17,19 @@
 // "fourth session": 12 rounds of rates gave 0.986× and 0.980× for two
 // commits whose CPU per request differs by 1.038×).
 //
-//   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5]
+//   deno run -A bench/serve_overhead.ts [rounds, default 5] [seconds, default 5] [--against=DIR]
+//
+// With `--against=DIR` (another checkout, e.g. `git worktree add DIR <commit>`)
+// it runs only pairs at once of that checkout's instrumented server and this
+// one's, and prints the other's CPU per request ÷ this one's: what a change
+// saved. Both run this checkout's bench/servers/hello.ts, each importing
+// its own tree's mod.ts (`SLABSCOPE_MOD`).
 import { onCpu, pinned, wrk as run } from "./_wrk.ts";
 
-const rounds = Number(Deno.args[0] ?? 5);
-const seconds = Number(Deno.args[1] ?? 5);
+const positional = Deno.args.filter((arg) => !arg.startsWith("--"));
+const against = Deno.args.find((arg) => arg.startsWith("--against="))?.slice(10);
+const rounds = Number(positional[0] ?? 5);
+const seconds = Number(positional[1] ?? 5);
 const wrk = (port: number) => run(port, seconds);
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
@@ -45,8 +53,15 @@ interface Run {
   cpuUs: number;
 }
 
-/** Starts the hello server in `mode` on CPU 0, and waits until it answers. */
-async function startServer(mode: string, port: number): Promise<Deno.ChildProcess> {
+/**
+ * Starts the hello server in `mode` on CPU 0, and waits until it answers.
+ * `tree`: the checkout whose mod.ts it instruments with, by default this one.
+ */
+async function startServer(
+  mode: string,
+  port: number,
+  tree?: string,
+): Promise<Deno.ChildProcess> {
   const [command, args] = onCpu(0, Deno.execPath(), [
     "run",
     "-A",
@@ -54,8 +69,10 @@ async function startServer(mode: string, port: number): Promise<Deno.ChildProces
     String(port),
     mode,
   ]);
+  const env = tree === undefined ? undefined : { SLABSCOPE_MOD: `${tree}/mod.ts` };
   // taskset execs the command: the child's pid is the server's.
-  const server = new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
+  const server = new Deno.Command(command, { args, env, stdout: "null", stderr: "inherit" })
+    .spawn();
   for (let i = 0; i < 100; i++) {
     try {
       (await fetch(`http://127.0.0.1:${port}/`)).body?.cancel();
@@ -93,15 +110,19 @@ interface PairRatio {
   cpu: number;
 }
 
-/** Plain and `mode` at once, over the same seconds. */
+/** Plain and `mode` at once, over the same seconds; "plain" from `plainTree` if given. */
 async function pair(
   mode: string,
   port: number,
   instrumentedFirst: boolean,
   plain = "plain",
+  plainTree?: string,
 ): Promise<PairRatio> {
   const modes = instrumentedFirst ? [mode, plain] : [plain, mode];
-  const servers = await Promise.all(modes.map((mode, i) => startServer(mode, port + i)));
+  const trees = instrumentedFirst ? [undefined, plainTree] : [plainTree, undefined];
+  const servers = await Promise.all(
+    modes.map((mode, i) => startServer(mode, port + i, trees[i])),
+  );
   await Promise.all(modes.map((_, i) => wrk(port + i))); // warm-up
   const before = servers.map((server) => cpuSeconds(server.pid));
   const runs = await Promise.all(modes.map((_, i) => wrk(port + i)));
@@ -112,6 +133,22 @@ async function pair(
   await Promise.all(servers.map((server) => server.status));
   const [m, p] = instrumentedFirst ? [0, 1] : [1, 0];
   return { rate: runs[m]!.rate / runs[p]!.rate, cpu: cpuPerRequest[p]! / cpuPerRequest[m]! };
+}
+
+if (against !== undefined) {
+  const cpus: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    cpus.push(
+      (await pair("instrumented", 9800 + round * 2, round % 2 === 1, "instrumented", against)).cpu,
+    );
+  }
+  const sorted = [...cpus].sort((a, b) => a - b);
+  console.log(
+    `| at once, on one core: CPU per request of ${against} ÷ this checkout, both instrumented (median of ${rounds}) | **${
+      sorted[Math.floor(rounds / 2)]!.toFixed(3)
+    }×** | runs: ${cpus.map((r) => r.toFixed(3)).join(", ")} |`,
+  );
+  Deno.exit(0);
 }
 
 const MODES = ["plain", "instrumented", "no-metrics"] as const;

@@ -6,7 +6,12 @@
 // natively instead of taking its fastest way out); with `+routed` the
 // handler reads the method and the path first, as any router does.
 //   deno run -A bench/servers/hello.ts <port> plain|instrumented|no-headers|no-metrics[+headers|+routed]
-import { DiagnosticsRegistry, instrumentServer } from "../../mod.ts";
+// SLABSCOPE_MOD: another checkout's mod.ts to instrument with (`serve_overhead.ts --against`).
+import type * as Slabscope from "../../mod.ts";
+
+const { DiagnosticsRegistry, instrumentServer }: typeof Slabscope = await import(
+  Deno.env.get("SLABSCOPE_MOD") ?? "../../mod.ts"
+);
 
 const port = Number(Deno.args[0]);
 const [mode, variant] = Deno.args[1]!.split("+");
