@@ -24,10 +24,15 @@
 // one's, and prints the other's CPU per request ÷ this one's: what a change
 // saved. Both run this checkout's bench/servers/hello.ts, each importing
 // its own tree's mod.ts (`SLABSCOPE_MOD`).
+//
+// With `--steps` it runs only pairs at once of bench/servers/steps.ts: each
+// step of request tracking (Deno building the request, reading its method,
+// a handle slot, two clock reads) against the step before it.
 import { onCpu, pinned, wrk as run } from "./_wrk.ts";
 
 const positional = Deno.args.filter((arg) => !arg.startsWith("--"));
 const against = Deno.args.find((arg) => arg.startsWith("--against="))?.slice(10);
+const steps = Deno.args.includes("--steps");
 const rounds = Number(positional[0] ?? 5);
 const seconds = Number(positional[1] ?? 5);
 const wrk = (port: number) => run(port, seconds);
@@ -55,19 +60,21 @@ interface Run {
 
 /**
  * Starts the hello server in `mode` on CPU 0, and waits until it answers.
- * `tree`: the checkout whose mod.ts it instruments with, by default this one.
+ * `tree`: the checkout whose mod.ts it instruments with, by default this
+ * one. A mode `steps:<step>` starts bench/servers/steps.ts instead.
  */
 async function startServer(
   mode: string,
   port: number,
   tree?: string,
 ): Promise<Deno.ChildProcess> {
+  const [script, step] = mode.startsWith("steps:") ? ["steps", mode.slice(6)] : ["hello", mode];
   const [command, args] = onCpu(0, Deno.execPath(), [
     "run",
     "-A",
-    new URL("./servers/hello.ts", import.meta.url).pathname,
+    new URL(`./servers/${script}.ts`, import.meta.url).pathname,
     String(port),
-    mode,
+    step,
   ]);
   const env = tree === undefined ? undefined : { SLABSCOPE_MOD: `${tree}/mod.ts` };
   // taskset execs the command: the child's pid is the server's.
@@ -148,6 +155,33 @@ if (against !== undefined) {
       sorted[Math.floor(rounds / 2)]!.toFixed(3)
     }×** | runs: ${cpus.map((r) => r.toFixed(3)).join(", ")} |`,
   );
+  Deno.exit(0);
+}
+
+if (steps) {
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (
+    const [step, before] of [
+      ["args", "plain"],
+      ["steps:method", "steps:args"],
+      ["steps:slot", "steps:method"],
+      ["steps:clock", "steps:method"],
+      ["steps:slot+clock", "steps:method"],
+      ["instrumented", "steps:method"],
+    ] as const
+  ) {
+    const cpus: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const mode = step === "args" ? "steps:args" : step;
+      cpus.push((await pair(mode, 9800 + round * 2, round % 2 === 1, before)).cpu);
+    }
+    console.log(
+      `| at once, on one core: CPU per request of ${step} ÷ ${before} (median of ${rounds}) | **${
+        (1 / median(cpus)).toFixed(3)
+      }×** | runs: ${cpus.map((r) => (1 / r).toFixed(3)).join(", ")} |`,
+    );
+  }
   Deno.exit(0);
 }
 
