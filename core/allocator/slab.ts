@@ -498,15 +498,19 @@ export class SlabAllocator {
    * counted at in {@linkcode SlabAllocator.prototype.sites}, replacing a
    * sampled or earlier one. For slots whose site is known without a stack:
    * `instrumentServer()` labels each request's handle with its method and
-   * route once routed. The site's time is the slot's last state change:
-   * its allocation, for a slot labelled before its first change. Needs a site table: handle slabs have one unless
+   * route once routed. Needs a site table: handle slabs have one unless
    * created with another `sampleSites`; plain slabs with `sampleSites`.
    *
    * @param handle A live handle of this slab.
    * @param site The label: 1 to 512 UTF-8 bytes.
+   * @param since Since when the slot is held there, in ms since the Unix
+   * epoch (for a label set late: when the slot was taken); by default now.
+   * A time before the slab was made counts as its making.
    * @throws {HandleError} If `handle` does not name a live slot.
-   * @throws {RangeError} If `site` is empty or longer than 512 bytes.
-   * @throws {TypeError} If the slab has no site table, or `site` is not a string.
+   * @throws {RangeError} If `site` is empty or longer than 512 bytes, or
+   * `since` is in the future.
+   * @throws {TypeError} If the slab has no site table, `site` is not a
+   * string, or `since` is not a finite number.
    *
    * @example Labelling request handles
    * ```ts
@@ -522,14 +526,28 @@ export class SlabAllocator {
    * assert.equal(handles.slotInfo(handles.indexOf(a)).site, site.id);
    * ```
    */
-  setSite(handle: number, site: string): void {
+  setSite(handle: number, site: string, since?: number): void {
     const index = this.#liveIndex(handle, "set the site of");
     this.#checkSite(site, "set the site of");
+    const now = Date.now();
+    if (since !== undefined) {
+      if (typeof since !== "number" || !Number.isFinite(since)) {
+        throw new TypeError(
+          `Cannot set the site of a slot of slab "${this.#name}": since must be a finite number, received ${
+            typeName(since)
+          }`,
+        );
+      }
+      if (since > now) {
+        throw new RangeError(
+          `Cannot set the site of a slot of slab "${this.#name}": since must not be in the future, received ${since} (now ${now})`,
+        );
+      }
+    }
     const word = Atomics.load(this.#slots, index);
-    // Since the slot's last state change (its allocation, for a slot
-    // labelled while still in its first state), not since the call: a
-    // label set late still says since when the slot is held.
-    this.#sites!.recordLabel(index, word, Atomics.load(this.#meta, 2 * index + 1), site);
+    // Site times are Uint32 ms after the epoch: none before it.
+    const stamp = Math.max(0, Math.round((since ?? now) - this.#epoch));
+    this.#sites!.recordLabel(index, word, stamp, site);
   }
 
   /**

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { coarseNow } from "../allocator/coarse_clock.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
 import { indexBitsFor } from "../allocator/slab_layout.ts";
 
@@ -75,6 +76,8 @@ export class HandleLabels {
   #listed: (HandleLabel | undefined)[];
   /** Per slot: a served request whose site is still to be named, by this. */
   #namers: (SiteNamer | undefined)[];
+  /** Per slot with a namer: when the request was labelled (ms since the Unix epoch, coarse). */
+  #since: Float64Array;
   /** Slots given a namer since the last `nameSites()`, in order (some since cleared). */
   #unnamed: number[] = [];
   /** More than {@linkcode UNNAMED_LIMIT} were given one: every slot is looked at instead. */
@@ -90,6 +93,7 @@ export class HandleLabels {
     this.#methods = new Array(capacity);
     this.#listed = new Array(capacity);
     this.#namers = new Array(capacity);
+    this.#since = new Float64Array(capacity);
     this.#unnamedLimit = Math.min(capacity, UNNAMED_LIMIT);
   }
 
@@ -101,9 +105,11 @@ export class HandleLabels {
   /**
    * Labels live `handle` of this slab: it serves `request`. With `namer`,
    * its allocation site is named by the next
-   * {@linkcode HandleLabels.prototype.nameSites} if it is still open then.
+   * {@linkcode HandleLabels.prototype.nameSites} if it is still open then,
+   * held since `since` (ms since the Unix epoch; by default the coarse
+   * clock's now).
    */
-  setRequest(handle: number, request: Request, namer?: SiteNamer): void {
+  setRequest(handle: number, request: Request, namer?: SiteNamer, since?: number): void {
     const index = handle & this.#indexMask;
     this.#handles[index] = handle;
     this.#targets[index] = request;
@@ -111,6 +117,7 @@ export class HandleLabels {
     this.#listed[index] = undefined;
     this.#namers[index] = namer;
     if (namer !== undefined) {
+      this.#since[index] = since ?? coarseNow();
       if (this.#unnamed.length < this.#unnamedLimit) this.#unnamed.push(index);
       else this.#unnamedOverflow = true;
     }
@@ -120,8 +127,8 @@ export class HandleLabels {
   /**
    * Names the allocation sites in `slab` (this table's slab) of the
    * requests labelled with a namer since the last call that are still
-   * open: O(requests labelled since), nothing when none was. Their sites
-   * count from the slot's allocation (see `SlabAllocator.setSite()`).
+   * open: O(requests labelled since), nothing when none was. Each site
+   * is held since its request was labelled, not since it was named.
    */
   nameSites(slab: SlabAllocator): void {
     const unnamed = this.#unnamed;
@@ -140,7 +147,11 @@ export class HandleLabels {
     this.#namers[index] = undefined;
     const request = this.#targets[index] as Request;
     try {
-      slab.setSite(this.#handles[index]!, namer.labelOf(request, request.method));
+      slab.setSite(
+        this.#handles[index]!,
+        namer.labelOf(request, request.method),
+        this.#since[index]!,
+      );
     } catch {
       // A closed request has no URL left to read, or its handle was freed
       // without `clear()` (the label left behind): it stays unnamed.

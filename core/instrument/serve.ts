@@ -26,14 +26,15 @@ import { trackBody } from "./track_body.ts";
 export interface RequestScope {
   /**
    * A bump arena for this request's scratch work, released (and reset) when
-   * the response completes; `null` when every arena is taken (counted as an
-   * overflow of the pool).
+   * the request ends (see {@linkcode instrumentServer}: for a small body
+   * sent whole, when the handler answers); `null` when every arena is taken
+   * (counted as an overflow of the pool).
    */
   arena: Arena | null;
   /**
    * The request body, when it had a `content-length` that fit one
-   * `tcp_buffers` slot: a view into that slot, valid until the response
-   * completes. The `Request` passed to the handler reads a copy of the same
+   * `tcp_buffers` slot: a view into that slot, valid until the request
+   * ends. The `Request` passed to the handler reads a copy of the same
    * bytes (a body cannot be shared memory).
    */
   body: Uint8Array | null;
@@ -79,8 +80,9 @@ export interface ServerInstrumentationOptions {
    * Which responses to follow byte by byte (for `Active ⇄ Idle`). Looking
    * inside a body costs even for a plain string body in Deno, so by default
    * only event streams and NDJSON are followed (told by `content-type`);
-   * others go `Closing` when the handler returns and `Free` when they are
-   * delivered. By default a body Deno holds whole (a string or bytes) is
+   * other streams go `Closing` when the handler returns and `Free` when
+   * they are delivered, a body sent whole as described at
+   * {@linkcode instrumentServer}. By default a body Deno holds whole (a string or bytes) is
    * told apart without reading its headers, which would take it off Deno's
    * fastest path (see BENCHMARKS.md for what that costs); a function given
    * here is called for every response.
@@ -107,14 +109,16 @@ export interface ServerInstrumentationOptions {
    *
    * By default the path, without query, with each segment that looks like
    * an identifier (all digits, a UUID, 16 or more hex digits) replaced by
-   * `:id`: `GET /users/42` is `GET /users/:id`, named at the first snapshot
-   * that finds the request still open. A request that ends sooner holds no
-   * handle to list, and its URL is never read (Deno builds it on first
-   * read: about 3.6 % of a hello world's CPU); its site is not counted in
-   * the site's `total`, which then counts the requests seen open, while
-   * the request metrics count every one. With `route`, every request is
-   * labelled at once and counted. A handle slab made without a site table
-   * is not labelled.
+   * `:id`: `GET /users/42` is `GET /users/:id`, named at the first
+   * registry snapshot that lists sites (`topSites` above 0, the default)
+   * and finds the request still open, and held since the request's start.
+   * A request that ends sooner holds no handle to list, and its URL is not
+   * read for it (Deno builds the URL on first read: about 3.6 % of a hello
+   * world's CPU); its site is not counted in the site's `total`, which then
+   * counts the requests seen open, while the request metrics count every
+   * one. Until that snapshot, `handles.sites()` and a slot's details show
+   * the request unnamed. With `route`, every request is labelled at once
+   * and counted. A handle slab made without a site table is not labelled.
    */
   route?: (request: Request) => string;
   /**
@@ -150,6 +154,18 @@ export interface InstrumentedServer {
   readonly handles: SlabAllocator;
 }
 
+/**
+ * Largest whole body (bytes, or a string's UTF-16 code units) whose request
+ * ends when the handler answers. Deno settles `completed` for a larger one
+ * only once it has taken the body in (measured: 0.1 ms for 64 KiB, 2.7 ms
+ * for 4 MiB, 585 ms for 64 MiB to a client that stopped reading), time
+ * that belongs to the request; its promise costs nothing beside that.
+ */
+const ANSWERED_WHOLE_BYTES = 64 * 1024;
+
+/** `performance.timeOrigin`, read once: `performance.now()` readings count from it. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 const STREAM_TYPE_REGEXP = /^(text\/event-stream|application\/(x-)?ndjson)\b/i;
 
 function defaultIsStream(response: Response): boolean {
@@ -165,10 +181,12 @@ function defaultIsStream(response: Response): boolean {
  * quiet for `idleAfter`) → `Closing` (response done, still being
  * delivered) → free, when `ServeHandlerInfo.completed` settles: after the
  * last byte, or when the client went away. A body Deno sends whole (a
- * string or bytes, or none) goes from `Active` to free when the handler
- * answers: Deno hands it to its HTTP layer then and settles `completed` at
- * once, before the client read a byte, so waiting for the promise would
- * only cost it.
+ * string or bytes, or none) of up to 64 KiB goes from `Active` to free when
+ * the handler answers: Deno takes it in as the handler returns and settles
+ * `completed` within the same turn, before the client has read a byte, so
+ * waiting for the promise would only cost it. A larger whole body is
+ * `Closing` until Deno has taken it in (`completed` again: before it is
+ * delivered, too).
  *
  * The owner of every slot is this server (`":<port>"` or `name`), and its
  * allocation site the request's method and route (`"GET /users/:id"`; see
@@ -181,8 +199,9 @@ function defaultIsStream(response: Response): boolean {
  * server's name (once it has one: `name`, or at `onListen`):
  *
  * - its duration runs from the call of the handler to its answer for a
- *   body sent whole, and to the settling of `ServeHandlerInfo.completed`
- *   otherwise: the last byte of a streamed body sent;
+ *   small body sent whole, and to the settling of
+ *   `ServeHandlerInfo.completed` otherwise: a large whole body taken in by
+ *   Deno, the last byte of a streamed body sent;
  * - it is `completed` with the status of the response, or 500 when the
  *   handler threw (Deno's default error response);
  * - it is `aborted` when the client went away while a followed stream was
@@ -271,7 +290,12 @@ export function instrumentServer(
       routeNow?.labelOf(request, method),
       method === "HEAD",
     );
-    if (exchange.handle !== null) labels.setRequest(exchange.handle, request, routeLater);
+    if (exchange.handle !== null) {
+      // A site named late is held since the request's start: the clock
+      // reading of its duration when there is one.
+      const since = exchange.metrics === undefined ? undefined : TIME_ORIGIN + exchange.startedAt;
+      labels.setRequest(exchange.handle, request, routeLater, since);
+    }
     try {
       // Requests without a body take the synchronous path: no extra promise
       // per request unless the handler itself returns one.
@@ -299,6 +323,7 @@ export function instrumentServer(
           return exchange.run(handler, request, info);
         } catch (error) {
           // The handler threw (Deno answers 500), or the copy could not be made.
+          exchange.status = 0;
           exchange.release();
           throw error;
         }
@@ -309,6 +334,8 @@ export function instrumentServer(
         throw error;
       });
     } catch (error) {
+      // The handler threw, or answering did (a custom isStream): Deno answers 500.
+      exchange.status = 0;
       exchange.release();
       throw error;
     }
@@ -395,12 +422,14 @@ export function instrumentServer(
       info: Deno.ServeHandlerInfo,
     ): Response | Promise<Response> {
       const result = user(request, info, this);
-      return result instanceof Response
-        ? this.#answered(result, info)
-        : Promise.resolve(result).then((r) => this.#answered(r, info), (error) => {
-          this.release();
-          throw error;
-        });
+      if (result instanceof Response) return this.#answered(result, info);
+      // However it fails (the handler rejected, or answering threw: a
+      // custom isStream), the exchange ends; release() runs once.
+      return Promise.resolve(result).then((r) => this.#answered(r, info)).catch((error) => {
+        this.status = 0; // Deno answers 500
+        this.release();
+        throw error;
+      });
     }
 
     #answered(response: Response, info: Deno.ServeHandlerInfo): Response {
@@ -432,14 +461,15 @@ export function instrumentServer(
       }
       if (custom) whole = wholeBodyBytes(response, measure);
       if (whole !== undefined) {
-        // Deno hands a whole body to its HTTP layer as soon as the handler
-        // returns, and settles `completed` right then (before the client
-        // has read a byte): the exchange ends here, without the promise.
-        this.responseBytes = whole;
-        this.release();
-        return response;
-      }
-      if (measure) {
+        if (measure) this.responseBytes = whole;
+        if (whole <= ANSWERED_WHOLE_BYTES) {
+          // Deno takes a small whole body as the handler returns and
+          // settles `completed` within the same turn (before the client has
+          // read a byte): the exchange ends here, without the promise.
+          this.release();
+          return response;
+        }
+      } else if (measure) {
         this.responseBytes = isStream === false ? 0 : declaredLength(response.headers) ?? 0;
       }
       if (this.handle !== null) handles.setState(this.handle, HandleState.Closing);

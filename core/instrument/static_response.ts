@@ -92,17 +92,17 @@ function wholeBodyBytesOf(
   if (read(response, fields.consumed) === true) return undefined;
   const fast = read(response, fields.fast);
   // On the fastest way out a response has no header but its content type.
-  if (fast instanceof Uint8Array) return measure ? fast.byteLength : 0;
-  if (typeof fast === "string") return measure ? utf8Length(fast) : 0;
+  if (fast instanceof Uint8Array) return fast.byteLength;
+  if (typeof fast === "string") return measure ? utf8Length(fast) : fast.length;
   const inner = read(response, fields.inner) as InnerResponse | undefined;
   if (inner?.body === null) return 0;
   const native = read(response, fields.native);
   if (native === null || native === undefined) return undefined;
   // A native response is only ever prepared for a string or bytes body.
   const body = inner?.body?.streamOrStatic?.body;
-  if (body instanceof Uint8Array) return measure ? body.byteLength : 0;
+  if (body instanceof Uint8Array) return body.byteLength;
   if (typeof body !== "string") return undefined;
-  if (!measure) return 0;
+  if (!measure) return body.length;
   for (const [name, value] of inner?.headerList ?? []) {
     if (
       name.length === 14 && name.toLowerCase() === "content-length" && LENGTH_REGEXP.test(value)
@@ -118,8 +118,9 @@ function wholeBodyBytesOf(
  * already holds, and how many bytes to count for it.
  *
  * @param response A response a handler returned, not yet read.
- * @param measure Whether to measure the body (a string's UTF-8 length
- * costs a pass over it); 0 is returned for a whole body otherwise.
+ * @param measure Whether to measure a string body in UTF-8 (a pass over
+ * it); otherwise its length in UTF-16 code units is returned, a size
+ * without the pass.
  * @returns `undefined` when that cannot be told without the headers (a
  * body that may be a stream, a response already sent, or not Deno);
  * otherwise the length of a byte body, or of a string body in UTF-8 (its

@@ -3,7 +3,7 @@
 // the requests still open, from the slot's allocation time.
 import assert from "node:assert/strict";
 import { labelsOf, type SiteNamer } from "../../core/diagnostics/handle_labels.ts";
-import { SlabAllocator } from "../../mod.ts";
+import { HandleState, SlabAllocator } from "../../mod.ts";
 import { eventually } from "../integration/_sse_client.ts";
 
 /** A namer that counts the requests it was asked about. */
@@ -46,16 +46,35 @@ Deno.test("nameSites(): open requests are named once, ended ones never asked", (
   assert.equal(slab.siteCounters().recorded, recorded);
 });
 
-Deno.test("nameSites(): a site named late is held since the slot's allocation", async () => {
+Deno.test("nameSites(): a site named late is held since its request was labelled, whatever states came between", async () => {
   const slab = handleSlab(4);
   const labels = labelsOf(slab);
-  const handle = slab.alloc()!;
-  const allocated = slab.slotInfo(slab.indexOf(handle)).since;
-  labels.setRequest(handle, new Request("http://127.0.0.1/slow"), countingNamer());
-  await eventually(() => Date.now() >= allocated + 30, 2000, "the clock to move on");
+  const upload = slab.alloc(undefined, HandleState.Connecting)!;
+  const start = Date.now(); // the request's start, as its server read it
+  labels.setRequest(upload, new Request("http://127.0.0.1/upload"), countingNamer(), start);
+  const plain = slab.alloc()!;
+  labels.setRequest(plain, new Request("http://127.0.0.1/plain"), countingNamer());
+  await eventually(() => Date.now() >= start + 50, 2000, "the clock to move on");
+  slab.setState(upload, HandleState.Active); // its body arrived
   labels.nameSites(slab);
-  const [site] = slab.sites().sites;
-  assert.equal(site?.oldest, allocated);
+  const oldest = new Map(slab.sites().sites.map((s) => [s.site, s.oldest]));
+  assert.equal(oldest.get("GET /upload"), start);
+  const since = oldest.get("GET /plain")!;
+  assert.ok(since >= start - 20 && since <= start + 20, `${since} vs ${start}`);
+});
+
+Deno.test("setSite(): since must be a finite number, not in the future; before the slab is its making", () => {
+  const slab = handleSlab(4);
+  const handle = slab.alloc()!;
+  assert.throws(() => slab.setSite(handle, "GET /", Number.NaN), TypeError);
+  assert.throws(() => slab.setSite(handle, "GET /", "0" as unknown as number), TypeError);
+  assert.throws(() => slab.setSite(handle, "GET /", Date.now() + 60_000), RangeError);
+  assert.deepEqual(slab.sites().sites, [], "nothing recorded by a refused call");
+  // Before the slab was made: its making.
+  const made = slab.slotInfo(slab.indexOf(handle)).since;
+  slab.setSite(handle, "GET /", made - 3_600_000);
+  const oldest = slab.sites().sites[0]!.oldest!;
+  assert.ok(oldest >= made - 20 && oldest <= made + 20, `${oldest} vs ${made}`);
 });
 
 Deno.test("nameSites(): more requests between two calls than the table remembers, every open one named", () => {
