@@ -142,28 +142,34 @@ async function pair(
   return { rate: runs[m]!.rate / runs[p]!.rate, cpu: cpuPerRequest[p]! / cpuPerRequest[m]! };
 }
 
-if (against !== undefined) {
-  const cpus: number[] = [];
+/** `rounds` pairs of `mode` and `plain` at once, which starts first swapped every round. */
+async function pairs(mode: string, plain = "plain", plainTree?: string): Promise<PairRatio[]> {
+  const all: PairRatio[] = [];
   for (let round = 0; round < rounds; round++) {
-    cpus.push(
-      (await pair("instrumented", 9800 + round * 2, round % 2 === 1, "instrumented", against)).cpu,
-    );
+    all.push(await pair(mode, 9800 + round * 2, round % 2 === 1, plain, plainTree));
   }
-  const sorted = [...cpus].sort((a, b) => a - b);
+  return all;
+}
+
+/** The middle value (of an even count, the upper one). */
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+if (against !== undefined) {
+  const cpus = (await pairs("instrumented", "instrumented", against)).map((p) => p.cpu);
   console.log(
     `| at once, on one core: CPU per request of ${against} ÷ this checkout, both instrumented (median of ${rounds}) | **${
-      sorted[Math.floor(rounds / 2)]!.toFixed(3)
+      median(cpus).toFixed(3)
     }×** | runs: ${cpus.map((r) => r.toFixed(3)).join(", ")} |`,
   );
   Deno.exit(0);
 }
 
 if (steps) {
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   for (
     const [step, before] of [
-      ["args", "plain"],
+      ["steps:args", "plain"],
       ["steps:method", "steps:args"],
       ["steps:slot", "steps:method"],
       ["steps:clock", "steps:method"],
@@ -171,11 +177,7 @@ if (steps) {
       ["instrumented", "steps:method"],
     ] as const
   ) {
-    const cpus: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const mode = step === "args" ? "steps:args" : step;
-      cpus.push((await pair(mode, 9800 + round * 2, round % 2 === 1, before)).cpu);
-    }
+    const cpus = (await pairs(step, before)).map((p) => p.cpu);
     console.log(
       `| at once, on one core: CPU per request of ${step} ÷ ${before} (median of ${rounds}) | **${
         (1 / median(cpus)).toFixed(3)
@@ -195,8 +197,6 @@ for (let round = 0; round < rounds; round++) {
     runs[mode].push(await measure(mode, 9700 + round * MODES.length + i));
   }
 }
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rates = (mode: Mode) => runs[mode].map((run) => run.rate);
 const cpu = (mode: Mode) => runs[mode].map((run) => run.cpuUs);
 const ratio = (mode: Mode) =>
@@ -243,12 +243,9 @@ for (
     ],
   ] as const
 ) {
-  const pairs: PairRatio[] = [];
-  for (let round = 0; round < rounds; round++) {
-    pairs.push(await pair(mode, 9800 + round * 2, round % 2 === 1, plain));
-  }
-  const rates = pairs.map((p) => p.rate);
-  const cpus = pairs.map((p) => p.cpu);
+  const ratios = await pairs(mode, plain);
+  const rates = ratios.map((p) => p.rate);
+  const cpus = ratios.map((p) => p.cpu);
   console.log(
     `| at once, on one core: ${label} ÷ plain (median of ${rounds}) | **${
       median(rates).toFixed(3)
