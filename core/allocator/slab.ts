@@ -54,6 +54,7 @@ import { EMPTY, SAMPLE, type SlabCore } from "./slab_core.ts";
 import { DEFAULT_SAMPLE_BUDGET } from "./site_capture.ts";
 import { labelProblem, SiteSampler } from "./site_sampler.ts";
 import { readSites, readSiteText, scanSites, siteOfSlot } from "./site_table.ts";
+import { recordPendingSites } from "./pending_sites.ts";
 import { FAST_PATH_CLASSES, fastPathClasses } from "./slab_fast_paths.ts";
 
 export type { SlabKind } from "./slab_views.ts";
@@ -621,6 +622,7 @@ export class SlabAllocator {
     if (v.sites === undefined) {
       return { sampleEvery: 0, maxSites: 0, dropped: 0, skipped: 0, recorded: 0, captureMs: 0 };
     }
+    recordPendingSites(this);
     this.#header64 ??= new BigInt64Array(v.buffer, 0, W64_CAPTURE_NS + 1);
     return {
       sampleEvery: v.sites.sampleEvery,
@@ -825,6 +827,7 @@ export class SlabAllocator {
         }`,
       );
     }
+    recordPendingSites(this);
     const raw = Atomics.load(this.#slots, index) & STATE_MASK;
     const state = (raw === CACHED ? FREE : raw) as HandleState;
     // One 64-bit read: owner and time of the same state change.

@@ -18,7 +18,8 @@
  * A served request's allocation site (its method and route) can be named
  * late the same way: {@linkcode HandleLabels.prototype.nameSites} names the
  * sites of the requests labelled since its last call that are still open,
- * once per snapshot. A request that ends before then is never asked for
+ * before any read of the slab's sites (`core/allocator/pending_sites.ts`:
+ * a snapshot, `sites()`, `siteCounters()`, `slotInfo()`). A request that ends before then is never asked for
  * its URL, which Deno builds on each first read (about 3.6 % of a
  * hello-world request's CPU, BENCHMARKS.md).
  *
@@ -26,6 +27,7 @@
  */
 
 import { coarseNow } from "../allocator/coarse_clock.ts";
+import { onSiteRead } from "../allocator/pending_sites.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
 import { indexBitsFor } from "../allocator/slab_layout.ts";
 
@@ -194,8 +196,11 @@ const tables = new WeakMap<SlabAllocator, HandleLabels>();
 export function labelsOf(slab: SlabAllocator): HandleLabels {
   let table = tables.get(slab);
   if (table === undefined) {
-    table = new HandleLabels(slab.capacity);
-    tables.set(slab, table);
+    const labels = new HandleLabels(slab.capacity);
+    tables.set(slab, labels);
+    // Sites named late are named before any read of the slab's sites.
+    onSiteRead(slab, () => labels.nameSites(slab));
+    table = labels;
   }
   return table;
 }

@@ -25,7 +25,6 @@
 import type { SlabAllocator } from "../allocator/slab.ts";
 import { compareSites } from "../wire/allocation_sites.ts";
 import type { SiteSnapshot, SitesSnapshot, SlabSitesSnapshot } from "../wire/types.ts";
-import { existingLabels } from "./handle_labels.ts";
 import { slotHistory } from "./slab_collector.ts";
 
 /** Most often a slab's site list is read again while its slots keep changing. */
@@ -68,8 +67,8 @@ export class SiteLists {
     const entries: SlabSitesSnapshot[] = [];
     let changed = false;
     for (const slab of slabs) {
-      // Requests still open get their sites now (their URLs read once).
-      existingLabels(slab)?.nameSites(slab);
+      // Reading the counters names the sites of requests still open
+      // (HandleLabels.nameSites(), their URLs read once).
       const counters = slab.siteCounters();
       if (counters.maxSites === 0) continue;
       const picture = slotHistory(slab)?.picture;

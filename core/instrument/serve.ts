@@ -109,16 +109,16 @@ export interface ServerInstrumentationOptions {
    *
    * By default the path, without query, with each segment that looks like
    * an identifier (all digits, a UUID, 16 or more hex digits) replaced by
-   * `:id`: `GET /users/42` is `GET /users/:id`, named at the first
-   * registry snapshot that lists sites (`topSites` above 0, the default)
-   * and finds the request still open, and held since the request's start.
-   * A request that ends sooner holds no handle to list, and its URL is not
-   * read for it (Deno builds the URL on first read: about 3.6 % of a hello
-   * world's CPU); its site is not counted in the site's `total`, which then
-   * counts the requests seen open, while the request metrics count every
-   * one. Until that snapshot, `handles.sites()` and a slot's details show
-   * the request unnamed. With `route`, every request is labelled at once
-   * and counted. A handle slab made without a site table is not labelled.
+   * `:id`: `GET /users/42` is `GET /users/:id`, named when the slab's
+   * sites are next read (a registry snapshot, `handles.sites()`,
+   * `siteCounters()` or `slotInfo()`) if the request is still open then,
+   * and held since the request's start. A request that ends sooner holds
+   * no handle to list, and its URL is not read for it (Deno builds the URL
+   * on first read: about 3.6 % of a hello world's CPU); its site is not
+   * counted in the site's `total`, which then counts the requests seen
+   * open, while the request metrics count every one. With `route`, every
+   * request is labelled at once and counted. A handle slab made without a
+   * site table is not labelled.
    */
   route?: (request: Request) => string;
   /**

@@ -1,9 +1,11 @@
 // Copyright 2026 the slabscope authors. MIT license.
 // HandleLabels.nameSites(): the sites of served requests named late, for
-// the requests still open, from the slot's allocation time.
+// the requests still open, from the slot's allocation time, before any read
+// of the slab's sites.
 import assert from "node:assert/strict";
 import { labelsOf, type SiteNamer } from "../../core/diagnostics/handle_labels.ts";
-import { HandleState, SlabAllocator } from "../../mod.ts";
+import { onSiteRead } from "../../core/allocator/pending_sites.ts";
+import { DiagnosticsRegistry, HandleState, instrumentServer, SlabAllocator } from "../../mod.ts";
 import { eventually } from "../integration/_sse_client.ts";
 
 /** A namer that counts the requests it was asked about. */
@@ -117,4 +119,44 @@ Deno.test("nameSites(): a label left behind by a handle freed without clear() is
   labels.setRequest(b, new Request("http://127.0.0.1/b"), namer);
   labels.nameSites(slab);
   assert.deepEqual(slab.sites().sites.map((s) => s.site), ["GET /b"]);
+});
+
+Deno.test("an open request's site is named by any read of the slab's sites, no snapshot needed", async () => {
+  const registry = new DiagnosticsRegistry();
+  const { promise: answer, resolve: release } = Promise.withResolvers<Response>();
+  const app = instrumentServer(registry, () => answer, { name: "test" });
+  const info: Deno.ServeHandlerInfo = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    completed: Promise.resolve(),
+  };
+  const served = app(new Request("http://127.0.0.1/users/42?page=2"), info);
+  const handles = app.handles;
+  // slotInfo() first: it names the site, and sites() then lists it.
+  const open = Array.from({ length: handles.capacity }, (_, i) => handles.slotInfo(i))
+    .filter((slot) => slot.state === HandleState.Active);
+  assert.equal(open.length, 1, "the request holds a slot");
+  const site = open[0]!.site;
+  assert.notEqual(site, null);
+  assert.deepEqual(
+    handles.sites().sites.map((s) => [s.id, s.site, s.held, s.total]),
+    [[site, "GET /users/:id", 1, 1]],
+  );
+  const recorded = handles.siteCounters().recorded;
+  assert.equal(handles.siteCounters().recorded, recorded, "named once");
+  release(new Response("done"));
+  assert.equal(await (await served).text(), "done");
+  app.close();
+});
+
+Deno.test("onSiteRead(): a recorder that reads the slab's sites does not run itself again", () => {
+  const slab = handleSlab(4);
+  let runs = 0;
+  onSiteRead(slab, () => {
+    runs++;
+    slab.sites();
+  });
+  slab.siteCounters();
+  assert.equal(runs, 1);
+  slab.slotInfo(0);
+  assert.equal(runs, 2);
 });
