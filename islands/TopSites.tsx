@@ -66,7 +66,13 @@ function SlabSites({ list, now }: { list: SlabSitesSnapshot; now: number }) {
             <tr>
               <th scope="col">site</th>
               <th scope="col" class="num" title="slots held now">held</th>
-              <th scope="col" class="num" title="allocations recorded">total</th>
+              <th
+                scope="col"
+                class="num"
+                title={sampled ? "allocations sampled" : "labelled allocations"}
+              >
+                total
+              </th>
               <th scope="col" class="num" title="age of the oldest slot held">oldest</th>
             </tr>
           </thead>
@@ -74,6 +80,13 @@ function SlabSites({ list, now }: { list: SlabSitesSnapshot; now: number }) {
             {list.top.map((site) => <SiteRow key={site.id} site={site} now={now} />)}
           </tbody>
         </table>
+      )}
+      {!sampled && list.top.length > 0 && (
+        <p class="muted small" data-field="label_total">
+          A request is counted in total once labelled: at once with a <code>route</code>{" "}
+          option, otherwise when still open as sites are read. The Requests panel counts every
+          request.
+        </p>
       )}
       {(list.dropped > 0 || list.skipped > 0) && (
         <p class="muted small" data-field="site_losses">

@@ -47,10 +47,28 @@ Deno.test({
     for (let i = 0; i < 5; i++) leaked.push(leakyCache(slab));
     const scratch: number[] = [];
     for (let i = 0; i < 2; i++) scratch.push(requestScratch(slab));
+    // A handle slab labels its sites: the panel says what its total counts.
+    const requests = registry.addSlab(
+      new SlabAllocator({ name: "req", slotSize: 1, capacity: 8, kind: "handle" }),
+    );
+    requests.setSite(requests.alloc()!, "GET /users/:id");
     const s = serve(registry);
     const { browser, page, problems } = await openPage(s.url);
     try {
       await page.waitForSelector('section.sites [data-slab="cache"] tbody tr');
+      assert.deepEqual(
+        (await siteRows(page, "req")).map((row) => [row.site, row.held, row.total]),
+        [["GET /users/:id", "1", "1"]],
+      );
+      assert.match(
+        await page.locator('section.sites [data-slab="req"] [data-field="label_total"]').innerText(),
+        /counted in total once labelled.*Requests panel counts every\s+request/s,
+      );
+      assert.equal(
+        await page.locator('section.sites [data-slab="cache"] [data-field="label_total"]').count(),
+        0,
+        "a sampled slab's total is its samples",
+      );
       let rows = await siteRows(page, "cache");
       assert.equal(rows.length, 2);
       assert.match(rows[0]!.site, /^at leakyCache /);
