@@ -211,7 +211,9 @@ function defaultIsStream(response: Response): boolean {
  * - request bytes are the body's length (counted as read when it has no
  *   `content-length`); response bytes the length of a body sent whole (a
  *   string in UTF-8, or bytes), the bytes of a followed stream, or else the
- *   response's `content-length` (a `Blob` body without one adds nothing).
+ *   response's `content-length` (a `Blob` body without one adds nothing, nor
+ *   does any body without one where Deno's response fields are not found:
+ *   see `static_response.ts`).
  *
  * @param registry Where the slabs live and the owner is registered.
  * @param handler Your handler; it may take a third argument, the scope.

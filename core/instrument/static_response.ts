@@ -13,8 +13,11 @@
  * are found once, by their descriptions, on probe responses whose bodies and
  * headers are known, and used only if every probe reads as expected: in
  * another runtime, or a Deno whose fields changed, {@linkcode wholeBodyBytes}
- * answers `undefined` and the caller reads `response.headers` (correct,
- * only slower). The fields are only read, never written. The alternative,
+ * answers `undefined` and the caller reads `response.headers`: every
+ * request is still tracked, ended when `completed` settles, and counted,
+ * only slower, and a body's bytes count only when it declares a
+ * `content-length` (tests/integration/instrument_fallback_test.ts). The
+ * fields are only read, never written. The alternative,
  * a public getter, does not exist: `body` turns a static body into a
  * stream, `bodyUsed` and `headers` materialize it.
  *

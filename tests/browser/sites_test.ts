@@ -61,7 +61,8 @@ Deno.test({
         [["GET /users/:id", "1", "1"]],
       );
       assert.match(
-        await page.locator('section.sites [data-slab="req"] [data-field="label_total"]').innerText(),
+        await page.locator('section.sites [data-slab="req"] [data-field="label_total"]')
+          .innerText(),
         /counted in total once labelled.*Requests panel counts every\s+request/s,
       );
       assert.equal(
