@@ -210,13 +210,23 @@ export function existingLabels(slab: SlabAllocator): HandleLabels | undefined {
   return tables.get(slab);
 }
 
+/** A request made's method as `fetch()` sends it, cut to {@linkcode METHOD_LIMIT}. */
+function fetchMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return cut(NORMALIZED_METHODS.has(upper) ? upper : method, METHOD_LIMIT);
+}
+
+/**
+ * The allocation site of a request made: `"<method> <origin>"`, as listed
+ * (`"GET https://api.example.com"`).
+ */
+export function fetchSite(method: string, origin: string): string {
+  return `${fetchMethod(method)} ${cut(origin, PATH_LIMIT)}`;
+}
+
 function listed(target: Request | string, method: string | undefined): HandleLabel {
   if (typeof target === "string") {
-    const upper = method!.toUpperCase();
-    return {
-      method: cut(NORMALIZED_METHODS.has(upper) ? upper : method!, METHOD_LIMIT),
-      origin: cut(target, PATH_LIMIT),
-    };
+    return { method: fetchMethod(method!), origin: cut(target, PATH_LIMIT) };
   }
   // A served request's URL is absolute; its path ends at the query.
   const url = target.url;

@@ -9,7 +9,7 @@
 import { coarseNow } from "../allocator/coarse_clock.ts";
 import { HandleState } from "../allocator/handle_state.ts";
 import type { SlabAllocator } from "../allocator/slab.ts";
-import { labelsOf } from "../diagnostics/handle_labels.ts";
+import { fetchSite, labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
 import { declaredLength, knownBodySize } from "./body_size.ts";
@@ -73,7 +73,10 @@ export interface InstrumentedFetch {
  * frees its slot at once; a response dropped unread is freed when it is
  * garbage-collected. Each slot's owner is the target origin (`"https://api.example.com"`)
  * or the name `name(url)` gives it, registered on first use and unregistered
- * `ownerLinger` ms after its last request.
+ * `ownerLinger` ms after its last request. Its allocation site is the
+ * request's method and origin (`"GET https://api.example.com"`), so the top
+ * sites show which origins hold handles, and since when (a handle slab
+ * made without a site table has no sites).
  *
  * When the slab is full the request is still made, untracked, and the slab
  * counts the overflow.
@@ -113,8 +116,10 @@ export function instrumentFetch(
   const handles = options.handles ?? ensureSlab(registry, "http_clients", 1, 256, "handle");
   const idleAfter = options.idleAfter ?? 1000;
   const linger = options.ownerLinger ?? 30_000;
-  // The open-handle list shows each request's method and origin.
+  // The open-handle list shows each request's method and origin, and the
+  // top sites which origins hold handles (a slab without a site table has none).
   const labels = labelsOf(handles);
+  const sited = handles.siteCounters().maxSites > 0;
   const nameOf = options.name ?? ((url: URL) => url.origin);
   const recording = options.metrics ?? true;
   const origins = new Map<
@@ -158,11 +163,13 @@ export function instrumentFetch(
     const url = new URL(input instanceof Request ? input.url : input);
     const origin = nameOf(url);
     const owner = acquireOwner(origin);
-    const handle = handles.alloc(owner);
-    if (handle !== null) {
-      const method = init?.method ?? (input instanceof Request ? input.method : "GET");
-      labels.setFetch(handle, method, url.origin);
-    }
+    const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+    const handle = handles.alloc(
+      owner,
+      undefined,
+      sited ? fetchSite(method, url.origin) : undefined,
+    );
+    if (handle !== null) labels.setFetch(handle, method, url.origin);
     const metrics = recording ? recordOf(origin) : undefined;
     const startedAt = metrics === undefined ? 0 : performance.now();
     metrics?.start();

@@ -299,6 +299,33 @@ Deno.test("instrumented fetch: Connecting until headers, Active while read, Idle
   assert.deepEqual(registry.owners.names().filter((n) => n !== null), []);
 });
 
+Deno.test("instrumented fetch: each handle's site is its method and origin, held while the response is read", async () => {
+  const headers = deferred();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    await headers.promise;
+    return new Response("done");
+  });
+  const registry = new DiagnosticsRegistry();
+  const tracked = instrumentFetch(registry);
+  const sites = () =>
+    tracked.handles.sites().sites.map((site) => [site.site, site.held, site.total]);
+  try {
+    const origin = `http://127.0.0.1:${server.addr.port}`;
+    const pending = [
+      tracked(`${origin}/a?x=1`),
+      tracked(new Request(`${origin}/b`, { method: "post", body: "x" })),
+    ];
+    await eventually(() => tracked.handles.stats().used === 2, 2000, "both requests under way");
+    assert.deepEqual(sites().sort(), [[`GET ${origin}`, 1, 1], [`POST ${origin}`, 1, 1]]);
+    headers.resolve();
+    for (const response of await Promise.all(pending)) await response.text();
+    assert.deepEqual(sites().sort(), [[`GET ${origin}`, 0, 1], [`POST ${origin}`, 0, 1]]);
+  } finally {
+    tracked.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("instrumented fetch: aborting the request ends a body that is being read, at once", async () => {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
