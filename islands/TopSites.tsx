@@ -44,6 +44,15 @@ export default function TopSites({ snapshot, connection, listed }: TopSitesProps
           </p>
         )
         : lists.map((list) => <SlabSites key={list.slab} list={list} now={now} />)}
+      {lists.some((list) => list.sample_every === 0 && list.top.length > 0) && (
+        <p class="muted small" data-field="label_total">
+          A label's total counts what was labelled: every fetch, and every request served with a
+          {" "}
+          <code>route</code>{" "}
+          option; without one, the requests still open when sites were read. The Requests panel
+          counts every request.
+        </p>
+      )}
     </section>
   );
 }
@@ -80,13 +89,6 @@ function SlabSites({ list, now }: { list: SlabSitesSnapshot; now: number }) {
             {list.top.map((site) => <SiteRow key={site.id} site={site} now={now} />)}
           </tbody>
         </table>
-      )}
-      {!sampled && list.top.length > 0 && (
-        <p class="muted small" data-field="label_total">
-          A request is counted in total once labelled: at once with a <code>route</code>{" "}
-          option, otherwise when still open as sites are read. The Requests panel counts every
-          request.
-        </p>
       )}
       {(list.dropped > 0 || list.skipped > 0) && (
         <p class="muted small" data-field="site_losses">
