@@ -86,8 +86,9 @@ export interface InstrumentedFetch {
  * none), with the response's status and the time from the call to the last
  * byte; `aborted` when the fetch failed, or the body failed, was cancelled
  * or dropped unread. Request bytes are the body's length when it is known
- * without reading it (strings, buffers, blobs, URL-encoded forms, or a
- * `content-length`), response bytes what the body delivered.
+ * without reading it (a body given in `init`: strings, buffers, blobs,
+ * URL-encoded forms; otherwise a `content-length`, the only length a
+ * `Request` object tells), response bytes what the body delivered.
  *
  * @param registry Where the slab lives and origins are registered.
  * @param options The fetch to wrap, the slab, thresholds.
@@ -136,7 +137,7 @@ export function instrumentFetch(
     }
     return record;
   };
-  // Frees the slot of a response that was dropped without being read.
+  // Frees the slot of a response whose body was dropped without being read.
   const unread = new FinalizationRegistry<() => void>((release) => release());
 
   const acquireOwner = (origin: string): number => {
@@ -230,7 +231,9 @@ export function instrumentFetch(
       url: { value: response.url },
       redirected: { value: response.redirected },
     });
-    unread.register(result, () => release(0, requestBytes, 0));
+    // Watched through its body, not the Response: a caller may keep only
+    // the body (`(await fetch(url)).body`, a pipe), which outlives it.
+    unread.register(body, () => release(0, requestBytes, 0));
     return result;
   };
 

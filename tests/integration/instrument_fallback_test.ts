@@ -3,7 +3,7 @@
 // runtime, or a Deno whose fields changed): every request still takes and
 // frees its slot and is counted with its status; a body's bytes count only
 // when it declares its length. A real Deno.serve and real fetches, in a
-// process of their own (_hidden_fields_server.ts).
+// process of their own (tests/fixtures/hidden_fields_server.ts).
 import assert from "node:assert/strict";
 
 interface Outcome {
@@ -19,7 +19,7 @@ interface Outcome {
 
 async function run(): Promise<Outcome> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./_hidden_fields_server.ts", import.meta.url).pathname],
+    args: ["run", "-A", new URL("../fixtures/hidden_fields_server.ts", import.meta.url).pathname],
   }).output();
   const errors = new TextDecoder().decode(stderr);
   assert.equal(code, 0, errors);
