@@ -98,23 +98,77 @@ function encodedLength(text: string): number {
 }
 
 /**
- * A copy of `request` whose body reports each chunk's length to `onBytes`
- * as the handler reads it (for bodies without `content-length`).
+ * Methods a `Request` cannot be made with (Fetch § 2.2.1 forbidden
+ * methods): a request served with one cannot be copied, and goes to the
+ * handler as it came.
+ */
+const FORBIDDEN_METHOD_REGEXP = /^(CONNECT|TRACE|TRACK)$/i;
+
+/** Whether a request served with `method` can be copied with another body. */
+export function copyable(method: string): boolean {
+  return !FORBIDDEN_METHOD_REGEXP.test(method);
+}
+
+/**
+ * A copy of `request` with another body: its URL, method and headers, and
+ * its abort signal. The signal is the original's, read only when the
+ * handler reads it: reading it makes Deno.serve print a warning about its
+ * legacy abort behaviour, which a handler that never asks should not cause
+ * (and copying the Request itself, `new Request(request, …)`, reads it).
  *
- * @param request A request with a body.
+ * @param request A request being served, whose method is {@linkcode copyable}.
+ * @param body The copy's body.
+ * @returns The copy.
+ */
+export function withBody(request: Request, body: BodyInit): Request {
+  const copy = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body,
+  });
+  Object.defineProperty(copy, "signal", {
+    get: () => request.signal,
+    configurable: true,
+  });
+  return copy;
+}
+
+/**
+ * A copy of `request` (see {@linkcode withBody}) whose body reports each
+ * chunk's length to `onBytes` as the handler reads it, and calls `onFailed`
+ * if reading the original failed (the client went away mid-upload).
+ *
+ * @param request A request with a body, whose method is {@linkcode copyable}.
  * @param onBytes Called with the length of every chunk read.
+ * @param onFailed Called once if the body could not be read to its end.
  * @returns The counting request.
  */
-export function countedRequest(request: Request, onBytes: (n: number) => void): Request {
-  const body = request.body!.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        onBytes(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  // Built from the URL, not from `request`: copying a Request reads its
-  // abort signal, which Deno.serve warns about.
-  return new Request(request.url, { method: request.method, headers: request.headers, body });
+export function countedRequest(
+  request: Request,
+  onBytes: (n: number) => void,
+  onFailed: () => void,
+): Request {
+  const reader = request.body!.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        onFailed();
+        controller.error(error);
+        return;
+      }
+      if (chunk.done) {
+        controller.close();
+        return;
+      }
+      onBytes(chunk.value.byteLength);
+      controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return withBody(request, body);
 }

@@ -15,11 +15,11 @@ import type { SlabAllocator } from "../allocator/slab.ts";
 import { labelsOf } from "../diagnostics/handle_labels.ts";
 import type { DiagnosticsRegistry } from "../diagnostics/registry.ts";
 import type { RequestMetrics } from "../diagnostics/request_metrics.ts";
-import { countedRequest, declaredLength } from "./body_size.ts";
+import { copyable, countedRequest, declaredLength, withBody } from "./body_size.ts";
 import { ensureArenaPool, ensureSlab } from "./pools.ts";
 import { announce } from "./announce.ts";
 import { RouteLabels } from "./request_route.ts";
-import { wholeBodyBytes } from "./static_response.ts";
+import { REFUSED, wholeBodyBytes } from "./static_response.ts";
 import { trackBody } from "./track_body.ts";
 
 /** What an instrumented handler gets besides the request and the handler info. */
@@ -201,15 +201,20 @@ function defaultIsStream(response: Response): boolean {
  *   `ServeHandlerInfo.completed` otherwise: a large whole body taken in by
  *   Deno, the last byte of a streamed body sent;
  * - it is `completed` with the status of the response, or 500 when the
- *   handler threw (Deno's default error response);
+ *   handler threw (Deno's default error response) or answered with a
+ *   response Deno refuses (one sent already, or whose body was read);
  * - it is `aborted` when the client went away while a followed stream was
- *   sent (the body was cancelled), when that body failed, or when reading the
- *   request body failed. Deno gives no sign of a client that leaves while a
+ *   sent (the body was cancelled; not for a HEAD request, whose body Deno
+ *   cancels itself), when that body failed, or when reading the request body
+ *   failed (the client went away mid-upload, whether slabscope or the
+ *   handler was reading it). Deno gives no sign of a client that leaves while a
  *   handler is still working on a response sent whole (only
  *   `request.signal`, whose use makes Deno print a warning): such a request
  *   counts as completed;
- * - request bytes are the body's length (counted as read when it has no
- *   `content-length`); response bytes the length of a body sent whole (a
+ * - request bytes are the body's bytes as they arrive: all of a body read
+ *   into a `tcp_buffers` slot, otherwise what the handler read of it (the
+ *   declared `content-length` for a method no `Request` can be copied
+ *   with, such as `TRACE`); response bytes the length of a body sent whole (a
  *   string in UTF-8, or bytes), the bytes of a followed stream, or else the
  *   response's `content-length` (a `Blob` body without one adds nothing, nor
  *   does any body without one where Deno's response fields are not found:
@@ -297,24 +302,30 @@ export function instrumentServer(
       // Requests without a body take the synchronous path: no extra promise
       // per request unless the handler itself returns one.
       if (bodiless) return exchange.run(handler, request, info);
-      return readBodyIntoSlot(request, buffers, owner).then((read) => {
+      // A request of a method no Request can be made with (TRACE) cannot be
+      // copied: its body is left to the handler, its declared length counted.
+      const copying = copyable(method);
+      const read = copying ? readBodyIntoSlot(request, buffers, owner) : Promise.resolve(null);
+      return read.then((read) => {
         try {
           if (read !== null) {
             exchange.buffer = read.handle;
             exchange.body = read.view;
             exchange.requestBytes = read.view.length;
             // The Request needs its own copy: fetch bodies cannot be shared memory.
-            // (Built from the URL, not from `request`: copying a Request reads
-            // its abort signal, which Deno.serve warns about.)
-            request = new Request(request.url, {
-              method,
-              headers: request.headers,
-              body: read.view.slice(),
-            });
+            request = withBody(request, read.view.slice());
           } else if (exchange.metrics !== undefined) {
-            const length = declaredLength(request.headers);
-            if (length !== undefined) exchange.requestBytes = length;
-            else request = countedRequest(request, (n) => (exchange.requestBytes += n));
+            if (copying) {
+              // The bytes that arrive, as the handler reads them; a client
+              // that goes away mid-upload makes the request aborted.
+              request = countedRequest(
+                request,
+                (n) => (exchange.requestBytes += n),
+                () => (exchange.aborted = true),
+              );
+            } else {
+              exchange.requestBytes = declaredLength(request.headers) ?? 0;
+            }
           }
           if (exchange.handle !== null) handles.setState(exchange.handle, HandleState.Active);
           return exchange.run(handler, request, info);
@@ -438,17 +449,23 @@ export function instrumentServer(
         this.fail();
         return response;
       }
-      this.status = response.status;
-      // A HEAD response's body is never sent.
+      // A HEAD response's body is never sent (Deno cancels a stream).
       const measure = this.metrics !== undefined && !this.#head;
       // A body Deno sends whole is no stream to follow, and its length is
       // known without reading a header (which would take the response off
       // Deno's fastest way out).
       let whole = custom ? undefined : wholeBodyBytes(response, measure);
+      // One Deno refuses (sent already, or its body read) it answers with a 500.
+      if (whole === REFUSED || (whole === undefined && response.bodyUsed)) {
+        this.fail();
+        return response;
+      }
+      this.status = response.status;
       // isStream() before `response.body`: reading the body turns a static
       // one into a stream, which costs Deno's fast path too.
       if (
-        whole === undefined && isStream !== false && isStream(response) && response.body !== null
+        whole === undefined && !this.#head && isStream !== false && isStream(response) &&
+        response.body !== null
       ) {
         this.#endWith(info);
         return trackBody(
@@ -459,7 +476,13 @@ export function instrumentServer(
           (bytes, clean) => this.#streamEnded(bytes, clean),
         );
       }
-      if (custom) whole = wholeBodyBytes(response, measure);
+      if (custom) {
+        whole = wholeBodyBytes(response, measure);
+        if (whole === REFUSED) {
+          this.fail();
+          return response;
+        }
+      }
       if (whole !== undefined) {
         if (measure) this.responseBytes = whole;
         if (whole <= ANSWERED_WHOLE_BYTES) {

@@ -40,8 +40,14 @@ interface Fields {
 
 interface InnerResponse {
   headerList?: [string, string][];
-  body?: { streamOrStatic?: { body?: unknown } } | null;
+  body?: { streamOrStatic?: { body?: unknown; consumed?: unknown } } | null;
 }
+
+/**
+ * What {@linkcode wholeBodyBytes} answers for a response Deno refuses (and
+ * answers 500 for): one it sent already, or whose body was read.
+ */
+export const REFUSED = -1;
 
 /** Deno's fields, `null` where they were not found as expected; `undefined` until first asked. */
 let fields: Fields | null | undefined;
@@ -69,6 +75,11 @@ function detect(): Fields | null {
     // A declared length that is not the body's: the header list is read.
     const sized = new Response("probe", { status: 404, headers: { "content-length": "3" } });
     const stream = new Response(new ReadableStream());
+    // Headers changed after it was made: neither fast nor prepared, still whole.
+    const changed = new Response("probe");
+    changed.headers.set("x-probe", "1");
+    const used = new Response("probe");
+    void used.text(); // marks the body consumed at once
     const expected = read(text, fast) === "probe" && read(text, native) === null &&
       read(text, consumed) === false &&
       wholeBodyBytesOf(found, text, true) === 5 &&
@@ -79,6 +90,8 @@ function detect(): Fields | null {
       wholeBodyBytesOf(found, new Response("é", { status: 201 }), true) === 2 &&
       wholeBodyBytesOf(found, new Response(new Uint8Array(7), { status: 201 }), true) === 7 &&
       wholeBodyBytesOf(found, stream, true) === undefined &&
+      wholeBodyBytesOf(found, changed, true) === 5 &&
+      wholeBodyBytesOf(found, used, true) === REFUSED &&
       wholeBodyBytesOf(found, new Response(null, { status: 204 }), true) === 0;
     return expected ? found : null;
   } catch {
@@ -91,18 +104,20 @@ function wholeBodyBytesOf(
   response: Response,
   measure: boolean,
 ): number | undefined {
-  // A response Deno sent already is refused (with a 500): not this one's bytes.
-  if (read(response, fields.consumed) === true) return undefined;
+  // A response Deno sent already, or whose body was read, is refused.
+  if (read(response, fields.consumed) === true) return REFUSED;
+  const inner = read(response, fields.inner) as InnerResponse | undefined;
+  const held = inner?.body?.streamOrStatic;
+  if (held?.consumed === true) return REFUSED;
+  // On the fastest way out a response has no header but its content type
+  // (and no inner body until one is asked for).
   const fast = read(response, fields.fast);
-  // On the fastest way out a response has no header but its content type.
   if (fast instanceof Uint8Array) return fast.byteLength;
   if (typeof fast === "string") return measure ? utf8Length(fast) : fast.length;
-  const inner = read(response, fields.inner) as InnerResponse | undefined;
   if (inner?.body === null) return 0;
-  const native = read(response, fields.native);
-  if (native === null || native === undefined) return undefined;
-  // A native response is only ever prepared for a string or bytes body.
-  const body = inner?.body?.streamOrStatic?.body;
+  // Otherwise a body held whole (prepared natively, or with headers changed
+  // since the response was made) is a string or bytes; a stream is neither.
+  const body = held?.body;
   if (body instanceof Uint8Array) return body.byteLength;
   if (typeof body !== "string") return undefined;
   if (!measure) return body.length;
@@ -124,8 +139,9 @@ function wholeBodyBytesOf(
  * @param measure Whether to measure a string body in UTF-8 (a pass over
  * it); otherwise its length in UTF-16 code units is returned, a size
  * without the pass.
- * @returns `undefined` when that cannot be told without the headers (a
- * body that may be a stream, a response already sent, or not Deno);
+ * @returns {@linkcode REFUSED} for a response Deno will refuse with a 500
+ * (sent already, or its body read); `undefined` when that cannot be told
+ * without the headers (a body that may be a stream, or not Deno);
  * otherwise the length of a byte body, or of a string body in UTF-8 (its
  * declared `content-length`, if it has one).
  *
