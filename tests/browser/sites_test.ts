@@ -52,14 +52,21 @@ Deno.test({
       new SlabAllocator({ name: "req", slotSize: 1, capacity: 8, kind: "handle" }),
     );
     requests.setSite(requests.alloc()!, "GET /users/:id");
+    const origin = "GET https://an-origin-long-enough-to-wrap.example.com:44949";
+    requests.setSite(requests.alloc()!, origin);
     const s = serve(registry);
     const { browser, page, problems } = await openPage(s.url);
     try {
       await page.waitForSelector('section.sites [data-slab="cache"] tbody tr');
       assert.deepEqual(
-        (await siteRows(page, "req")).map((row) => [row.site, row.held, row.total]),
-        [["GET /users/:id", "1", "1"]],
+        (await siteRows(page, "req")).map((row) => [row.site, row.held, row.total]).sort(),
+        [["GET /users/:id", "1", "1"], [origin, "1", "1"]],
       );
+      // A label is shown whole (wrapped), not cut: origins may differ only at their end.
+      const cut = await page.locator(`section.sites [data-slab="req"] th.site-text`).evaluateAll(
+        (cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).length,
+      );
+      assert.equal(cut, 0, "no label cut short");
       assert.match(
         await page.locator('section.sites [data-field="label_total"]').innerText(),
         /label's total counts what was labelled.*Requests panel counts every\s+request/s,
