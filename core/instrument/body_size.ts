@@ -98,37 +98,68 @@ function encodedLength(text: string): number {
 }
 
 /**
- * Methods a `Request` cannot be made with (Fetch § 2.2.1 forbidden
- * methods): a request served with one cannot be copied, and goes to the
- * handler as it came.
+ * Methods a `Request` cannot be made with (Fetch § 2.2.1, forbidden
+ * methods), or not with a body (GET and HEAD in any case).
  */
-const FORBIDDEN_METHOD_REGEXP = /^(CONNECT|TRACE|TRACK)$/i;
+const UNCOPYABLE_METHOD_REGEXP = /^(CONNECT|TRACE|TRACK|GET|HEAD)$/i;
+/** The methods a `Request` writes in upper case whatever case it is given (Fetch § 2.2.1). */
+const NORMALIZED_METHOD_REGEXP = /^(DELETE|OPTIONS|POST|PUT)$/i;
 
-/** Whether a request served with `method` can be copied with another body. */
-export function copyable(method: string): boolean {
-  return !FORBIDDEN_METHOD_REGEXP.test(method);
+/**
+ * Whether a request being served, whose method is `method`, can be copied
+ * with another body ({@linkcode withBody}) into one the handler cannot tell
+ * from it: not for a method a `Request` refuses or writes in another case
+ * (a client's `post` stays `post`), nor for a URL that `new Request()`
+ * would rewrite or refuse (`/a/../b`, a `Host` that is no host name).
+ * Such a request goes to the handler as it came.
+ *
+ * @param request A request being served, with a body.
+ * @param method Its method.
+ * @returns Whether {@linkcode withBody} may copy it.
+ */
+export function copyable(request: Request, method: string): boolean {
+  if (UNCOPYABLE_METHOD_REGEXP.test(method)) return false;
+  if (NORMALIZED_METHOD_REGEXP.test(method) && method !== method.toUpperCase()) return false;
+  try {
+    return new URL(request.url).href === request.url;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * A copy of `request` with another body: its URL, method and headers, and
- * its abort signal. The signal is the original's, read only when the
- * handler reads it: reading it makes Deno.serve print a warning about its
- * legacy abort behaviour, which a handler that never asks should not cause
- * (and copying the Request itself, `new Request(request, …)`, reads it).
+ * its abort signal as `signal` and in `clone()`. The signal is the
+ * original's, read only when the handler reads it: reading it makes
+ * Deno.serve print a warning about its legacy abort behaviour, which a
+ * handler that never asks should not cause (and copying the Request
+ * itself, `new Request(request, …)`, reads it). A request made from the
+ * copy (`new Request(copy)`, `fetch(copy)`) gets the copy's own signal,
+ * which never aborts.
  *
- * @param request A request being served, whose method is {@linkcode copyable}.
+ * @param request A request being served, {@linkcode copyable}.
  * @param body The copy's body.
  * @returns The copy.
  */
-export function withBody(request: Request, body: BodyInit): Request {
+export function withBody(request: Request, body: BodyInit | null): Request {
   const copy = new Request(request.url, {
     method: request.method,
     headers: request.headers,
     body,
   });
-  Object.defineProperty(copy, "signal", {
-    get: () => request.signal,
-    configurable: true,
+  return followingSignal(copy, request);
+}
+
+/** `copy`, whose `signal` (and its clones') is `original`'s. */
+function followingSignal(copy: Request, original: Request): Request {
+  const clone = copy.clone;
+  Object.defineProperties(copy, {
+    signal: { get: () => original.signal, configurable: true },
+    clone: {
+      value: () => followingSignal(clone.call(copy), original),
+      configurable: true,
+      writable: true,
+    },
   });
   return copy;
 }

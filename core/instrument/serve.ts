@@ -202,23 +202,32 @@ function defaultIsStream(response: Response): boolean {
  *   Deno, the last byte of a streamed body sent;
  * - it is `completed` with the status of the response, or 500 when the
  *   handler threw (Deno's default error response) or answered with a
- *   response Deno refuses (one sent already, or whose body was read);
+ *   response Deno refuses (one sent already, whose body was read, or whose
+ *   stream body is locked to a reader);
  * - it is `aborted` when the client went away while a followed stream was
  *   sent (the body was cancelled; not for a HEAD request, whose body Deno
  *   cancels itself), when that body failed, or when reading the request body
- *   failed (the client went away mid-upload, whether slabscope or the
- *   handler was reading it). Deno gives no sign of a client that leaves while a
+ *   failed (the client went away mid-upload) while slabscope read it into a
+ *   slot or counted it (a body with a declared length too long for a slot
+ *   is left to the handler, and a handler that throws when reading it fails
+ *   counts as a 500). Deno gives no sign of a client that leaves while a
  *   handler is still working on a response sent whole (only
  *   `request.signal`, whose use makes Deno print a warning): such a request
  *   counts as completed;
- * - request bytes are the body's bytes as they arrive: all of a body read
- *   into a `tcp_buffers` slot, otherwise what the handler read of it (the
- *   declared `content-length` for a method no `Request` can be copied
- *   with, such as `TRACE`); response bytes the length of a body sent whole (a
+ * - request bytes are all of a body read into a `tcp_buffers` slot,
+ *   otherwise its declared `content-length`, or without one what the
+ *   handler read of it; response bytes the length of a body sent whole (a
  *   string in UTF-8, or bytes), the bytes of a followed stream, or else the
  *   response's `content-length` (a `Blob` body without one adds nothing, nor
  *   does any body without one where Deno's response fields are not found:
  *   see `static_response.ts`).
+ *
+ * A request with a body goes to the handler as a copy (its body read into a
+ * slot, or counted) only when the copy reads the same: the same method, in
+ * its case, URL and headers; otherwise, and when its body has a declared
+ * length too long for a slot, as it came. The copy's `signal` (and its
+ * clones') is the original's; a request made from it (`new Request(copy)`,
+ * `fetch(copy)`) has a signal of its own, which does not follow the client.
  *
  * @param registry Where the slabs live and the owner is registered.
  * @param handler Your handler; it may take a third argument, the scope.
@@ -302,9 +311,9 @@ export function instrumentServer(
       // Requests without a body take the synchronous path: no extra promise
       // per request unless the handler itself returns one.
       if (bodiless) return exchange.run(handler, request, info);
-      // A request of a method no Request can be made with (TRACE) cannot be
-      // copied: its body is left to the handler, its declared length counted.
-      const copying = copyable(method);
+      // A request a copy would differ from (see copyable()) keeps its body
+      // for the handler, its declared length counted.
+      const copying = copyable(request, method);
       const read = copying ? readBodyIntoSlot(request, buffers, owner) : Promise.resolve(null);
       return read.then((read) => {
         try {
@@ -315,16 +324,20 @@ export function instrumentServer(
             // The Request needs its own copy: fetch bodies cannot be shared memory.
             request = withBody(request, read.view.slice());
           } else if (exchange.metrics !== undefined) {
-            if (copying) {
-              // The bytes that arrive, as the handler reads them; a client
-              // that goes away mid-upload makes the request aborted.
+            const length = declaredLength(request.headers);
+            if (length !== undefined || !copying) {
+              // A declared length is counted as declared: the body stays
+              // Deno's own, which a handler may pass on whole (a proxy's
+              // fetch then sends its content-length, not chunks).
+              exchange.requestBytes = length ?? 0;
+            } else {
+              // No length: the bytes that arrive, as the handler reads them;
+              // a client that goes away mid-upload makes the request aborted.
               request = countedRequest(
                 request,
                 (n) => (exchange.requestBytes += n),
                 () => (exchange.aborted = true),
               );
-            } else {
-              exchange.requestBytes = declaredLength(request.headers) ?? 0;
             }
           }
           if (exchange.handle !== null) handles.setState(exchange.handle, HandleState.Active);

@@ -45,7 +45,8 @@ interface InnerResponse {
 
 /**
  * What {@linkcode wholeBodyBytes} answers for a response Deno refuses (and
- * answers 500 for): one it sent already, or whose body was read.
+ * answers 500 for): one it sent already, whose body was read, or whose
+ * stream body is locked to a reader.
  */
 export const REFUSED = -1;
 
@@ -80,6 +81,8 @@ function detect(): Fields | null {
     changed.headers.set("x-probe", "1");
     const used = new Response("probe");
     void used.text(); // marks the body consumed at once
+    const locked = new Response(new ReadableStream());
+    locked.body!.getReader();
     const expected = read(text, fast) === "probe" && read(text, native) === null &&
       read(text, consumed) === false &&
       wholeBodyBytesOf(found, text, true) === 5 &&
@@ -92,6 +95,7 @@ function detect(): Fields | null {
       wholeBodyBytesOf(found, stream, true) === undefined &&
       wholeBodyBytesOf(found, changed, true) === 5 &&
       wholeBodyBytesOf(found, used, true) === REFUSED &&
+      wholeBodyBytesOf(found, locked, true) === REFUSED &&
       wholeBodyBytesOf(found, new Response(null, { status: 204 }), true) === 0;
     return expected ? found : null;
   } catch {
@@ -108,7 +112,8 @@ function wholeBodyBytesOf(
   if (read(response, fields.consumed) === true) return REFUSED;
   const inner = read(response, fields.inner) as InnerResponse | undefined;
   const held = inner?.body?.streamOrStatic;
-  if (held?.consumed === true) return REFUSED;
+  // A static body read already, or a stream body someone holds a reader of.
+  if (held?.consumed === true || (held instanceof ReadableStream && held.locked)) return REFUSED;
   // On the fastest way out a response has no header but its content type
   // (and no inner body until one is asked for).
   const fast = read(response, fields.fast);

@@ -83,9 +83,14 @@ export function trackStream(
     start(controller) {
       timer = setTimeout(quiet, idleAfter);
       if (signal === undefined) return;
+      // The signal may outlive the stream (an AbortController kept for the
+      // app's life): its listener holds the controller weakly, so that a
+      // stream dropped unread can still be collected (and its handle freed
+      // by whoever watches it for that, as instrumentFetch() does).
+      const stream = new WeakRef(controller);
       abort = () => {
         finish(false);
-        controller.error(signal.reason);
+        stream.deref()?.error(signal.reason);
         reader.cancel(signal.reason).catch(() => {});
       };
       if (signal.aborted) abort();

@@ -80,9 +80,11 @@ Deno.test("a handler that waits on request.signal sees the client abort, for a b
   // Ends a handler still waiting when the test fails (the server's shutdown waits for it).
   const over = Promise.withResolvers<void>();
   const s = serve(async (request) => {
+    // A clone's signal follows the client too (a clone is made before the body is read).
+    const clone = request.clone();
     await request.arrayBuffer();
     gotBody.resolve();
-    const aborted = new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+    const aborted = new Promise((resolve) => clone.signal.addEventListener("abort", resolve));
     if (await Promise.race([aborted.then(() => true), over.promise])) {
       signalled.push(new URL(request.url).pathname);
     }
@@ -113,14 +115,13 @@ Deno.test("a handler that waits on request.signal sees the client abort, for a b
   }
 });
 
-Deno.test("a client that leaves mid-upload makes its request aborted, counting only the bytes that arrived", async () => {
+Deno.test("a client that leaves mid-upload makes its request aborted, counting only the bytes that arrived, when slabscope reads the body", async () => {
   const s = serve(async (request) =>
     new Response(String((await request.arrayBuffer()).byteLength))
   );
   try {
     const arrived = (n: number) => eventually(() => s.outcome().started === n, 5000, "the request");
-    // Declared 1,000 bytes (a slot's worth), 100 sent; declared 100,000 (no
-    // slot: read by the handler), 1,000 sent; chunked, 5 sent.
+    // Declared 1,000 bytes (a slot's worth), 100 sent; chunked, 5 sent.
     await rawRequest(
       s.port,
       "POST /a HTTP/1.1\r\nContent-Length: 1000",
@@ -129,21 +130,89 @@ Deno.test("a client that leaves mid-upload makes its request aborted, counting o
     );
     await rawRequest(
       s.port,
-      "POST /b HTTP/1.1\r\nContent-Length: 100000",
-      new Uint8Array(1000),
-      arrived(2),
-    );
-    await rawRequest(
-      s.port,
       "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked",
       encoder.encode("5\r\nhello\r\n"),
+      arrived(2),
+    );
+    await s.settled();
+    let outcome = s.outcome();
+    assert.deepEqual([outcome.started, outcome.completed, outcome.aborted], [2, 0, 2]);
+    assert.deepEqual(outcome.classes, {});
+    const before = outcome.bytesIn;
+    assert.ok(before <= 5, `${before} bytes in: more than arrived`);
+    // Declared 100,000 (too long for a slot: the body stays Deno's, read by
+    // the handler), 1,000 sent: the handler's read fails, and it is counted
+    // as the handler's failure, with the length declared.
+    await rawRequest(
+      s.port,
+      "POST /b HTTP/1.1\r\nContent-Length: 100000",
+      new Uint8Array(1000),
       arrived(3),
     );
     await s.settled();
+    outcome = s.outcome();
+    assert.deepEqual([outcome.completed, outcome.aborted, outcome.classes], [1, 2, { "5xx": 1 }]);
+    assert.equal(outcome.bytesIn - before, 100_000);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a body with a declared length reaches the handler as Deno's own: passed on to fetch, it keeps its content-length", async () => {
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) =>
+      new Response(
+        `${request.headers.get("content-length")} ${request.headers.get("transfer-encoding")} ${
+          (await request.arrayBuffer()).byteLength
+        }`,
+      ),
+  );
+  const s = serve(async (request) => {
+    const fresh = request.bodyUsed;
+    const forwarded = await fetch(`http://127.0.0.1:${upstream.addr.port}/`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
+    return new Response(`${fresh} ${await forwarded.text()}`);
+  });
+  try {
+    for (const size of [20_000, 100]) {
+      const response = await fetch(s.url, { method: "POST", body: "x".repeat(size) });
+      assert.equal(await response.text(), `false ${size} null ${size}`);
+    }
+    await s.settled();
+    assert.equal(s.outcome().bytesIn, 20_100);
+  } finally {
+    await s.stop();
+    await upstream.shutdown();
+  }
+});
+
+Deno.test("a request with a body whose copy would read differently reaches the handler as it came", async () => {
+  const s = serve(async (request) =>
+    new Response(`${request.method} ${request.url} ${(await request.text()).length}`)
+  );
+  const ask = async (head: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(encoder.encode(`${head}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`));
+    const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    return answer.slice(answer.indexOf("\r\n\r\n") + 4);
+  };
+  try {
+    // A Request writes these methods in upper case, refuses a body with GET,
+    // and rewrites or refuses these URLs: the handler gets Deno's own request.
+    assert.equal(await ask("post /p HTTP/1.1\r\nHost: 127.0.0.1"), "post http://127.0.0.1/p 2");
+    assert.equal(await ask("get /g HTTP/1.1\r\nHost: 127.0.0.1"), "get http://127.0.0.1/g 2");
+    assert.equal(
+      await ask("POST /a/../admin HTTP/1.1\r\nHost: 127.0.0.1"),
+      "POST http://127.0.0.1/a/../admin 2",
+    );
+    assert.equal(await ask("POST /h HTTP/1.1\r\nHost: a^b"), "POST http://a^b/h 2");
+    await s.settled();
     const outcome = s.outcome();
-    assert.deepEqual([outcome.started, outcome.completed, outcome.aborted], [3, 0, 3]);
-    assert.deepEqual(outcome.classes, {});
-    assert.ok(outcome.bytesIn <= 1005, `${outcome.bytesIn} bytes in: more than arrived`);
+    assert.deepEqual([outcome.completed, outcome.classes, outcome.bytesIn], [4, { "2xx": 4 }, 8]);
   } finally {
     await s.stop();
   }
@@ -179,9 +248,15 @@ Deno.test("a body sent whole counts its bytes out after its headers were read or
 Deno.test("a response Deno refuses is counted as the 500 it answers", async () => {
   let shared: Response | undefined;
   const s = serve(async (request) => {
-    if (new URL(request.url).pathname === "/used") {
+    const path = new URL(request.url).pathname;
+    if (path === "/used") {
       const response = new Response("hello");
       await response.text();
+      return response;
+    }
+    if (path === "/locked") {
+      const response = new Response(new ReadableStream());
+      response.body!.getReader();
       return response;
     }
     shared ??= new Response("once");
@@ -189,16 +264,16 @@ Deno.test("a response Deno refuses is counted as the 500 it answers", async () =
   });
   try {
     const statuses = [];
-    for (const path of ["/used", "/twice", "/twice"]) {
+    for (const path of ["/used", "/locked", "/twice", "/twice"]) {
       const response = await fetch(`${s.url}${path}`);
       await response.arrayBuffer();
       statuses.push(response.status);
     }
-    assert.deepEqual(statuses, [500, 200, 500]);
+    assert.deepEqual(statuses, [500, 500, 200, 500]);
     await s.settled();
-    assert.equal(s.refused.length, 2, s.refused.join("\n"));
+    assert.equal(s.refused.length, 3, s.refused.join("\n"));
     const outcome = s.outcome();
-    assert.deepEqual(outcome.classes, { "2xx": 1, "5xx": 2 });
+    assert.deepEqual(outcome.classes, { "2xx": 1, "5xx": 3 });
     assert.equal(outcome.bytesOut, 4);
   } finally {
     await s.stop();
