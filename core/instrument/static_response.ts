@@ -24,7 +24,7 @@
  * @module
  */
 
-import { LENGTH_REGEXP, utf8Length } from "./body_size.ts";
+import { utf8Length } from "./body_size.ts";
 
 /** Deno's fields of a response. */
 interface Fields {
@@ -34,12 +34,11 @@ interface Fields {
   native: symbol;
   /** `"serve fast consumed"`: `true` once Deno has sent the response (it is not sent twice). */
   consumed: symbol;
-  /** `"response"`: the inner response, with `headerList` and `body.streamOrStatic.body`. */
+  /** `"response"`: the inner response, with `body.streamOrStatic`. */
   inner: symbol;
 }
 
 interface InnerResponse {
-  headerList?: [string, string][];
   body?: { streamOrStatic?: { body?: unknown; consumed?: unknown } } | null;
 }
 
@@ -73,7 +72,7 @@ function detect(): Fields | null {
     ) return null;
     const found = { fast, native, inner, consumed };
     const bytes = new Response(new Uint8Array(3));
-    // A declared length that is not the body's: the header list is read.
+    // A declared length that is not the body's (Deno sends the body's own).
     const sized = new Response("probe", { status: 404, headers: { "content-length": "3" } });
     const stream = new Response(new ReadableStream());
     // Headers changed after it was made: neither fast nor prepared, still whole.
@@ -89,7 +88,7 @@ function detect(): Fields | null {
       wholeBodyBytesOf(found, bytes, true) === 3 &&
       read(sized, fast) === null && typeof read(sized, native) === "object" &&
       read(sized, native) !== null &&
-      wholeBodyBytesOf(found, sized, true) === 3 &&
+      wholeBodyBytesOf(found, sized, true) === 5 &&
       wholeBodyBytesOf(found, new Response("é", { status: 201 }), true) === 2 &&
       wholeBodyBytesOf(found, new Response(new Uint8Array(7), { status: 201 }), true) === 7 &&
       wholeBodyBytesOf(found, stream, true) === undefined &&
@@ -125,15 +124,8 @@ function wholeBodyBytesOf(
   const body = held?.body;
   if (body instanceof Uint8Array) return body.byteLength;
   if (typeof body !== "string") return undefined;
-  if (!measure) return body.length;
-  for (const [name, value] of inner?.headerList ?? []) {
-    if (
-      name.length === 14 && name.toLowerCase() === "content-length" && LENGTH_REGEXP.test(value)
-    ) {
-      return Number(value);
-    }
-  }
-  return utf8Length(body);
+  // A `content-length` of the handler's is not read: Deno sends the body's own.
+  return measure ? utf8Length(body) : body.length;
 }
 
 /**
@@ -147,8 +139,9 @@ function wholeBodyBytesOf(
  * @returns {@linkcode REFUSED} for a response Deno will refuse with a 500
  * (sent already, or its body read); `undefined` when that cannot be told
  * without the headers (a body that may be a stream, or not Deno);
- * otherwise the length of a byte body, or of a string body in UTF-8 (its
- * declared `content-length`, if it has one).
+ * otherwise the length of a byte body, or of a string body in UTF-8 (a
+ * `content-length` the response declares is not read: Deno replaces it
+ * with the body's own).
  *
  * @example Usage
  * ```ts

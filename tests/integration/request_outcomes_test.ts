@@ -218,9 +218,13 @@ Deno.test("a request with a body whose copy would read differently reaches the h
   }
 });
 
-Deno.test("a body sent whole counts its bytes out after its headers were read or changed", async () => {
+Deno.test("a body sent whole counts the bytes Deno sends, after its headers were read or changed, whatever length it declares", async () => {
   const s = serve((request) => {
     const path = new URL(request.url).pathname;
+    if (path === "/declared") {
+      // Deno sends the body's own length in place of a wrong one.
+      return new Response("hello world", { headers: { "content-length": "5" } });
+    }
     if (path === "/json") {
       const response = Response.json({ a: 1 });
       response.headers.set("access-control-allow-origin", "*");
@@ -233,13 +237,15 @@ Deno.test("a body sent whole counts its bytes out after its headers were read or
     return response;
   });
   try {
-    for (const path of ["/", "/bytes", "/json", "/large"]) {
-      await (await fetch(`${s.url}${path}`)).arrayBuffer();
+    let received = 0;
+    for (const path of ["/", "/bytes", "/json", "/large", "/declared"]) {
+      received += (await (await fetch(`${s.url}${path}`)).arrayBuffer()).byteLength;
     }
     await s.settled();
     const outcome = s.outcome();
-    assert.deepEqual([outcome.completed, outcome.aborted], [4, 0]);
-    assert.equal(outcome.bytesOut, 11 + 7 + 7 + 100 * 1024);
+    assert.deepEqual([outcome.completed, outcome.aborted], [5, 0]);
+    assert.equal(outcome.bytesOut, 11 + 7 + 7 + 100 * 1024 + 11);
+    assert.equal(outcome.bytesOut, received);
   } finally {
     await s.stop();
   }
