@@ -314,8 +314,8 @@ export function instrumentServer(
       // A request a copy would differ from (see copyable()) keeps its body
       // for the handler, its declared length counted.
       const copying = copyable(request, method);
-      const read = copying ? readBodyIntoSlot(request, buffers, owner) : Promise.resolve(null);
-      return read.then((read) => {
+      const reading = copying ? readBodyIntoSlot(request, buffers, owner) : Promise.resolve(null);
+      return reading.then((read) => {
         try {
           if (read !== null) {
             exchange.buffer = read.handle;
